@@ -76,13 +76,15 @@ const char *ph_version(void);
  * ph_scratch_free(), which wipes what it held.  Pointers that a call returns
  * into the scratch stay valid until the next call that uses it. */
 typedef struct ph_scratch {
-    unsigned char *data;    /* decoded payload or decrypted plaintext */
+    unsigned char *env;     /* the value taken out of a body's envelope   */
+    size_t env_cap;
+    unsigned char *data;    /* decoded header + payload, or plaintext     */
     size_t data_cap;
-    unsigned char *text;    /* unescaped JSON strings, envelope values */
+    unsigned char *text;    /* unescaped JSON strings of one parse        */
     size_t text_cap;
 } ph_scratch;
 
-#define PH_SCRATCH_INIT {NULL, 0, NULL, 0}
+#define PH_SCRATCH_INIT {NULL, 0, NULL, 0, NULL, 0}
 
 void ph_scratch_free(ph_scratch *scratch);
 
@@ -250,7 +252,7 @@ ph_status ph_jwt_sign(const char *header_json, size_t header_len,
 
 /* Find the token in a LeanX body: {"data": "<jwt>", ...} (other members
  * ignored, "data" exactly once) or a bare token, with surrounding JSON
- * whitespace allowed.  *token points into `body` or into scratch->text. */
+ * whitespace allowed.  *token points into `body` or into scratch->env. */
 ph_status ph_leanx_token(const char *body, size_t len, size_t max_bytes,
                          ph_scratch *s, const char **token, size_t *token_len,
                          ph_error *err);

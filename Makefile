@@ -1,0 +1,45 @@
+# payhook: the C core, its tests, and the sanitizer build.
+# Python is built by setup.py, Lua by the rockspec or `make lua`.
+
+VERSION := $(shell cat VERSION)
+CC ?= cc
+PKG_CFLAGS := $(shell pkg-config --cflags libcrypto libcjson 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs libcrypto libcjson 2>/dev/null || echo -lcrypto -lcjson)
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fPIC \
+          -DPH_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -Icsrc
+LIBS := $(PKG_LIBS) -lm
+
+CORE_SRC := $(wildcard csrc/*.c)
+BUILD ?= build
+
+CORE_OBJ := $(CORE_SRC:csrc/%.c=$(BUILD)/core/%.o)
+
+.PHONY: all test-c test-c-asan clean
+all: $(BUILD)/libpayhook.a
+
+$(BUILD)/core/%.o: csrc/%.c csrc/payhook.h csrc/internal.h csrc/jwt_internal.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libpayhook.a: $(CORE_OBJ)
+	ar rcs $@ $^
+
+TEST_SRC := $(wildcard tests/c/*.c)
+$(BUILD)/test_payhook: $(TEST_SRC) tests/c/runner.h $(BUILD)/libpayhook.a
+	$(CC) $(CFLAGS) -Itests/c $(TEST_SRC) $(BUILD)/libpayhook.a $(LIBS) -o $@
+
+test-c: $(BUILD)/test_payhook
+	$(BUILD)/test_payhook tests/vectors ../shared/vectors
+
+# The same core and tests under AddressSanitizer + UBSan; any finding or
+# leak fails the run.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+test-c-asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build/asan/test_payhook
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    build/asan/test_payhook tests/vectors ../shared/vectors
+
+clean:
+	rm -rf build

@@ -1,0 +1,141 @@
+/* A sink that builds a cJSON tree: the value type of the C API.  Where
+ * cJSON cannot hold a value exactly (a string with an embedded NUL, an
+ * integer beyond 2^53) the sink fails rather than return it changed. */
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "payhook.h"
+
+#define EXACT_DOUBLE_INT ((int64_t)1 << 53)
+
+static void *cj_null(void *ctx)
+{
+    (void)ctx;
+    return cJSON_CreateNull();
+}
+
+static void *cj_bool(void *ctx, int value)
+{
+    (void)ctx;
+    return cJSON_CreateBool(value);
+}
+
+/* strtod reads the locale's decimal point; JSON always writes '.'. */
+static double locale_free_strtod(const char *text, size_t len, int *ok)
+{
+    char small[64], *buf = small, *end;
+    const char *point = localeconv()->decimal_point;
+    double d;
+    size_t i;
+
+    if (len >= sizeof small && (buf = malloc(len + 1)) == NULL) {
+        *ok = 0;
+        return 0;
+    }
+    memcpy(buf, text, len + 1);
+    if (point != NULL && point[0] != '\0' && point[1] == '\0')
+        for (i = 0; i < len; i++)
+            if (buf[i] == '.')
+                buf[i] = point[0];
+    d = strtod(buf, &end);
+    *ok = end == buf + len;
+    if (buf != small)
+        free(buf);
+    return d;
+}
+
+static void *cj_number(void *ctx, ph_number_kind kind, int64_t i,
+                       const char *text, size_t len)
+{
+    int ok = 1;
+    double d;
+
+    (void)ctx;
+    if (kind == PH_NUMBER_BIGINT)
+        return NULL;
+    if (kind == PH_NUMBER_INT64) {
+        if (i > EXACT_DOUBLE_INT || i < -EXACT_DOUBLE_INT)
+            return NULL;
+        return cJSON_CreateNumber((double)i);
+    }
+    d = locale_free_strtod(text, len, &ok);
+    return ok ? cJSON_CreateNumber(d) : NULL;
+}
+
+static void *cj_string(void *ctx, const char *s, size_t len, int ascii,
+                       int is_key)
+{
+    char *copy;
+    cJSON *item;
+
+    (void)ctx;
+    (void)ascii;
+    (void)is_key;
+    if (memchr(s, '\0', len) != NULL)
+        return NULL;
+    if ((copy = malloc(len + 1)) == NULL)
+        return NULL;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    item = cJSON_CreateString(copy);
+    free(copy);
+    return item;
+}
+
+static void *cj_array(void *ctx)
+{
+    (void)ctx;
+    return cJSON_CreateArray();
+}
+
+static int cj_append(void *ctx, void *array, size_t index, void *item)
+{
+    (void)ctx;
+    (void)index;
+    if (!cJSON_AddItemToArray(array, item)) {
+        cJSON_Delete(item);
+        return -1;
+    }
+    return 0;
+}
+
+static void *cj_object(void *ctx)
+{
+    (void)ctx;
+    return cJSON_CreateObject();
+}
+
+/* The last of duplicate names wins, in the place of the first, as
+ * json.loads does. */
+static int cj_set(void *ctx, void *object, void *key, void *value)
+{
+    cJSON *k = key;
+    int ok;
+
+    (void)ctx;
+    if (cJSON_GetObjectItemCaseSensitive(object, k->valuestring) != NULL)
+        ok = cJSON_ReplaceItemInObjectCaseSensitive(object, k->valuestring,
+                                                    value);
+    else
+        ok = cJSON_AddItemToObject(object, k->valuestring, value);
+    cJSON_Delete(k);
+    if (!ok) {
+        cJSON_Delete(value);
+        return -1;
+    }
+    return 0;
+}
+
+static void cj_discard(void *ctx, void *value)
+{
+    (void)ctx;
+    cJSON_Delete(value);
+}
+
+const ph_json_sink ph_cjson_sink = {
+    cj_null, cj_bool, cj_number, cj_string, cj_array,
+    cj_append, cj_object, cj_set, NULL, cj_discard,
+};

@@ -1,0 +1,141 @@
+/* Strict base64url (RFC 4648 section 5, unpadded) and hex. */
+#include "internal.h"
+
+/* 0..63 for the base64url alphabet, 0xff for everything else: '=', '+',
+ * '/', whitespace and high bytes are all rejected by the same lookup. */
+static const unsigned char b64url_value[256] = {
+#define X 0xff
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, 62, X, X,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, X, X, X,
+    X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, 63,
+    X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+#undef X
+};
+
+static const char b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t ph_b64url_decoded_len(size_t len)
+{
+    return len / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+}
+
+ph_status ph_b64url_decode(const char *in, size_t len, unsigned char *out,
+                           size_t *out_len)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t full = len / 4, rest = len % 4, i;
+    unsigned char *o = out;
+    unsigned bad = 0;
+    uint32_t v;
+
+    if (rest == 1)
+        return PH_ERR_DECODE;
+    for (i = 0; i < full; i++, p += 4) {
+        unsigned a = b64url_value[p[0]], b = b64url_value[p[1]];
+        unsigned c = b64url_value[p[2]], d = b64url_value[p[3]];
+        bad |= a | b | c | d;
+        v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+        *o++ = (unsigned char)(v >> 16);
+        *o++ = (unsigned char)(v >> 8);
+        *o++ = (unsigned char)v;
+    }
+    if (rest == 2) {
+        unsigned a = b64url_value[p[0]], b = b64url_value[p[1]];
+        bad |= a | b;
+        /* The 4 low bits of the second character carry no data and must
+         * be zero, or two spellings would decode to the same bytes. */
+        if (!(bad & 0x80) && (b & 0x0f))
+            return PH_ERR_DECODE;
+        *o++ = (unsigned char)(a << 2 | b >> 4);
+    } else if (rest == 3) {
+        unsigned a = b64url_value[p[0]], b = b64url_value[p[1]];
+        unsigned c = b64url_value[p[2]];
+        bad |= a | b | c;
+        if (!(bad & 0x80) && (c & 0x03))
+            return PH_ERR_DECODE;
+        *o++ = (unsigned char)(a << 2 | b >> 4);
+        *o++ = (unsigned char)((b & 0x0f) << 4 | c >> 2);
+    }
+    if (bad & 0x80)
+        return PH_ERR_DECODE;
+    *out_len = (size_t)(o - out);
+    return PH_OK;
+}
+
+size_t ph_b64url_encoded_len(size_t len)
+{
+    return len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0);
+}
+
+void ph_b64url_encode(const unsigned char *in, size_t len, char *out)
+{
+    size_t i = 0;
+
+    for (; i + 3 <= len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+                     in[i + 2];
+        *out++ = b64url_alphabet[v >> 18];
+        *out++ = b64url_alphabet[(v >> 12) & 63];
+        *out++ = b64url_alphabet[(v >> 6) & 63];
+        *out++ = b64url_alphabet[v & 63];
+    }
+    if (len - i == 1) {
+        *out++ = b64url_alphabet[in[i] >> 2];
+        *out++ = b64url_alphabet[(in[i] & 3) << 4];
+    } else if (len - i == 2) {
+        uint32_t v = (uint32_t)in[i] << 8 | in[i + 1];
+        *out++ = b64url_alphabet[v >> 10];
+        *out++ = b64url_alphabet[(v >> 4) & 63];
+        *out++ = b64url_alphabet[(v & 15) << 2];
+    }
+}
+
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 0x20;  /* fold to lower case; non-letters stay out of range */
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+ph_status ph_hex_decode(const char *in, size_t len, unsigned char *out)
+{
+    size_t i;
+    int bad = 0;
+
+    if (len % 2)
+        return PH_ERR_DECODE;
+    for (i = 0; i < len; i += 2) {
+        int hi = hex_value((unsigned char)in[i]);
+        int lo = hex_value((unsigned char)in[i + 1]);
+        bad |= hi | lo;
+        out[i / 2] = (unsigned char)((unsigned)hi << 4 | (unsigned)lo);
+    }
+    return bad < 0 ? PH_ERR_DECODE : PH_OK;
+}
+
+void ph_hex_encode(const unsigned char *in, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        *out++ = digits[in[i] >> 4];
+        *out++ = digits[in[i] & 15];
+    }
+}

@@ -1,0 +1,82 @@
+/* Private helpers shared by the core's source files. */
+#ifndef PAYHOOK_INTERNAL_H
+#define PAYHOOK_INTERNAL_H
+
+#include "payhook.h"
+
+/* Record a failure: status plus a fixed message (printf-style, numbers
+ * only: never input bytes).  Returns the status for `return ph_fail(...)`. */
+ph_status ph_fail(ph_error *err, ph_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Drop whatever OpenSSL queued, so a failure here never leaks into an
+ * unrelated caller's error report. */
+void ph_clear_openssl_errors(void);
+
+/* Make sure one of the scratch buffers holds at least `need` bytes and
+ * return it (NULL with PH_ERR_MEMORY).  Old content is wiped before the
+ * buffer moves; it is not kept. */
+unsigned char *ph_scratch_env(ph_scratch *s, size_t need, ph_error *err);
+unsigned char *ph_scratch_data(ph_scratch *s, size_t need, ph_error *err);
+unsigned char *ph_scratch_text(ph_scratch *s, size_t need, ph_error *err);
+
+static inline int ph_is_json_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Trim JSON whitespace from both ends of [*p, *p + *len). */
+void ph_trim_space(const char **p, size_t *len);
+
+/* Find the string member `name` of the top-level JSON object in `body`.
+ * The member must occur exactly once and be a string.  *value points into
+ * body (no escapes) or into scratch->env (unescaped).  Failures are
+ * PH_ERR_DECODE with `what` naming the body in the message. */
+ph_status ph_envelope_member(const char *body, size_t len, const char *name,
+                             const char *what, ph_scratch *s,
+                             const char **value, size_t *value_len,
+                             ph_error *err);
+
+/* Parse a JSON text whose top level must be an object, calling `on_member`
+ * for every top-level member name before its value is parsed.  The hook
+ * sets *capture to receive the member's value through `on_value`.  Used by
+ * the claim checks and the JWT header checks. */
+typedef struct ph_top_hook {
+    /* Called with each top-level name.  Return non-zero to be given the
+     * value through on_value. */
+    int (*on_member)(void *hctx, const char *name, size_t len);
+    /* The captured value: a scalar, or an array whose string elements
+     * arrive one by one through on_element.  `type` is one of PH_JT_*. */
+    void (*on_value)(void *hctx, int type, const char *text, size_t len,
+                     int truthy);
+    void (*on_element)(void *hctx, int type, const char *text, size_t len);
+    void *hctx;
+} ph_top_hook;
+
+enum {
+    PH_JT_NULL = 0,
+    PH_JT_FALSE,
+    PH_JT_TRUE,
+    PH_JT_NUMBER,
+    PH_JT_STRING,
+    PH_JT_ARRAY,
+    PH_JT_OBJECT
+};
+
+/* ph_json_parse with a hook on the top-level members.  The top level must
+ * be an object (PH_ERR_DECODE otherwise).  `sink` may be NULL to validate
+ * only. */
+ph_status ph_json_parse_hooked(const char *json, size_t len,
+                               const ph_json_sink *sink, void *ctx,
+                               const ph_top_hook *hook, ph_scratch *s,
+                               void **root, ph_error *err);
+
+/* A JSON number literal as a double, locale-independently.  Integers of
+ * up to 15 digits are exact; others are within a few ulps, which is all a
+ * timestamp comparison needs. */
+double ph_number_to_double(const char *text, size_t len);
+
+#endif

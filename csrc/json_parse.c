@@ -1,0 +1,648 @@
+/*
+ * Strict JSON (RFC 8259) straight into a caller's sink, in one pass.
+ *
+ * Why not a cJSON tree: cJSON stores every number as a double and every
+ * string NUL-terminated, so 2**64 and "a\u0000b" would come back wrong, and
+ * it is lenient where json.loads is not (leading zeros, "1.", raw control
+ * characters, unchecked UTF-8).  Scanning the source once and handing each
+ * literal to the sink as written keeps every value exact and saves building
+ * a tree that would be thrown away.
+ *
+ * Strings without escapes are handed over in place; escaped ones are
+ * unescaped into scratch->text, one after another, so every string of a
+ * parse stays valid until the parse ends (the hooks rely on that).  An
+ * unescaped string is never longer than its source, so one buffer of the
+ * input's length always suffices and is reserved up front.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct parser {
+    const unsigned char *start, *p, *end;
+    const ph_json_sink *sink;   /* NULL: validate only */
+    void *ctx;
+    const ph_top_hook *hook;
+    unsigned char *text;        /* unescape area, `text_used` bytes used */
+    size_t text_used;
+    int depth;
+    ph_error *err;
+} parser;
+
+/* Handle used when validating without a sink: any non-NULL pointer. */
+#define NO_SINK_VALUE ((void *)1)
+
+static ph_status syntax(parser *ps, const char *what)
+{
+    return ph_fail(ps->err, PH_ERR_DECODE, "invalid JSON at byte %zu: %s",
+                   (size_t)(ps->p - ps->start), what);
+}
+
+static ph_status sink_failed(parser *ps)
+{
+    return ph_fail(ps->err, PH_ERR_SINK, "the JSON value could not be built");
+}
+
+static void discard(parser *ps, void *v)
+{
+    if (ps->sink != NULL && v != NULL && ps->sink->discard != NULL)
+        ps->sink->discard(ps->ctx, v);
+}
+
+static void skip_space(parser *ps)
+{
+    while (ps->p < ps->end && ph_is_json_space(*ps->p))
+        ps->p++;
+}
+
+/* Length of the valid UTF-8 sequence at p (2-4), or 0 if it is not one:
+ * overlong forms, surrogates (U+D800..DFFF) and values past U+10FFFF are
+ * rejected, as Python's UTF-8 decoder does. */
+static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t avail = (size_t)(end - p);
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        if (avail >= 2 && (p[1] & 0xc0) == 0x80)
+            return 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        unsigned lo = 0x80, hi = 0xbf;
+        if (c == 0xe0)
+            lo = 0xa0;          /* no overlong 3-byte forms */
+        else if (c == 0xed)
+            hi = 0x9f;          /* no UTF-16 surrogates */
+        if (avail >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80)
+            return 3;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        unsigned lo = 0x80, hi = 0xbf;
+        if (c == 0xf0)
+            lo = 0x90;          /* no overlong 4-byte forms */
+        else if (c == 0xf4)
+            hi = 0x8f;          /* nothing past U+10FFFF */
+        if (avail >= 4 && p[1] >= lo && p[1] <= hi &&
+            (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80)
+            return 4;
+    }
+    return 0;
+}
+
+static int hex4(const unsigned char *p, unsigned *out)
+{
+    unsigned v = 0;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        unsigned c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            v |= (c | 0x20) - 'a' + 10;
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static unsigned char *put_utf8(unsigned char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        *o++ = (unsigned char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (unsigned char)(0xc0 | cp >> 6);
+        *o++ = (unsigned char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        *o++ = (unsigned char)(0xe0 | cp >> 12);
+        *o++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (unsigned char)(0x80 | (cp & 0x3f));
+    } else {
+        *o++ = (unsigned char)(0xf0 | cp >> 18);
+        *o++ = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+        *o++ = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+        *o++ = (unsigned char)(0x80 | (cp & 0x3f));
+    }
+    return o;
+}
+
+/* One backslash escape at ps->p (pointing at the backslash), written to
+ * *o.  Surrogate pairs must be complete; a lone half is an error because
+ * it cannot be carried as UTF-8 into any of our host languages. */
+static ph_status unescape_one(parser *ps, unsigned char **o, int *ascii)
+{
+    const unsigned char *p = ps->p;
+    unsigned cp, lo;
+
+    if (ps->end - p < 2)
+        return syntax(ps, "unterminated string");
+    switch (p[1]) {
+    case '"': **o = '"'; break;
+    case '\\': **o = '\\'; break;
+    case '/': **o = '/'; break;
+    case 'b': **o = '\b'; break;
+    case 'f': **o = '\f'; break;
+    case 'n': **o = '\n'; break;
+    case 'r': **o = '\r'; break;
+    case 't': **o = '\t'; break;
+    case 'u':
+        if (ps->end - p < 6 || hex4(p + 2, &cp) < 0)
+            return syntax(ps, "invalid \\u escape");
+        if (cp >= 0xdc00 && cp <= 0xdfff)
+            return syntax(ps, "lone low surrogate");
+        if (cp >= 0xd800 && cp <= 0xdbff) {
+            if (ps->end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+                hex4(p + 8, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+                return syntax(ps, "lone high surrogate");
+            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            ps->p += 6;
+        }
+        if (cp >= 0x80)
+            *ascii = 0;
+        *o = put_utf8(*o, cp);
+        ps->p += 6;
+        return PH_OK;
+    default:
+        return syntax(ps, "invalid escape");
+    }
+    (*o)++;
+    ps->p += 2;
+    return PH_OK;
+}
+
+/* A string at ps->p (the opening quote).  On success (*s, *len) is the
+ * unescaped UTF-8, in the source when it had no escapes. */
+static ph_status scan_string(parser *ps, const char **s, size_t *len,
+                             int *ascii)
+{
+    const unsigned char *begin = ++ps->p, *end = ps->end;
+    unsigned char *o, *o_start;
+    ph_status st;
+
+    *ascii = 1;
+    /* Fast path: plain text up to the closing quote. */
+    for (;;) {
+        const unsigned char *p = ps->p;
+        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+            p++;
+        ps->p = p;
+        if (p >= end)
+            return syntax(ps, "unterminated string");
+        if (*p == '"') {
+            *s = (const char *)begin;
+            *len = (size_t)(p - begin);
+            ps->p++;
+            return PH_OK;
+        }
+        if (*p == '\\')
+            break;
+        if (*p < 0x20)
+            return syntax(ps, "control character in string");
+        {
+            size_t n = utf8_sequence(p, end);
+            if (n == 0)
+                return syntax(ps, "invalid UTF-8");
+            *ascii = 0;
+            ps->p += n;
+        }
+    }
+    /* Slow path: copy what was scanned, then unescape the rest. */
+    o_start = o = ps->text + ps->text_used;
+    memcpy(o, begin, (size_t)(ps->p - begin));
+    o += ps->p - begin;
+    for (;;) {
+        unsigned c;
+        if (ps->p >= end)
+            return syntax(ps, "unterminated string");
+        c = *ps->p;
+        if (c == '"') {
+            ps->p++;
+            break;
+        }
+        if (c == '\\') {
+            if ((st = unescape_one(ps, &o, ascii)) != PH_OK)
+                return st;
+        } else if (c < 0x20) {
+            return syntax(ps, "control character in string");
+        } else if (c < 0x80) {
+            *o++ = (unsigned char)c;
+            ps->p++;
+        } else {
+            size_t n = utf8_sequence(ps->p, end);
+            if (n == 0)
+                return syntax(ps, "invalid UTF-8");
+            *ascii = 0;
+            memcpy(o, ps->p, n);
+            o += n;
+            ps->p += n;
+        }
+    }
+    *s = (const char *)o_start;
+    *len = (size_t)(o - o_start);
+    ps->text_used += *len;
+    return PH_OK;
+}
+
+/* A number literal at ps->p, checked against the RFC 8259 grammar.  The
+ * literal is copied NUL-terminated into the free end of the text area
+ * (which always has room: see the file comment) without using it up. */
+static ph_status scan_number(parser *ps, ph_number_kind *kind, int64_t *ival,
+                             const char **text, size_t *len, int *nonzero)
+{
+    const unsigned char *begin = ps->p, *p = ps->p, *end = ps->end;
+    uint64_t mag = 0;
+    int neg = 0, overflow = 0, is_float = 0;
+    unsigned char *copy;
+
+    *nonzero = 0;
+    if (p < end && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    if (p >= end || *p < '0' || *p > '9')
+        return syntax(ps, "invalid number");
+    if (*p == '0') {
+        p++;
+        if (p < end && *p >= '0' && *p <= '9')
+            return syntax(ps, "leading zero in number");
+    } else {
+        while (p < end && *p >= '0' && *p <= '9') {
+            unsigned d = *p - '0';
+            if (mag > (UINT64_MAX - d) / 10)
+                overflow = 1;
+            else
+                mag = mag * 10 + d;
+            *nonzero = 1;
+            p++;
+        }
+    }
+    if (p < end && *p == '.') {
+        is_float = 1;
+        p++;
+        if (p >= end || *p < '0' || *p > '9') {
+            ps->p = p;
+            return syntax(ps, "digit expected after decimal point");
+        }
+        while (p < end && *p >= '0' && *p <= '9') {
+            if (*p != '0')
+                *nonzero = 1;
+            p++;
+        }
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        is_float = 1;
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= end || *p < '0' || *p > '9') {
+            ps->p = p;
+            return syntax(ps, "digit expected in exponent");
+        }
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    *len = (size_t)(p - begin);
+    if (*len > PH_MAX_NUMBER_CHARS)
+        return syntax(ps, "number literal too long");
+    if (is_float) {
+        *kind = PH_NUMBER_FLOAT;
+    } else if (!overflow && !neg && mag <= (uint64_t)INT64_MAX) {
+        *kind = PH_NUMBER_INT64;
+        *ival = (int64_t)mag;
+    } else if (!overflow && neg && mag <= (uint64_t)INT64_MAX + 1) {
+        *kind = PH_NUMBER_INT64;
+        *ival = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+    } else {
+        *kind = PH_NUMBER_BIGINT;
+    }
+    copy = ps->text + ps->text_used;
+    memcpy(copy, begin, *len);
+    copy[*len] = '\0';
+    *text = (const char *)copy;
+    ps->p = p;
+    return PH_OK;
+}
+
+static int literal(parser *ps, const char *word, size_t n)
+{
+    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+        return 0;
+    ps->p += n;
+    return 1;
+}
+
+/* capture: 0 plain, 1 a top-level member's value the hook asked for,
+ * 2 an element of such a value when it is an array. */
+static ph_status parse_value(parser *ps, void **out, int capture);
+
+/* What a top-level member's value looks like, for the hook. */
+typedef struct captured {
+    int type;
+    const char *text;
+    size_t len;
+    int truthy;
+} captured;
+
+static ph_status parse_array(parser *ps, void **out, int capture,
+                             captured *cap)
+{
+    const ph_json_sink *sink = ps->sink;
+    void *arr = NO_SINK_VALUE;
+    size_t count = 0;
+    ph_status st;
+
+    if (++ps->depth > PH_MAX_DEPTH)
+        return syntax(ps, "nesting too deep");
+    ps->p++;
+    if (sink != NULL && (arr = sink->new_array(ps->ctx)) == NULL)
+        return sink_failed(ps);
+    skip_space(ps);
+    if (ps->p < ps->end && *ps->p == ']') {
+        ps->p++;
+    } else {
+        for (;;) {
+            void *item;
+            skip_space(ps);
+            /* Elements of a captured top-level array go to the hook. */
+            if ((st = parse_value(ps, &item, capture == 1 ? 2 : 0)) != PH_OK) {
+                discard(ps, arr);
+                return st;
+            }
+            if (sink != NULL &&
+                sink->array_append(ps->ctx, arr, count, item) != 0) {
+                discard(ps, arr);
+                return sink_failed(ps);
+            }
+            count++;
+            skip_space(ps);
+            if (ps->p < ps->end && *ps->p == ',') {
+                ps->p++;
+                continue;
+            }
+            if (ps->p < ps->end && *ps->p == ']') {
+                ps->p++;
+                break;
+            }
+            discard(ps, arr);
+            return syntax(ps, "',' or ']' expected");
+        }
+    }
+    if (sink != NULL && sink->end_array != NULL &&
+        sink->end_array(ps->ctx, arr, count) != 0) {
+        discard(ps, arr);
+        return sink_failed(ps);
+    }
+    ps->depth--;
+    cap->type = PH_JT_ARRAY;
+    cap->truthy = count > 0;
+    *out = arr;
+    return PH_OK;
+}
+
+static ph_status parse_object(parser *ps, void **out, int top, captured *cap)
+{
+    const ph_json_sink *sink = ps->sink;
+    void *obj = NO_SINK_VALUE;
+    size_t count = 0;
+    ph_status st;
+
+    if (++ps->depth > PH_MAX_DEPTH)
+        return syntax(ps, "nesting too deep");
+    ps->p++;
+    if (sink != NULL && (obj = sink->new_object(ps->ctx)) == NULL)
+        return sink_failed(ps);
+    skip_space(ps);
+    if (ps->p < ps->end && *ps->p == '}') {
+        ps->p++;
+    } else {
+        for (;;) {
+            const char *name;
+            size_t name_len;
+            int ascii, capture = 0;
+            void *key = NO_SINK_VALUE, *value;
+
+            skip_space(ps);
+            if (ps->p >= ps->end || *ps->p != '"') {
+                discard(ps, obj);
+                return syntax(ps, "member name expected");
+            }
+            if ((st = scan_string(ps, &name, &name_len, &ascii)) != PH_OK) {
+                discard(ps, obj);
+                return st;
+            }
+            if (top && ps->hook != NULL)
+                capture = ps->hook->on_member(ps->hook->hctx, name, name_len);
+            if (sink != NULL && (key = sink->string(ps->ctx, name, name_len,
+                                                    ascii, 1)) == NULL) {
+                discard(ps, obj);
+                return sink_failed(ps);
+            }
+            skip_space(ps);
+            if (ps->p >= ps->end || *ps->p != ':') {
+                discard(ps, key);
+                discard(ps, obj);
+                return syntax(ps, "':' expected");
+            }
+            ps->p++;
+            skip_space(ps);
+            if ((st = parse_value(ps, &value, capture)) != PH_OK) {
+                discard(ps, key);
+                discard(ps, obj);
+                return st;
+            }
+            if (sink != NULL &&
+                sink->object_set(ps->ctx, obj, key, value) != 0) {
+                discard(ps, obj);
+                return sink_failed(ps);
+            }
+            count++;
+            skip_space(ps);
+            if (ps->p < ps->end && *ps->p == ',') {
+                ps->p++;
+                continue;
+            }
+            if (ps->p < ps->end && *ps->p == '}') {
+                ps->p++;
+                break;
+            }
+            discard(ps, obj);
+            return syntax(ps, "',' or '}' expected");
+        }
+    }
+    ps->depth--;
+    cap->type = PH_JT_OBJECT;
+    cap->truthy = count > 0;
+    *out = obj;
+    return PH_OK;
+}
+
+static ph_status parse_value(parser *ps, void **out, int capture)
+{
+    const ph_json_sink *sink = ps->sink;
+    captured cap = {PH_JT_NULL, NULL, 0, 0};
+    void *v = NO_SINK_VALUE;
+    ph_status st;
+
+    if (ps->p >= ps->end)
+        return syntax(ps, "value expected");
+    switch (*ps->p) {
+    case '{':
+        if ((st = parse_object(ps, &v, 0, &cap)) != PH_OK)
+            return st;
+        break;
+    case '[':
+        if ((st = parse_array(ps, &v, capture, &cap)) != PH_OK)
+            return st;
+        break;
+    case '"': {
+        int ascii;
+        if ((st = scan_string(ps, &cap.text, &cap.len, &ascii)) != PH_OK)
+            return st;
+        cap.type = PH_JT_STRING;
+        cap.truthy = cap.len > 0;
+        if (sink != NULL && (v = sink->string(ps->ctx, cap.text, cap.len,
+                                              ascii, 0)) == NULL)
+            return sink_failed(ps);
+        break;
+    }
+    case 't':
+        if (!literal(ps, "true", 4))
+            return syntax(ps, "invalid literal");
+        cap.type = PH_JT_TRUE;
+        cap.truthy = 1;
+        if (sink != NULL && (v = sink->bool_value(ps->ctx, 1)) == NULL)
+            return sink_failed(ps);
+        break;
+    case 'f':
+        if (!literal(ps, "false", 5))
+            return syntax(ps, "invalid literal");
+        cap.type = PH_JT_FALSE;
+        if (sink != NULL && (v = sink->bool_value(ps->ctx, 0)) == NULL)
+            return sink_failed(ps);
+        break;
+    case 'n':
+        if (!literal(ps, "null", 4))
+            return syntax(ps, "invalid literal");
+        if (sink != NULL && (v = sink->null_value(ps->ctx)) == NULL)
+            return sink_failed(ps);
+        break;
+    default: {
+        ph_number_kind kind = PH_NUMBER_FLOAT;
+        int64_t ival = 0;
+        if ((st = scan_number(ps, &kind, &ival, &cap.text, &cap.len,
+                              &cap.truthy)) != PH_OK)
+            return st;
+        cap.type = PH_JT_NUMBER;
+        if (sink != NULL && (v = sink->number(ps->ctx, kind, ival, cap.text,
+                                              cap.len)) == NULL)
+            return sink_failed(ps);
+        break;
+    }
+    }
+    if (capture == 1)
+        ps->hook->on_value(ps->hook->hctx, cap.type, cap.text, cap.len,
+                           cap.truthy);
+    else if (capture == 2 && ps->hook->on_element != NULL)
+        ps->hook->on_element(ps->hook->hctx, cap.type, cap.text, cap.len);
+    *out = v;
+    return PH_OK;
+}
+
+static ph_status parse_document(const char *json, size_t len,
+                                const ph_json_sink *sink, void *ctx,
+                                const ph_top_hook *hook, ph_scratch *s,
+                                void **root, ph_error *err)
+{
+    parser ps;
+    void *v = NULL;
+    ph_status st;
+
+    *root = NULL;
+    ps.start = ps.p = (const unsigned char *)json;
+    ps.end = ps.start + len;
+    ps.sink = sink;
+    ps.ctx = ctx;
+    ps.hook = hook;
+    ps.text_used = 0;
+    ps.depth = 0;
+    ps.err = err;
+    /* len + 1: a number literal at the very end also needs its NUL. */
+    if ((ps.text = ph_scratch_text(s, len + 1, err)) == NULL)
+        return PH_ERR_MEMORY;
+    skip_space(&ps);
+    if (hook != NULL) {
+        captured cap;
+        if (ps.p >= ps.end || *ps.p != '{')
+            return syntax(&ps, "object expected");
+        st = parse_object(&ps, &v, 1, &cap);
+    } else {
+        st = parse_value(&ps, &v, 0);
+    }
+    if (st != PH_OK)
+        return st;
+    skip_space(&ps);
+    if (ps.p != ps.end) {
+        discard(&ps, v);
+        return syntax(&ps, "extra data after the value");
+    }
+    *root = sink != NULL ? v : NULL;
+    return PH_OK;
+}
+
+ph_status ph_json_parse(const char *json, size_t len,
+                        const ph_json_sink *sink, void *ctx, ph_scratch *s,
+                        void **root, ph_error *err)
+{
+    return parse_document(json, len, sink, ctx, NULL, s, root, err);
+}
+
+ph_status ph_json_parse_hooked(const char *json, size_t len,
+                               const ph_json_sink *sink, void *ctx,
+                               const ph_top_hook *hook, ph_scratch *s,
+                               void **root, ph_error *err)
+{
+    return parse_document(json, len, sink, ctx, hook, s, root, err);
+}
+
+double ph_number_to_double(const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    long double mant = 0;
+    long exp10 = 0, e = 0;
+    int neg = 0, eneg = 0;
+
+    if (p < end && *p == '-') {
+        neg = 1;
+        p++;
+    }
+    for (; p < end && *p >= '0' && *p <= '9'; p++)
+        mant = mant * 10 + (*p - '0');
+    if (p < end && *p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+            mant = mant * 10 + (*p - '0');
+            exp10--;
+        }
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            eneg = *p++ == '-';
+        for (; p < end && *p >= '0' && *p <= '9'; p++)
+            if (e < 100000)
+                e = e * 10 + (*p - '0');
+    }
+    exp10 += eneg ? -e : e;
+    /* Scale in long double steps; overflow goes to infinity and underflow
+     * to zero, which is what the claim checks expect. */
+    while (exp10 > 0 && mant != 0 && mant < 1e4000L) {
+        mant *= 10;
+        exp10--;
+    }
+    while (exp10 < 0 && mant != 0) {
+        mant /= 10;
+        exp10++;
+    }
+    if (exp10 > 0 && mant != 0)
+        mant = (long double)1e308 * 1e308;
+    return (double)(neg ? -mant : mant);
+}

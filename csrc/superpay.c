@@ -1,0 +1,168 @@
+/* SuperPay (GGGPay): AES-256-CBC, IV = MD5(key), hex ciphertext, inside
+ * {"encryptedData": "<hex>"}.  Nothing authenticates the ciphertext, so
+ * from the moment the hex is in hand every failure is reported the same
+ * way (see PROVIDERS.md: padding oracle). */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "internal.h"
+
+extern const char ph_decrypt_message[];
+
+struct ph_superpay_key {
+    unsigned char key[PH_AES_KEY_LEN];
+    unsigned char iv[PH_AES_BLOCK];
+};
+
+ph_status ph_superpay_key_new(const unsigned char *key, size_t len,
+                              ph_superpay_key **out, ph_error *err)
+{
+    ph_superpay_key *k;
+    unsigned int md_len = 0;
+
+    *out = NULL;
+    if (len != PH_AES_KEY_LEN)
+        return ph_fail(err, PH_ERR_KEY,
+                       "the SuperPay key must be %d bytes, not %zu",
+                       PH_AES_KEY_LEN, len);
+    if ((k = malloc(sizeof *k)) == NULL)
+        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    memcpy(k->key, key, PH_AES_KEY_LEN);
+    if (!EVP_Digest(key, len, k->iv, &md_len, EVP_md5(), NULL) ||
+        md_len != PH_AES_BLOCK) {
+        ph_clear_openssl_errors();
+        ph_superpay_key_free(k);
+        return ph_fail(err, PH_ERR_CRYPTO, "MD5 is not available");
+    }
+    *out = k;
+    return PH_OK;
+}
+
+void ph_superpay_key_free(ph_superpay_key *k)
+{
+    if (k != NULL) {
+        OPENSSL_cleanse(k, sizeof *k);
+        free(k);
+    }
+}
+
+void ph_superpay_key_iv(const ph_superpay_key *k,
+                        unsigned char iv[PH_AES_BLOCK])
+{
+    memcpy(iv, k->iv, PH_AES_BLOCK);
+}
+
+static ph_status decrypt_failed(ph_error *err)
+{
+    return ph_fail(err, PH_ERR_DECRYPT, "%s", ph_decrypt_message);
+}
+
+ph_status ph_superpay_decrypt_hex(const ph_superpay_key *k,
+                                  const unsigned char *iv, const char *hex,
+                                  size_t len, size_t max_bytes, ph_scratch *s,
+                                  const unsigned char **plain,
+                                  size_t *plain_len, ph_error *err)
+{
+    unsigned char *ct;
+    ph_status st;
+
+    if (len > max_bytes)
+        return ph_fail(err, PH_ERR_TOO_LARGE,
+                       "input is longer than the limit of %zu bytes",
+                       max_bytes);
+    if (len == 0 || len % (2 * PH_AES_BLOCK) != 0)
+        return decrypt_failed(err);
+    /* The ciphertext goes to the envelope buffer unless the hex itself
+     * lives there; the plaintext always goes to scratch->data. */
+    if ((uintptr_t)hex >= (uintptr_t)s->env &&
+        (uintptr_t)hex < (uintptr_t)s->env + s->env_cap) {
+        unsigned char *tmp = ph_scratch_text(s, len / 2, err);
+        if (tmp == NULL)
+            return PH_ERR_MEMORY;
+        ct = tmp;
+    } else if ((ct = ph_scratch_env(s, len / 2, err)) == NULL) {
+        return PH_ERR_MEMORY;
+    }
+    if (ph_hex_decode(hex, len, ct) != PH_OK)
+        return decrypt_failed(err);
+    st = ph_aes256cbc_decrypt(k->key, iv != NULL ? iv : k->iv, ct, len / 2,
+                              s, plain, plain_len, err);
+    OPENSSL_cleanse(ct, len / 2);
+    if (st == PH_ERR_DECRYPT)
+        return decrypt_failed(err);
+    return st;
+}
+
+ph_status ph_superpay_open(const ph_superpay_key *k, const char *body,
+                           size_t len, size_t max_bytes, ph_scratch *s,
+                           const char **plain, size_t *plain_len,
+                           ph_error *err)
+{
+    const char *hex = body;
+    size_t hex_len = len;
+    const unsigned char *pt;
+    ph_status st;
+
+    if (len > max_bytes)
+        return ph_fail(err, PH_ERR_TOO_LARGE,
+                       "body is longer than the limit of %zu bytes",
+                       max_bytes);
+    ph_trim_space(&hex, &hex_len);
+    if (hex_len > 0 && hex[0] == '{') {
+        if ((st = ph_envelope_member(hex, hex_len, "encryptedData",
+                                     "SuperPay", s, &hex, &hex_len, err)) !=
+            PH_OK)
+            return st;
+    }
+    st = ph_superpay_decrypt_hex(k, NULL, hex, hex_len, max_bytes, s, &pt,
+                                 plain_len, err);
+    if (st == PH_OK)
+        *plain = (const char *)pt;
+    return st;
+}
+
+static int ignore_member(void *hctx, const char *name, size_t len)
+{
+    (void)hctx;
+    (void)name;
+    (void)len;
+    return 0;
+}
+
+ph_status ph_superpay_parse(const char *plain, size_t len,
+                            const ph_json_sink *sink, void *ctx,
+                            ph_scratch *s, void **root, ph_error *err)
+{
+    ph_top_hook object_only = {ignore_member, NULL, NULL, NULL};
+    ph_status st;
+
+    st = ph_json_parse_hooked(plain, len, sink, ctx, &object_only, s, root,
+                              err);
+    if (st == PH_ERR_DECODE)
+        return decrypt_failed(err);
+    return st;
+}
+
+ph_status ph_superpay_encrypt(const ph_superpay_key *k,
+                              const unsigned char *pt, size_t len, char **hex,
+                              ph_error *err)
+{
+    unsigned char *ct;
+    size_t ct_len;
+    ph_status st;
+
+    *hex = NULL;
+    if ((st = ph_aes256cbc_encrypt(k->key, k->iv, pt, len, &ct, &ct_len,
+                                   err)) != PH_OK)
+        return st;
+    if ((*hex = malloc(2 * ct_len + 1)) == NULL) {
+        ph_free(ct, ct_len);
+        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    }
+    ph_hex_encode(ct, ct_len, *hex);
+    (*hex)[2 * ct_len] = '\0';
+    ph_free(ct, ct_len);
+    return PH_OK;
+}
