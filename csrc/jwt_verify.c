@@ -261,15 +261,6 @@ ph_status ph_jwt_verify(const ph_jwt_verifier *v, const char *token,
     pl_len = (size_t)(dot2 - pl);
     sg = dot2 + 1;
     sg_len = len - (size_t)(sg - token);
-    if (hdr_len == 0 || pl_len == 0 || sg_len == 0)
-        return ph_fail(err, PH_ERR_DECODE, "token has an empty segment");
-
-    /* Signature first into a fixed buffer: anything longer than the
-     * largest digest is wrong whatever the header says. */
-    if (ph_b64url_decoded_len(sg_len) > sizeof sig ||
-        ph_b64url_decode(sg, sg_len, sig, &sig_len) != PH_OK)
-        return ph_fail(err, PH_ERR_DECODE, "invalid signature encoding");
-
     raw_hdr_len = ph_b64url_decoded_len(hdr_len);
     raw_pl_len = ph_b64url_decoded_len(pl_len);
     if ((buf = ph_scratch_data(s, raw_hdr_len + raw_pl_len, err)) == NULL)
@@ -279,6 +270,13 @@ ph_status ph_jwt_verify(const ph_jwt_verifier *v, const char *token,
     if ((st = check_header(v, (const char *)buf, raw_hdr_len, s, &alg_index,
                            err)) != PH_OK)
         return st;
+    /* The signature is decoded into a fixed buffer: anything longer than
+     * the largest digest is wrong whatever the header says.  An empty one
+     * fails the length check in check_mac. */
+    if (ph_b64url_decoded_len(sg_len) > sizeof sig)
+        return ph_fail(err, PH_ERR_SIGNATURE, "signature verification failed");
+    if (ph_b64url_decode(sg, sg_len, sig, &sig_len) != PH_OK)
+        return ph_fail(err, PH_ERR_DECODE, "invalid signature encoding");
     if ((st = check_mac(v, alg_index, token, (size_t)(dot2 - token), sig,
                         sig_len, err)) != PH_OK)
         return st;

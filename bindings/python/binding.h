@@ -1,0 +1,68 @@
+/* Shared declarations of the CPython binding.  The binding checks
+ * arguments, calls the core and converts results and errors; behaviour
+ * lives in csrc/. */
+#ifndef PAYHOOK_BINDING_H
+#define PAYHOOK_BINDING_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "payhook.h"
+
+/* Version gates, named for what they enable. */
+#define PH_HAVE_GETMODULEBYDEF (PY_VERSION_HEX >= 0x030B0000)
+#define PH_HAVE_MULTI_INTERP_SLOT (PY_VERSION_HEX >= 0x030C0000)
+#define PH_HAVE_GIL_SLOT (PY_VERSION_HEX >= 0x030D0000)
+
+/* Inputs of at least this many bytes are verified or decrypted with the
+ * GIL released.  Callbacks are a few KB; below this the release costs more
+ * than it frees. */
+#define PH_GIL_RELEASE_BYTES (64 * 1024)
+
+typedef struct module_state {
+    PyObject *errors[PH_STATUS_COUNT];  /* exception class per status */
+    PyTypeObject *verifier_type;
+    PyTypeObject *superpay_type;
+} module_state;
+
+extern PyModuleDef payhook_module_def;
+
+/* The module state of the module that defined `type` (or a base of it). */
+module_state *state_from_type(PyTypeObject *type);
+
+/* Raise the exception for a failed core call.  PH_ERR_SINK leaves the
+ * exception the sink set.  Always returns NULL. */
+PyObject *raise_status(module_state *st, const ph_error *err);
+
+/* A body, token or ciphertext: str (as UTF-8), bytes, bytearray or any
+ * C-contiguous buffer.  `immutable` says whether the bytes may be read with
+ * the GIL released (a bytearray could change under us). */
+typedef struct input {
+    Py_buffer view;
+    int has_view;
+    const char *ptr;
+    size_t len;
+    int immutable;
+} input;
+
+/* 0 on success; -1 with TypeError (wrong type) or `bad_text` (a str that
+ * cannot be encoded as UTF-8) set. */
+int input_get(PyObject *obj, input *in, const char *what, PyObject *bad_text);
+void input_release(input *in);
+
+/* The sink that turns parsed JSON into Python objects, as json.loads
+ * would.  `parse_float` may be NULL. */
+typedef struct py_sink_ctx {
+    PyObject *parse_float;
+} py_sink_ctx;
+
+extern const ph_json_sink py_sink;
+
+/* Seconds since the epoch, as time.time() gives them. */
+double now_seconds(void);
+
+/* Type specs. */
+extern PyType_Spec verifier_spec;
+extern PyType_Spec superpay_spec;
+
+#endif

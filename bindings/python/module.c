@@ -1,0 +1,275 @@
+/* The payhook._payhook extension module: state, errors, inputs, init. */
+#include <time.h>
+
+#include "binding.h"
+
+module_state *state_from_type(PyTypeObject *type)
+{
+    PyObject *mod;
+
+#if PH_HAVE_GETMODULEBYDEF
+    mod = PyType_GetModuleByDef(type, &payhook_module_def);
+#else
+    /* Walk the MRO for the heap type this module created: Python
+     * subclasses (payhook.leanx.Decoder) have no module of their own. */
+    PyObject *mro = type->tp_mro;
+    Py_ssize_t i;
+    mod = NULL;
+    for (i = 0; mro != NULL && i < PyTuple_GET_SIZE(mro); i++) {
+        PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+        if (PyType_HasFeature(base, Py_TPFLAGS_HEAPTYPE)) {
+            PyObject *m = PyType_GetModule(base);
+            if (m != NULL && PyModule_GetDef(m) == &payhook_module_def) {
+                mod = m;
+                break;
+            }
+            PyErr_Clear();
+        }
+    }
+    if (mod == NULL)
+        PyErr_SetString(PyExc_TypeError, "not a payhook type");
+#endif
+    return mod == NULL ? NULL : PyModule_GetState(mod);
+}
+
+PyObject *raise_status(module_state *st, const ph_error *err)
+{
+    PyObject *cls;
+
+    switch (err->status) {
+    case PH_ERR_MEMORY:
+        return PyErr_NoMemory();
+    case PH_ERR_SINK:
+        if (PyErr_Occurred())
+            return NULL;
+        break;
+    case PH_ERR_ARGUMENT:
+        PyErr_SetString(PyExc_ValueError, err->message);
+        return NULL;
+    default:
+        break;
+    }
+    cls = (unsigned)err->status < PH_STATUS_COUNT ? st->errors[err->status]
+                                                   : NULL;
+    if (cls == NULL)
+        cls = st->errors[PH_ERR_CRYPTO];
+    PyErr_SetString(cls, err->message[0] ? err->message
+                                         : ph_strerror(err->status));
+    return NULL;
+}
+
+int input_get(PyObject *obj, input *in, const char *what, PyObject *bad_text)
+{
+    in->has_view = 0;
+    if (PyUnicode_Check(obj)) {
+        Py_ssize_t n;
+        const char *p = PyUnicode_AsUTF8AndSize(obj, &n);
+        if (p == NULL) {
+            /* Lone surrogates: no UTF-8 form, so not a body we can read. */
+            PyErr_Clear();
+            PyErr_Format(bad_text, "%s is not valid text", what);
+            return -1;
+        }
+        in->ptr = p;
+        in->len = (size_t)n;
+        in->immutable = 1;
+        return 0;
+    }
+    if (PyBytes_Check(obj)) {
+        in->ptr = PyBytes_AS_STRING(obj);
+        in->len = (size_t)PyBytes_GET_SIZE(obj);
+        in->immutable = 1;
+        return 0;
+    }
+    if (PyObject_CheckBuffer(obj)) {
+        if (PyObject_GetBuffer(obj, &in->view, PyBUF_SIMPLE) < 0)
+            return -1;
+        in->has_view = 1;
+        in->ptr = in->view.buf;
+        in->len = (size_t)in->view.len;
+        in->immutable = in->view.readonly;
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "%s must be str, bytes, bytearray or memoryview, not %.100s",
+                 what, Py_TYPE(obj)->tp_name);
+    return -1;
+}
+
+void input_release(input *in)
+{
+    if (in->has_view) {
+        PyBuffer_Release(&in->view);
+        in->has_view = 0;
+    }
+}
+
+double now_seconds(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return (double)time(NULL);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------------ */
+
+static PyObject *py_sign(PyObject *module, PyObject *const *args,
+                         Py_ssize_t nargs)
+{
+    module_state *st = PyModule_GetState(module);
+    const char *header, *payload, *key;
+    Py_ssize_t header_len, payload_len, key_len;
+    unsigned long alg;
+    char *token = NULL;
+    ph_error err;
+    PyObject *result;
+
+    if (nargs != 4 || !PyBytes_Check(args[0]) || !PyBytes_Check(args[1]) ||
+        !PyLong_Check(args[2]) || !PyBytes_Check(args[3])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "sign(header: bytes, payload: bytes, algorithm: int, "
+                        "key: bytes)");
+        return NULL;
+    }
+    alg = PyLong_AsUnsignedLong(args[2]);
+    if (alg == (unsigned long)-1 && PyErr_Occurred())
+        return NULL;
+    PyBytes_AsStringAndSize(args[0], (char **)&header, &header_len);
+    PyBytes_AsStringAndSize(args[1], (char **)&payload, &payload_len);
+    PyBytes_AsStringAndSize(args[3], (char **)&key, &key_len);
+    if (ph_jwt_sign(header, (size_t)header_len, payload, (size_t)payload_len,
+                    (unsigned)alg, (const unsigned char *)key,
+                    (size_t)key_len, &token, &err) != PH_OK)
+        return raise_status(st, &err);
+    result = PyUnicode_FromString(token);
+    ph_free(token, strlen(token));
+    return result;
+}
+
+static PyMethodDef module_methods[] = {
+    {"sign", (PyCFunction)(void (*)(void))py_sign, METH_FASTCALL,
+     "sign(header_json, payload_json, algorithm_bit, key) -> str\n\n"
+     "Sign two JSON texts as a compact JWS (used by payhook.jwt.encode)."},
+    {NULL, NULL, 0, NULL},
+};
+
+/* The exception classes live in payhook/errors.py (so the stubs and the
+ * runtime share one definition); the module looks them up by the stable
+ * status names of the core. */
+static int load_errors(module_state *st)
+{
+    PyObject *errors = PyImport_ImportModule("payhook.errors");
+    int s;
+
+    if (errors == NULL)
+        return -1;
+    for (s = 0; s < PH_STATUS_COUNT; s++) {
+        const char *name = ph_status_name((ph_status)s);
+        if (s == PH_OK || s == PH_ERR_MEMORY || s == PH_ERR_ARGUMENT ||
+            s == PH_ERR_SINK)
+            continue;
+        if ((st->errors[s] = PyObject_GetAttrString(errors, name)) == NULL) {
+            Py_DECREF(errors);
+            return -1;
+        }
+    }
+    Py_DECREF(errors);
+    return 0;
+}
+
+static int module_exec(PyObject *module)
+{
+    module_state *st = PyModule_GetState(module);
+
+    if (load_errors(st) < 0)
+        return -1;
+    st->verifier_type = (PyTypeObject *)PyType_FromModuleAndSpec(
+        module, &verifier_spec, NULL);
+    if (st->verifier_type == NULL ||
+        PyModule_AddType(module, st->verifier_type) < 0)
+        return -1;
+    st->superpay_type = (PyTypeObject *)PyType_FromModuleAndSpec(
+        module, &superpay_spec, NULL);
+    if (st->superpay_type == NULL ||
+        PyModule_AddType(module, st->superpay_type) < 0)
+        return -1;
+    if (PyModule_AddStringConstant(module, "__version__", ph_version()) < 0 ||
+        PyModule_AddIntConstant(module, "HS256", PH_ALG_HS256) < 0 ||
+        PyModule_AddIntConstant(module, "HS384", PH_ALG_HS384) < 0 ||
+        PyModule_AddIntConstant(module, "HS512", PH_ALG_HS512) < 0 ||
+        PyModule_AddIntConstant(module, "CLAIM_EXP", PH_CLAIM_EXP) < 0 ||
+        PyModule_AddIntConstant(module, "CLAIM_NBF", PH_CLAIM_NBF) < 0 ||
+        PyModule_AddIntConstant(module, "CLAIM_IAT", PH_CLAIM_IAT) < 0 ||
+        PyModule_AddIntConstant(module, "CLAIM_AUD", PH_CLAIM_AUD) < 0 ||
+        PyModule_AddIntConstant(module, "CLAIM_ISS", PH_CLAIM_ISS) < 0 ||
+        PyModule_AddIntConstant(module, "CLAIM_SUB", PH_CLAIM_SUB) < 0 ||
+        PyModule_AddIntConstant(module, "CLAIM_JTI", PH_CLAIM_JTI) < 0 ||
+        PyModule_AddObject(module, "DEFAULT_MAX_BYTES",
+                           PyLong_FromSize_t(PH_DEFAULT_MAX_BYTES)) < 0 ||
+        PyModule_AddIntConstant(module, "MAX_DEPTH", PH_MAX_DEPTH) < 0)
+        return -1;
+    return 0;
+}
+
+static int module_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    module_state *st = PyModule_GetState(module);
+    int s;
+
+    for (s = 0; s < PH_STATUS_COUNT; s++)
+        Py_VISIT(st->errors[s]);
+    Py_VISIT(st->verifier_type);
+    Py_VISIT(st->superpay_type);
+    return 0;
+}
+
+static int module_clear(PyObject *module)
+{
+    module_state *st = PyModule_GetState(module);
+    int s;
+
+    for (s = 0; s < PH_STATUS_COUNT; s++)
+        Py_CLEAR(st->errors[s]);
+    Py_CLEAR(st->verifier_type);
+    Py_CLEAR(st->superpay_type);
+    return 0;
+}
+
+static void module_free(void *module)
+{
+    module_clear(module);
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+#if PH_HAVE_MULTI_INTERP_SLOT
+    /* No process-wide state: every interpreter gets its own types and
+     * error classes, and the core keeps none. */
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+#if PH_HAVE_GIL_SLOT
+    /* Objects are immutable once built and every call works on its own
+     * scratch memory, so nothing here needs the GIL's protection. */
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
+    {0, NULL},
+};
+
+PyModuleDef payhook_module_def = {
+    PyModuleDef_HEAD_INIT,
+    "payhook._payhook",
+    "Native core of payhook: verify and decrypt payout callbacks.",
+    sizeof(module_state),
+    module_methods,
+    module_slots,
+    module_traverse,
+    module_clear,
+    module_free,
+};
+
+PyMODINIT_FUNC PyInit__payhook(void)
+{
+    return PyModuleDef_Init(&payhook_module_def);
+}

@@ -1,0 +1,52 @@
+"""Stubs of the native module payhook._payhook."""
+
+from typing import Any, Callable
+
+__version__: str
+HS256: int
+HS384: int
+HS512: int
+CLAIM_EXP: int
+CLAIM_NBF: int
+CLAIM_IAT: int
+CLAIM_AUD: int
+CLAIM_ISS: int
+CLAIM_SUB: int
+CLAIM_JTI: int
+DEFAULT_MAX_BYTES: int
+MAX_DEPTH: int
+
+def sign(header: bytes, payload: bytes, algorithm: int, key: bytes, /) -> str: ...
+
+class Verifier:
+    def __new__(
+        cls,
+        keys: tuple[bytes, ...],
+        algorithms: int,
+        envelope: bool,
+        max_bytes: int,
+        leeway: float,
+        verify: int,
+        require: int,
+        audience: tuple[bytes, ...] | None = ...,
+        strict_aud: bool = ...,
+        issuer: tuple[bytes, ...] | None = ...,
+        subject: bytes | None = ...,
+        parse_float: Callable[[str], Any] | None = ...,
+    ) -> Verifier: ...
+    def decode(
+        self, data: str | bytes | bytearray | memoryview, now: float | None = ...
+    ) -> dict[str, Any]: ...
+
+class SuperPayKey:
+    def __new__(
+        cls,
+        key: bytes,
+        max_bytes: int = ...,
+        parse_float: Callable[[str], Any] | None = ...,
+    ) -> SuperPayKey: ...
+    def decode(self, body: str | bytes | bytearray | memoryview, /) -> dict[str, Any]: ...
+    def decrypt(
+        self, data: str | bytes | bytearray | memoryview, iv: bytes | None = ..., /
+    ) -> bytes: ...
+    def encrypt(self, plaintext: bytes, /) -> str: ...

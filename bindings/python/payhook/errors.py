@@ -1,0 +1,106 @@
+"""The exceptions payhook raises.
+
+Every class is a ``ValueError`` through :class:`PayhookError`, so a handler
+that already catches ``ValueError`` for bad input keeps working.  The JWT
+classes carry PyJWT's names and PyJWT's hierarchy below
+:class:`InvalidTokenError`, so code written against PyJWT's exceptions
+catches ours.  The C core reports errors by these class names.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PayhookError",
+    "InvalidKeyError",
+    "InvalidTokenError",
+    "DecodeError",
+    "InvalidSignatureError",
+    "InvalidAlgorithmError",
+    "ExpiredSignatureError",
+    "ImmatureSignatureError",
+    "InvalidIssuedAtError",
+    "InvalidAudienceError",
+    "InvalidIssuerError",
+    "InvalidSubjectError",
+    "InvalidJTIError",
+    "MissingRequiredClaimError",
+    "DecryptionError",
+    "PayloadTooLargeError",
+]
+
+
+class PayhookError(ValueError):
+    """Root of every payhook error (and PyJWT's ``PyJWTError`` here)."""
+
+
+class InvalidKeyError(PayhookError):
+    """The key is unusable: empty, or a SuperPay key that is not 32 bytes."""
+
+
+class InvalidTokenError(PayhookError):
+    """The token or callback was rejected (PyJWT's base class name)."""
+
+
+class DecodeError(InvalidTokenError):
+    """Malformed body, envelope, token, base64url, header or JSON."""
+
+
+class InvalidSignatureError(DecodeError):
+    """The signature does not match the key (or any of the keys)."""
+
+
+class InvalidAlgorithmError(InvalidTokenError):
+    """``alg`` is missing, ``none``, or not in the allowed algorithms."""
+
+
+class ExpiredSignatureError(InvalidTokenError):
+    """The ``exp`` claim is in the past (beyond the leeway)."""
+
+
+class ImmatureSignatureError(InvalidTokenError):
+    """The ``nbf`` or ``iat`` claim is in the future (beyond the leeway)."""
+
+
+class InvalidIssuedAtError(DecodeError):
+    """The ``iat`` claim is not a number."""
+
+
+class InvalidAudienceError(InvalidTokenError):
+    """The ``aud`` claim does not match, or has the wrong form."""
+
+
+class InvalidIssuerError(InvalidTokenError):
+    """The ``iss`` claim does not match, or is not a string."""
+
+
+class InvalidSubjectError(InvalidTokenError):
+    """The ``sub`` claim is not a string, or does not match."""
+
+
+class InvalidJTIError(InvalidTokenError):
+    """The ``jti`` claim is not a string."""
+
+
+class MissingRequiredClaimError(InvalidTokenError):
+    """A claim that was required (or needed for a check) is absent."""
+
+    @property
+    def claim(self) -> str:
+        """The name of the missing claim."""
+        text = str(self)
+        first = text.find('"')
+        last = text.rfind('"')
+        return text[first + 1 : last] if 0 <= first < last else ""
+
+
+class DecryptionError(PayhookError):
+    """A SuperPay body could not be decrypted.
+
+    Deliberately one class and one message for every cause (bad hex, bad
+    length, bad padding, wrong key, plaintext that is not a JSON object):
+    telling them apart would hand an attacker a padding oracle.
+    """
+
+
+class PayloadTooLargeError(DecodeError):
+    """The body or token is longer than ``max_bytes``."""

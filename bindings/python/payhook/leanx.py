@@ -1,0 +1,55 @@
+"""LeanX payout callbacks: an HS256 JWT in ``{"data": "<jwt>", ...}``.
+
+The token is signed with the merchant's *hash key* from the LeanX portal,
+used as its UTF-8 text (a 128-character hex string is not hex-decoded).
+The payload has no ``exp``: a captured callback verifies forever, so make
+the handler idempotent on ``output.invoice_no``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from . import _payhook
+from ._keys import MAX_BYTES
+from .jwt import verifier_args
+
+__all__ = ["decode", "Decoder"]
+
+
+class Decoder(_payhook.Verifier):
+    """A prepared LeanX decoder holding the hash key (wiped when freed).
+
+    ``Decoder(hash_key).decode(body, now=None)`` takes the raw POST body
+    (``str``, ``bytes``, ``bytearray`` or ``memoryview``), verifies it and
+    returns the payload ``dict``.  ``hash_key`` may be a list of keys during
+    a rotation.  Safe to share between threads.
+    """
+
+    def __new__(cls, hash_key: str | bytes | list[str | bytes], *,
+                leeway: float = 0, max_bytes: int = MAX_BYTES,
+                parse_float: Callable[[str], Any] | None = None) -> Decoder:
+        return super().__new__(cls, *verifier_args(
+            hash_key, ["HS256"], None, None, None, None, leeway, max_bytes,
+            parse_float, True))
+
+
+def decode(body: str | bytes | bytearray | memoryview,
+           hash_key: str | bytes | list[str | bytes], *, leeway: float = 0,
+           now: float | None = None, max_bytes: int = MAX_BYTES,
+           parse_float: Callable[[str], Any] | None = None) -> dict[str, Any]:
+    """Verify a LeanX callback body and return the JWT payload.
+
+    The body is ``{"data": "<jwt>", ...}`` or the bare token.  HS256 only.
+    Registered claims (``exp``, ``nbf``, ``iat``) are checked when present.
+
+    Raises :class:`~payhook.InvalidKeyError` (empty key),
+    :class:`~payhook.PayloadTooLargeError` (body over ``max_bytes``),
+    :class:`~payhook.DecodeError` (not a LeanX body, malformed token or
+    JSON), :class:`~payhook.InvalidAlgorithmError` (``alg`` other than
+    HS256, ``none`` included), :class:`~payhook.InvalidSignatureError`
+    (wrong key or tampered), and the claim errors of
+    :func:`payhook.jwt.decode`; ``TypeError`` for wrong argument types.
+    """
+    return Decoder(hash_key, leeway=leeway, max_bytes=max_bytes,
+                   parse_float=parse_float).decode(body, now)

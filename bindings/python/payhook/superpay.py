@@ -1,0 +1,78 @@
+"""SuperPay (GGGPay) payout callbacks: AES-256-CBC, IV = MD5(key), hex.
+
+The body is ``{"encryptedData": "<hex>"}``.  Nothing authenticates the
+ciphertext: anyone who can post to the endpoint can send altered
+ciphertext, so every decryption failure raises the same
+:class:`~payhook.DecryptionError` with the same message, and a callback
+that moves money must be confirmed with SuperPay's query API first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from . import _payhook
+from ._keys import MAX_BYTES, key_bytes, max_bytes_value
+
+__all__ = ["decode", "decrypt", "encrypt", "Decoder"]
+
+
+class Decoder(_payhook.SuperPayKey):
+    """A prepared SuperPay key (32 bytes; the IV, MD5(key), computed once).
+
+    ``Decoder(key).decode(body)`` decrypts a callback body and returns its
+    JSON object.  Key material is wiped when the decoder is freed.  Safe to
+    share between threads.
+    """
+
+    def __new__(cls, symmetric_key: str | bytes, *,
+                max_bytes: int = MAX_BYTES,
+                parse_float: Callable[[str], Any] | None = None) -> Decoder:
+        if parse_float is not None and not callable(parse_float):
+            raise TypeError("parse_float must be callable")
+        return super().__new__(cls, key_bytes(symmetric_key, "key"),
+                               max_bytes_value(max_bytes), parse_float)
+
+
+def decode(body: str | bytes | bytearray | memoryview,
+           symmetric_key: str | bytes, *, max_bytes: int = MAX_BYTES,
+           parse_float: Callable[[str], Any] | None = None) -> dict[str, Any]:
+    """Decrypt a SuperPay callback body and return the payload ``dict``.
+
+    The body is ``{"encryptedData": "<hex>"}`` or the bare hex (either
+    case).  Raises :class:`~payhook.InvalidKeyError` (key not 32 bytes),
+    :class:`~payhook.PayloadTooLargeError`, :class:`~payhook.DecodeError`
+    (the body is not that envelope), and :class:`~payhook.DecryptionError`
+    for every failure once the hex is found; ``TypeError`` for wrong types.
+    """
+    return Decoder(symmetric_key, max_bytes=max_bytes,
+                   parse_float=parse_float).decode(body)
+
+
+def decrypt(data: str | bytes | bytearray | memoryview,
+            key: str | bytes, iv: bytes | None = None, *,
+            max_bytes: int = MAX_BYTES) -> bytes:
+    """Raw AES-256-CBC/PKCS#7 decryption of hex text; returns the bytes.
+
+    ``iv`` defaults to MD5(key).  Raises :class:`~payhook.InvalidKeyError`
+    (key not 32 bytes, IV not 16 bytes), :class:`~payhook.DecryptionError`
+    (any failure), :class:`~payhook.PayloadTooLargeError`.
+    """
+    return Decoder(key, max_bytes=max_bytes).decrypt(data, iv)
+
+
+def encrypt(payload: Any, key: str | bytes) -> str:
+    """Encrypt a payload the way SuperPay does; returns lower-case hex.
+
+    ``payload`` is JSON-serialised compactly unless it is already ``str``
+    or ``bytes``.  For building test callbacks.
+    """
+    if isinstance(payload, str):
+        data = payload.encode("utf-8")
+    elif isinstance(payload, (bytes, bytearray, memoryview)):
+        data = bytes(payload)
+    else:
+        data = json.dumps(payload, separators=(",", ":"),
+                          allow_nan=False).encode("utf-8")
+    return Decoder(key).encrypt(data)

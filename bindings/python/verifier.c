@@ -1,0 +1,277 @@
+/* payhook._payhook.Verifier: a prepared JWT verifier with its claim
+ * options, immutable once built.  payhook.leanx.Decoder and
+ * payhook.jwt's functions are thin Python layers over it. */
+#include "binding.h"
+
+typedef struct {
+    PyObject_HEAD
+    ph_jwt_verifier *v;
+    int envelope;           /* LeanX: take the token out of {"data": ...} */
+    size_t max_bytes;
+    ph_claims claims;       /* `now` is filled in per call */
+    ph_str *strs;           /* audience, issuer and subject, in that order */
+    PyObject *refs;         /* keeps the bytes behind `strs` alive */
+    PyObject *parse_float;
+} VerifierObject;
+
+/* Fill `out` from a tuple of bytes; returns the count or -1. */
+static Py_ssize_t bytes_tuple(PyObject *t, ph_str *out, const char *what)
+{
+    Py_ssize_t i, n = PyTuple_GET_SIZE(t);
+
+    for (i = 0; i < n; i++) {
+        PyObject *b = PyTuple_GET_ITEM(t, i);
+        if (!PyBytes_Check(b)) {
+            PyErr_Format(PyExc_TypeError, "%s must be a tuple of bytes", what);
+            return -1;
+        }
+        out[i].ptr = PyBytes_AS_STRING(b);
+        out[i].len = (size_t)PyBytes_GET_SIZE(b);
+    }
+    return n;
+}
+
+static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
+                              PyObject *kwds)
+{
+    static char *kwlist[] = {"keys", "algorithms", "envelope", "max_bytes",
+                             "leeway", "verify", "require", "audience",
+                             "strict_aud", "issuer", "subject", "parse_float",
+                             NULL};
+    module_state *st = state_from_type(type);
+    PyObject *keys, *audience = Py_None, *issuer = Py_None;
+    PyObject *subject = Py_None, *parse_float = Py_None;
+    unsigned int algorithms, verify, require;
+    int envelope, strict_aud = 0;
+    Py_ssize_t max_bytes, nkeys, i, n_aud = 0, n_iss = 0, n_str;
+    double leeway;
+    const unsigned char *key_ptrs[PH_MAX_KEYS];
+    size_t key_lens[PH_MAX_KEYS];
+    VerifierObject *self;
+    ph_error err;
+
+    if (st == NULL)
+        return NULL;
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kwds, "O!IpndII|OpOOO:Verifier", kwlist, &PyTuple_Type,
+            &keys, &algorithms, &envelope, &max_bytes, &leeway, &verify,
+            &require, &audience, &strict_aud, &issuer, &subject,
+            &parse_float))
+        return NULL;
+    if (max_bytes < 0 || leeway < 0 || leeway != leeway) {
+        PyErr_SetString(PyExc_ValueError,
+                        "max_bytes and leeway must not be negative");
+        return NULL;
+    }
+    if ((audience != Py_None && !PyTuple_Check(audience)) ||
+        (issuer != Py_None && !PyTuple_Check(issuer)) ||
+        (subject != Py_None && !PyBytes_Check(subject)) ||
+        (parse_float != Py_None && !PyCallable_Check(parse_float))) {
+        PyErr_SetString(PyExc_TypeError,
+                        "audience and issuer must be tuples of bytes, subject "
+                        "bytes, parse_float callable");
+        return NULL;
+    }
+    nkeys = PyTuple_GET_SIZE(keys);
+    if (nkeys == 0 || nkeys > PH_MAX_KEYS) {
+        PyErr_Format(st->errors[PH_ERR_KEY],
+                     "between 1 and %d keys are needed", PH_MAX_KEYS);
+        return NULL;
+    }
+    for (i = 0; i < nkeys; i++) {
+        PyObject *k = PyTuple_GET_ITEM(keys, i);
+        if (!PyBytes_Check(k)) {
+            PyErr_SetString(PyExc_TypeError, "keys must be bytes");
+            return NULL;
+        }
+        key_ptrs[i] = (const unsigned char *)PyBytes_AS_STRING(k);
+        key_lens[i] = (size_t)PyBytes_GET_SIZE(k);
+    }
+
+    if ((self = (VerifierObject *)type->tp_alloc(type, 0)) == NULL)
+        return NULL;
+    if (ph_jwt_verifier_new(key_ptrs, key_lens, (size_t)nkeys, algorithms,
+                            &self->v, &err) != PH_OK) {
+        Py_DECREF(self);
+        return raise_status(st, &err);
+    }
+    self->envelope = envelope;
+    self->max_bytes = (size_t)max_bytes;
+    ph_claims_init(&self->claims, 0);
+    self->claims.leeway = leeway;
+    self->claims.verify = verify;
+    self->claims.require = require;
+    self->claims.strict_aud = strict_aud;
+
+    n_aud = audience != Py_None ? PyTuple_GET_SIZE(audience) : 0;
+    n_iss = issuer != Py_None ? PyTuple_GET_SIZE(issuer) : 0;
+    n_str = n_aud + n_iss + 1;
+    self->strs = PyMem_Calloc((size_t)n_str, sizeof(ph_str));
+    self->refs = PyTuple_Pack(3, audience, issuer, subject);
+    if (self->strs == NULL || self->refs == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    if (audience != Py_None) {
+        if (bytes_tuple(audience, self->strs, "audience") < 0) {
+            Py_DECREF(self);
+            return NULL;
+        }
+        self->claims.audience = self->strs;
+        self->claims.n_audience = (size_t)n_aud;
+    }
+    if (issuer != Py_None) {
+        if (bytes_tuple(issuer, self->strs + n_aud, "issuer") < 0) {
+            Py_DECREF(self);
+            return NULL;
+        }
+        self->claims.issuer = self->strs + n_aud;
+        self->claims.n_issuer = (size_t)n_iss;
+    }
+    if (subject != Py_None) {
+        ph_str *s = self->strs + n_aud + n_iss;
+        s->ptr = PyBytes_AS_STRING(subject);
+        s->len = (size_t)PyBytes_GET_SIZE(subject);
+        self->claims.subject = s;
+    }
+    if (parse_float != Py_None) {
+        Py_INCREF(parse_float);
+        self->parse_float = parse_float;
+    }
+    return (PyObject *)self;
+}
+
+static int verifier_traverse(VerifierObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->parse_float);
+    Py_VISIT(self->refs);
+    return 0;
+}
+
+static int verifier_clear(VerifierObject *self)
+{
+    Py_CLEAR(self->parse_float);
+    return 0;
+}
+
+static void verifier_dealloc(VerifierObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+
+    PyObject_GC_UnTrack(self);
+    ph_jwt_verifier_free(self->v);     /* wipes the key copies */
+    PyMem_Free(self->strs);
+    Py_CLEAR(self->refs);
+    Py_CLEAR(self->parse_float);
+    tp->tp_free((PyObject *)self);
+    Py_DECREF(tp);
+}
+
+/* decode(data, now=None): verify, check claims, return the payload. */
+static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
+                                 Py_ssize_t nargs, PyObject *kwnames)
+{
+    module_state *st = state_from_type(Py_TYPE(self));
+    PyObject *data, *now_obj = Py_None, *result = NULL;
+    py_sink_ctx sink_ctx = {self->parse_float};
+    ph_scratch scratch = PH_SCRATCH_INIT;
+    ph_claims claims;
+    const char *token, *payload;
+    size_t token_len, payload_len;
+    void *root = NULL;
+    ph_error err;
+    ph_status rc;
+    input in;
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+
+    if (st == NULL)
+        return NULL;
+    if (nargs < 1 || nargs + nkw > 2 ||
+        (nkw == 1 && PyUnicode_CompareWithASCIIString(
+                         PyTuple_GET_ITEM(kwnames, 0), "now") != 0)) {
+        PyErr_SetString(PyExc_TypeError, "decode(data, now=None)");
+        return NULL;
+    }
+    data = args[0];
+    if (nargs + nkw == 2)
+        now_obj = args[1];
+    claims = self->claims;
+    if (now_obj == Py_None) {
+        claims.now = now_seconds();
+    } else {
+        if (!PyLong_Check(now_obj) && !PyFloat_Check(now_obj)) {
+            PyErr_SetString(PyExc_TypeError, "now must be int or float");
+            return NULL;
+        }
+        claims.now = PyFloat_AsDouble(now_obj);
+        if (claims.now == -1.0 && PyErr_Occurred())
+            return NULL;
+    }
+    if (input_get(data, &in, self->envelope ? "body" : "token",
+                  st->errors[PH_ERR_DECODE]) < 0)
+        return NULL;
+
+    if (self->envelope) {
+        rc = ph_leanx_token(in.ptr, in.len, self->max_bytes, &scratch, &token,
+                            &token_len, &err);
+        if (rc != PH_OK)
+            goto fail;
+    } else {
+        token = in.ptr;
+        token_len = in.len;
+    }
+    if (in.immutable && token_len >= PH_GIL_RELEASE_BYTES) {
+        Py_BEGIN_ALLOW_THREADS
+        rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes,
+                           &scratch, &payload, &payload_len, &err);
+        Py_END_ALLOW_THREADS
+    } else {
+        rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes,
+                           &scratch, &payload, &payload_len, &err);
+    }
+    if (rc != PH_OK)
+        goto fail;
+    rc = ph_jwt_parse_claims(payload, payload_len, &claims, &py_sink,
+                             &sink_ctx, &scratch, &root, &err);
+    if (rc != PH_OK)
+        goto fail;
+    result = root;
+    goto done;
+fail:
+    raise_status(st, &err);
+done:
+    ph_scratch_free(&scratch);
+    input_release(&in);
+    return result;
+}
+
+static PyMethodDef verifier_methods[] = {
+    {"decode", (PyCFunction)(void (*)(void))verifier_decode,
+     METH_FASTCALL | METH_KEYWORDS,
+     "decode(data, now=None) -> dict\n\n"
+     "Verify the token (or LeanX body) and return its payload."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot verifier_slots[] = {
+    {Py_tp_new, verifier_new},
+    {Py_tp_dealloc, verifier_dealloc},
+    {Py_tp_traverse, verifier_traverse},
+    {Py_tp_clear, verifier_clear},
+    {Py_tp_methods, verifier_methods},
+    {Py_tp_doc, "Verifier(keys, algorithms, envelope, max_bytes, leeway, "
+                "verify, require, audience=None, strict_aud=False, "
+                "issuer=None, subject=None, parse_float=None)\n\n"
+                "Low-level prepared JWT verifier; use payhook.leanx.Decoder "
+                "or payhook.jwt.decode."},
+    {0, NULL},
+};
+
+PyType_Spec verifier_spec = {
+    "payhook._payhook.Verifier",
+    sizeof(VerifierObject),
+    0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
+    verifier_slots,
+};
