@@ -43,3 +43,7 @@ test-c-asan:
 
 clean:
 	rm -rf build
+
+# The Lua binding and the fuzzers bring their own targets.
+-include bindings/lua/lua.mk
+-include fuzz/fuzz.mk
