@@ -9,7 +9,7 @@ bindings/python/).  Usage: lsan_filter.py LOG...
 import re
 import sys
 
-OURS = re.compile(r"(csrc/|bindings/python/)[\w./-]+\.c")
+OURS = re.compile(r"(csrc/|bindings/python/)[\w./-]+\.c|_payhook\.cpython")
 
 
 def blocks(text):
