@@ -54,6 +54,7 @@ void input_release(input *in);
  * would.  `parse_float` may be NULL. */
 typedef struct py_sink_ctx {
     PyObject *parse_float;
+    struct call_cache *names;   /* member-name cache, or NULL */
 } py_sink_ctx;
 
 extern const ph_json_sink py_sink;

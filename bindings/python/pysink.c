@@ -1,6 +1,6 @@
 /* JSON events to Python objects.  Every handle is a new reference; the
  * core gives back the ones it still holds through `discard`. */
-#include "binding.h"
+#include "callcache.h"
 
 static void *s_null(void *ctx)
 {
@@ -50,9 +50,14 @@ static void *s_number(void *ctx, ph_number_kind kind, int64_t i,
 static void *s_string(void *ctx, const char *s, size_t len, int ascii,
                       int is_key)
 {
+    py_sink_ctx *c = ctx;
     PyObject *u;
 
-    (void)ctx;
+    if (is_key && ascii && c->names != NULL &&
+        (u = cached_name(c->names, s, len)) != NULL)
+        return u;
+    if (PyErr_Occurred())
+        return NULL;
     if (ascii) {
         /* Already checked as ASCII by the parser: copy, no decoding. */
         if ((u = PyUnicode_New((Py_ssize_t)len, 127)) == NULL)
@@ -61,8 +66,6 @@ static void *s_string(void *ctx, const char *s, size_t len, int ascii,
     } else {
         u = PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "strict");
     }
-    if (u != NULL && is_key)
-        PyUnicode_InternInPlace(&u);
     return u;
 }
 

@@ -1,12 +1,13 @@
 /* payhook._payhook.SuperPayKey: a prepared SuperPay key (the 32 key bytes
  * and IV = MD5(key)), immutable once built. */
-#include "binding.h"
+#include "callcache.h"
 
 typedef struct {
     PyObject_HEAD
     ph_superpay_key *key;
     size_t max_bytes;
     PyObject *parse_float;
+    call_cache cache;
 } SuperPayObject;
 
 static PyObject *superpay_new(PyTypeObject *type, PyObject *args,
@@ -71,6 +72,7 @@ static void superpay_dealloc(SuperPayObject *self)
 
     PyObject_GC_UnTrack(self);
     ph_superpay_key_free(self->key);    /* wipes key and IV */
+    call_cache_clear(&self->cache);
     Py_CLEAR(self->parse_float);
     tp->tp_free((PyObject *)self);
     Py_DECREF(tp);
@@ -80,8 +82,8 @@ static void superpay_dealloc(SuperPayObject *self)
 static PyObject *superpay_decode(SuperPayObject *self, PyObject *body)
 {
     module_state *st = state_from_type(Py_TYPE(self));
-    py_sink_ctx sink_ctx = {self->parse_float};
-    ph_scratch scratch = PH_SCRATCH_INIT;
+    py_sink_ctx sink_ctx = {self->parse_float, NULL};
+    call_memory mem;
     const char *plain;
     size_t plain_len;
     void *root = NULL;
@@ -93,23 +95,25 @@ static PyObject *superpay_decode(SuperPayObject *self, PyObject *body)
     if (st == NULL ||
         input_get(body, &in, "body", st->errors[PH_ERR_DECODE]) < 0)
         return NULL;
+    call_memory_begin(&self->cache, &mem);
+    sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (in.immutable && in.len >= PH_GIL_RELEASE_BYTES) {
         Py_BEGIN_ALLOW_THREADS
         rc = ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,
-                              &scratch, &plain, &plain_len, &err);
+                              mem.scratch, &plain, &plain_len, &err);
         Py_END_ALLOW_THREADS
     } else {
         rc = ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,
-                              &scratch, &plain, &plain_len, &err);
+                              mem.scratch, &plain, &plain_len, &err);
     }
     if (rc == PH_OK)
         rc = ph_superpay_parse(plain, plain_len, &py_sink, &sink_ctx,
-                               &scratch, &root, &err);
+                               mem.scratch, &root, &err);
     if (rc == PH_OK)
         result = root;
     else
         raise_status(st, &err);
-    ph_scratch_free(&scratch);
+    call_memory_end(&mem);
     input_release(&in);
     return result;
 }

@@ -1,7 +1,7 @@
 /* payhook._payhook.Verifier: a prepared JWT verifier with its claim
  * options, immutable once built.  payhook.leanx.Decoder and
  * payhook.jwt's functions are thin Python layers over it. */
-#include "binding.h"
+#include "callcache.h"
 
 typedef struct {
     PyObject_HEAD
@@ -12,6 +12,7 @@ typedef struct {
     ph_str *strs;           /* audience, issuer and subject, in that order */
     PyObject *refs;         /* keeps the bytes behind `strs` alive */
     PyObject *parse_float;
+    call_cache cache;
 } VerifierObject;
 
 /* Fill `out` from a tuple of bytes; returns the count or -1. */
@@ -161,6 +162,7 @@ static void verifier_dealloc(VerifierObject *self)
 
     PyObject_GC_UnTrack(self);
     ph_jwt_verifier_free(self->v);     /* wipes the key copies */
+    call_cache_clear(&self->cache);
     PyMem_Free(self->strs);
     Py_CLEAR(self->refs);
     Py_CLEAR(self->parse_float);
@@ -174,8 +176,9 @@ static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
 {
     module_state *st = state_from_type(Py_TYPE(self));
     PyObject *data, *now_obj = Py_None, *result = NULL;
-    py_sink_ctx sink_ctx = {self->parse_float};
-    ph_scratch scratch = PH_SCRATCH_INIT;
+    py_sink_ctx sink_ctx = {self->parse_float, NULL};
+    call_memory mem;
+    ph_scratch *scratch;
     ph_claims claims;
     const char *token, *payload;
     size_t token_len, payload_len;
@@ -212,8 +215,11 @@ static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
                   st->errors[PH_ERR_DECODE]) < 0)
         return NULL;
 
+    call_memory_begin(&self->cache, &mem);
+    scratch = mem.scratch;
+    sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (self->envelope) {
-        rc = ph_leanx_token(in.ptr, in.len, self->max_bytes, &scratch, &token,
+        rc = ph_leanx_token(in.ptr, in.len, self->max_bytes, scratch, &token,
                             &token_len, &err);
         if (rc != PH_OK)
             goto fail;
@@ -224,16 +230,16 @@ static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
     if (in.immutable && token_len >= PH_GIL_RELEASE_BYTES) {
         Py_BEGIN_ALLOW_THREADS
         rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes,
-                           &scratch, &payload, &payload_len, &err);
+                           scratch, &payload, &payload_len, &err);
         Py_END_ALLOW_THREADS
     } else {
         rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes,
-                           &scratch, &payload, &payload_len, &err);
+                           scratch, &payload, &payload_len, &err);
     }
     if (rc != PH_OK)
         goto fail;
     rc = ph_jwt_parse_claims(payload, payload_len, &claims, &py_sink,
-                             &sink_ctx, &scratch, &root, &err);
+                             &sink_ctx, scratch, &root, &err);
     if (rc != PH_OK)
         goto fail;
     result = root;
@@ -241,7 +247,7 @@ static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
 fail:
     raise_status(st, &err);
 done:
-    ph_scratch_free(&scratch);
+    call_memory_end(&mem);
     input_release(&in);
     return result;
 }

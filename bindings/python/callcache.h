@@ -1,0 +1,41 @@
+/* Per-decoder memory reused from call to call: the core's scratch buffers
+ * and a cache of the payload's member names as Python strings.  Callbacks
+ * from one gateway repeat the same names, so most name strings (and their
+ * hashes) are made once per decoder instead of once per call.
+ *
+ * A decoder may be shared between threads (and, with the GIL released for
+ * large inputs, used by several at once), so the cache is taken with an
+ * atomic try-lock; a call that finds it taken uses fresh memory instead. */
+#ifndef PAYHOOK_CALLCACHE_H
+#define PAYHOOK_CALLCACHE_H
+
+#include <stdatomic.h>
+
+#include "binding.h"
+
+#define NAME_CACHE_SLOTS 256       /* power of two */
+#define NAME_CACHE_MAX_LEN 48      /* longer names are not cached */
+
+typedef struct call_cache {
+    atomic_int busy;
+    ph_scratch scratch;
+    PyObject *names[NAME_CACHE_SLOTS];   /* ASCII str or NULL */
+} call_cache;
+
+/* What one call works with: the cache, if it could be taken. */
+typedef struct call_memory {
+    call_cache *cache;          /* NULL: the cache was busy */
+    ph_scratch local;
+    ph_scratch *scratch;        /* &cache->scratch or &local */
+} call_memory;
+
+void call_memory_begin(call_cache *c, call_memory *m);
+void call_memory_end(call_memory *m);
+
+/* A member name as a str, from the cache when possible (new reference). */
+PyObject *cached_name(call_cache *c, const char *s, size_t len);
+
+/* Release everything (dealloc). */
+void call_cache_clear(call_cache *c);
+
+#endif
