@@ -10,13 +10,13 @@
  * unauthenticated cipher must not learn why it failed. */
 const char ph_decrypt_message[] = "the payload could not be decrypted";
 
-ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
-                               const unsigned char iv[PH_AES_BLOCK],
-                               const unsigned char *ct, size_t len,
-                               ph_scratch *s, const unsigned char **pt,
-                               size_t *pt_len, ph_error *err)
+ph_status ph_aes_cbc_decrypt_with(EVP_CIPHER_CTX *ctx,
+                                  const unsigned char key[PH_AES_KEY_LEN],
+                                  const unsigned char iv[PH_AES_BLOCK],
+                                  const unsigned char *ct, size_t len,
+                                  ph_scratch *s, const unsigned char **pt,
+                                  size_t *pt_len, ph_error *err)
 {
-    EVP_CIPHER_CTX *ctx;
     unsigned char *out;
     int n1 = 0, n2 = 0, ok;
 
@@ -24,12 +24,9 @@ ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
         return ph_fail(err, PH_ERR_DECRYPT, "%s", ph_decrypt_message);
     if ((out = ph_scratch_data(s, len + PH_AES_BLOCK, err)) == NULL)
         return PH_ERR_MEMORY;
-    if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
-    ok = EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), key, iv, NULL) &&
+    ok = EVP_DecryptInit_ex2(ctx, NULL, key, iv, NULL) &&
          EVP_DecryptUpdate(ctx, out, &n1, ct, (int)len) &&
          EVP_DecryptFinal_ex(ctx, out + n1, &n2);
-    EVP_CIPHER_CTX_free(ctx);   /* wipes the key schedule */
     ph_clear_openssl_errors();
     if (!ok) {
         OPENSSL_cleanse(out, len + PH_AES_BLOCK);
@@ -38,6 +35,27 @@ ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
     *pt = out;
     *pt_len = (size_t)n1 + (size_t)n2;
     return PH_OK;
+}
+
+ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
+                               const unsigned char iv[PH_AES_BLOCK],
+                               const unsigned char *ct, size_t len,
+                               ph_scratch *s, const unsigned char **pt,
+                               size_t *pt_len, ph_error *err)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    ph_status st;
+
+    if (ctx == NULL)
+        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    if (!EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), NULL, NULL, NULL)) {
+        EVP_CIPHER_CTX_free(ctx);
+        ph_clear_openssl_errors();
+        return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC is not available");
+    }
+    st = ph_aes_cbc_decrypt_with(ctx, key, iv, ct, len, s, pt, pt_len, err);
+    EVP_CIPHER_CTX_free(ctx);   /* wipes the key schedule */
+    return st;
 }
 
 ph_status ph_aes256cbc_encrypt(const unsigned char key[PH_AES_KEY_LEN],

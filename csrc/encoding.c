@@ -103,30 +103,44 @@ void ph_b64url_encode(const unsigned char *in, size_t len, char *out)
     }
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;  /* fold to lower case; non-letters stay out of range */
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
+/* 0..15 for hex digits of either case, 0xff for everything else. */
+static const unsigned char hex_value[256] = {
+#define X 0xff
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, X, X, X, X, X, X,
+    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+#undef X
+};
 
 ph_status ph_hex_decode(const char *in, size_t len, unsigned char *out)
 {
+    const unsigned char *p = (const unsigned char *)in;
+    unsigned bad = 0;
     size_t i;
-    int bad = 0;
 
     if (len % 2)
         return PH_ERR_DECODE;
+    /* No early exit: the time taken does not depend on where a bad
+     * character is (the ciphertext is attacker-chosen). */
     for (i = 0; i < len; i += 2) {
-        int hi = hex_value((unsigned char)in[i]);
-        int lo = hex_value((unsigned char)in[i + 1]);
+        unsigned hi = hex_value[p[i]], lo = hex_value[p[i + 1]];
         bad |= hi | lo;
-        out[i / 2] = (unsigned char)((unsigned)hi << 4 | (unsigned)lo);
+        out[i / 2] = (unsigned char)(hi << 4 | (lo & 0x0f));
     }
-    return bad < 0 ? PH_ERR_DECODE : PH_OK;
+    return bad & 0x80 ? PH_ERR_DECODE : PH_OK;
 }
 
 void ph_hex_encode(const unsigned char *in, size_t len, char *out)

@@ -1,4 +1,5 @@
 /* JWS compact verification for HS256 / HS384 / HS512. */
+#include <stdatomic.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -17,6 +18,13 @@ struct ph_jwt_verifier {
      * each verification works on a duplicate, so the verifier itself is
      * never written after creation and may be shared by threads. */
     EVP_MAC_CTX *mac[PH_MAX_KEYS][PH_ALG_COUNT];
+    /* Working copies of those contexts, reused call after call by whoever
+     * holds `busy`; a call that finds them taken duplicates the templates.
+     * Separate from the (const) verifier so sharing stays safe. */
+    struct mac_work {
+        atomic_int busy;
+        EVP_MAC_CTX *ctx[PH_MAX_KEYS][PH_ALG_COUNT];
+    } *work;
 };
 
 void ph_jwt_verifier_free(ph_jwt_verifier *v)
@@ -26,10 +34,14 @@ void ph_jwt_verifier_free(ph_jwt_verifier *v)
     if (v == NULL)
         return;
     for (i = 0; i < v->nkeys; i++) {
-        for (a = 0; a < PH_ALG_COUNT; a++)
+        for (a = 0; a < PH_ALG_COUNT; a++) {
             EVP_MAC_CTX_free(v->mac[i][a]);   /* frees wipe key state */
+            if (v->work != NULL)
+                EVP_MAC_CTX_free(v->work->ctx[i][a]);
+        }
         ph_free(v->keys[i], v->key_lens[i]);
     }
+    free(v->work);
     OPENSSL_cleanse(v, sizeof *v);
     free(v);
 }
@@ -57,6 +69,11 @@ ph_status ph_jwt_verifier_new(const unsigned char *const *keys,
                        "HS384, HS512");
     if ((v = calloc(1, sizeof *v)) == NULL)
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    if ((v->work = calloc(1, sizeof *v->work)) == NULL) {
+        free(v);
+        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    }
+    atomic_init(&v->work->busy, 0);
     v->algorithms = algorithms;
     if ((hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) {
         st = ph_fail(err, PH_ERR_CRYPTO, "HMAC is not available");
@@ -78,7 +95,9 @@ ph_status ph_jwt_verifier_new(const unsigned char *const *keys,
                 OSSL_MAC_PARAM_DIGEST, (char *)ph_alg_info[a].digest, 0);
             params[1] = OSSL_PARAM_construct_end();
             if ((v->mac[i][a] = EVP_MAC_CTX_new(hmac)) == NULL ||
-                !EVP_MAC_init(v->mac[i][a], keys[i], key_lens[i], params)) {
+                !EVP_MAC_init(v->mac[i][a], keys[i], key_lens[i], params) ||
+                (v->work->ctx[i][a] = EVP_MAC_CTX_dup(v->mac[i][a])) ==
+                    NULL) {
                 st = ph_fail(err, PH_ERR_CRYPTO, "HMAC setup failed");
                 goto done;
             }
@@ -209,25 +228,37 @@ static ph_status check_mac(const ph_jwt_verifier *v, size_t alg_index,
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     size_t i, mac_len, want = ph_alg_info[alg_index].digest_len;
-    int match = 0;
+    int match = 0, failed = 0, expected = 0, own;
 
     if (sig_len != want)
         return ph_fail(err, PH_ERR_SIGNATURE, "signature verification failed");
-    for (i = 0; i < v->nkeys; i++) {
-        EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(v->mac[i][alg_index]);
-        int ok = ctx != NULL &&
-                 EVP_MAC_update(ctx, (const unsigned char *)msg, len) &&
-                 EVP_MAC_final(ctx, mac, &mac_len, sizeof mac) &&
-                 mac_len == want;
-        EVP_MAC_CTX_free(ctx);
-        if (!ok) {
-            OPENSSL_cleanse(mac, sizeof mac);
-            ph_clear_openssl_errors();
-            return ph_fail(err, PH_ERR_CRYPTO, "HMAC computation failed");
+    own = atomic_compare_exchange_strong(&v->work->busy, &expected, 1);
+    for (i = 0; i < v->nkeys && !failed; i++) {
+        EVP_MAC_CTX *ctx;
+        if (own) {
+            /* A NULL key re-initialises with the key already set. */
+            ctx = v->work->ctx[i][alg_index];
+            if (!EVP_MAC_init(ctx, NULL, 0, NULL))
+                ctx = NULL;
+        } else {
+            ctx = EVP_MAC_CTX_dup(v->mac[i][alg_index]);
         }
-        match |= CRYPTO_memcmp(mac, sig, want) == 0;
+        failed = ctx == NULL ||
+                 !EVP_MAC_update(ctx, (const unsigned char *)msg, len) ||
+                 !EVP_MAC_final(ctx, mac, &mac_len, sizeof mac) ||
+                 mac_len != want;
+        if (!own)
+            EVP_MAC_CTX_free(ctx);
+        if (!failed)
+            match |= CRYPTO_memcmp(mac, sig, want) == 0;
     }
+    if (own)
+        atomic_store(&v->work->busy, 0);
     OPENSSL_cleanse(mac, sizeof mac);
+    if (failed) {
+        ph_clear_openssl_errors();
+        return ph_fail(err, PH_ERR_CRYPTO, "HMAC computation failed");
+    }
     if (!match)
         return ph_fail(err, PH_ERR_SIGNATURE, "signature verification failed");
     return PH_OK;

@@ -2,6 +2,7 @@
  * {"encryptedData": "<hex>"}.  Nothing authenticates the ciphertext, so
  * from the moment the hex is in hand every failure is reported the same
  * way (see PROVIDERS.md: padding oracle). */
+#include <stdatomic.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -9,11 +10,15 @@
 
 #include "internal.h"
 
-extern const char ph_decrypt_message[];
-
 struct ph_superpay_key {
     unsigned char key[PH_AES_KEY_LEN];
     unsigned char iv[PH_AES_BLOCK];
+    /* A decryption context with the key schedule already expanded,
+     * reused by whoever holds `busy`; others set up their own. */
+    struct aes_work {
+        atomic_int busy;
+        EVP_CIPHER_CTX *ctx;
+    } *work;
 };
 
 ph_status ph_superpay_key_new(const unsigned char *key, size_t len,
@@ -27,14 +32,22 @@ ph_status ph_superpay_key_new(const unsigned char *key, size_t len,
         return ph_fail(err, PH_ERR_KEY,
                        "the SuperPay key must be %d bytes, not %zu",
                        PH_AES_KEY_LEN, len);
-    if ((k = malloc(sizeof *k)) == NULL)
+    if ((k = calloc(1, sizeof *k)) == NULL)
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
     memcpy(k->key, key, PH_AES_KEY_LEN);
+    if ((k->work = calloc(1, sizeof *k->work)) == NULL ||
+        (k->work->ctx = EVP_CIPHER_CTX_new()) == NULL) {
+        ph_superpay_key_free(k);
+        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    }
+    atomic_init(&k->work->busy, 0);
     if (!EVP_Digest(key, len, k->iv, &md_len, EVP_md5(), NULL) ||
-        md_len != PH_AES_BLOCK) {
+        md_len != PH_AES_BLOCK ||
+        !EVP_DecryptInit_ex2(k->work->ctx, EVP_aes_256_cbc(), k->key, k->iv,
+                             NULL)) {
         ph_clear_openssl_errors();
         ph_superpay_key_free(k);
-        return ph_fail(err, PH_ERR_CRYPTO, "MD5 is not available");
+        return ph_fail(err, PH_ERR_CRYPTO, "MD5 or AES is not available");
     }
     *out = k;
     return PH_OK;
@@ -43,6 +56,10 @@ ph_status ph_superpay_key_new(const unsigned char *key, size_t len,
 void ph_superpay_key_free(ph_superpay_key *k)
 {
     if (k != NULL) {
+        if (k->work != NULL) {
+            EVP_CIPHER_CTX_free(k->work->ctx);  /* wipes the schedule */
+            free(k->work);
+        }
         OPENSSL_cleanse(k, sizeof *k);
         free(k);
     }
@@ -87,8 +104,19 @@ ph_status ph_superpay_decrypt_hex(const ph_superpay_key *k,
     }
     if (ph_hex_decode(hex, len, ct) != PH_OK)
         return decrypt_failed(err);
-    st = ph_aes256cbc_decrypt(k->key, iv != NULL ? iv : k->iv, ct, len / 2,
-                              s, plain, plain_len, err);
+    {
+        int expected = 0;
+        if (atomic_compare_exchange_strong(&k->work->busy, &expected, 1)) {
+            /* NULL key: keep the expanded schedule, set only the IV. */
+            st = ph_aes_cbc_decrypt_with(k->work->ctx, NULL,
+                                         iv != NULL ? iv : k->iv, ct,
+                                         len / 2, s, plain, plain_len, err);
+            atomic_store(&k->work->busy, 0);
+        } else {
+            st = ph_aes256cbc_decrypt(k->key, iv != NULL ? iv : k->iv, ct,
+                                      len / 2, s, plain, plain_len, err);
+        }
+    }
     OPENSSL_cleanse(ct, len / 2);
     if (st == PH_ERR_DECRYPT)
         return decrypt_failed(err);
