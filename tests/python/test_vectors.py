@@ -1,0 +1,168 @@
+"""Every vector in tests/vectors/*.json, through the public Python API.
+
+The files are shared with the C and Lua suites; their shape:
+
+    {"description": ..., "vectors": [
+      {"id", "comment",
+       "function": "leanx.decode" | "superpay.decode" | "jwt.decode"
+                   | "superpay.decrypt",
+       "input": {"body" | "body_hex", "key" | "key_hex" | "keys", "iv_hex",
+                 "options": {algorithms, now, leeway, audience, issuer,
+                             subject, max_bytes, require, verify_*,
+                             strict_aud}},
+       "expect": {"payload" | "plaintext_hex" | "error"}}]}
+
+Payloads are compared with a strict, type-aware equality (1, 1.0 and True
+differ); errors by exception class name.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import payhook
+from conftest import VECTORS, strict_diff
+
+FUNCTIONS = ("leanx.decode", "superpay.decode", "jwt.decode",
+             "superpay.decrypt")
+JWT_OPTION_NAMES = {"require", "strict_aud", "enforce_minimum_key_length"}
+JWT_KWARGS = {"audience", "issuer", "subject", "leeway", "now", "max_bytes"}
+
+
+def _load_vectors() -> list[tuple[str, dict, Path]]:
+    found = []
+    for path in sorted(VECTORS.glob("*.json")):
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        for v in data.get("vectors", []):
+            found.append((f"{path.stem}:{v.get('id')}", v, path))
+    return found
+
+
+VECTOR_LIST = _load_vectors()
+IDS = [name for name, _, _ in VECTOR_LIST]
+
+
+def test_vectors_present_and_well_formed():
+    if not VECTOR_LIST:
+        pytest.skip(f"no vectors in {VECTORS} yet")
+    assert len(set(IDS)) == len(IDS), "duplicate vector ids"
+    for name, v, path in VECTOR_LIST:
+        assert v.get("id"), (path.name, v)
+        assert v.get("function") in FUNCTIONS, name
+        assert isinstance(v.get("input"), dict), name
+        expect = v.get("expect")
+        assert isinstance(expect, dict), name
+        assert len({"payload", "payload_json", "plaintext_hex",
+                    "error"} & set(expect)) == 1, name
+        if "error" in expect:
+            kind = _error_kind(expect["error"])
+            cls = getattr(payhook, kind, None)
+            assert isinstance(cls, type) and issubclass(
+                cls, payhook.PayhookError), f"{name}: unknown error {kind}"
+
+
+def _error_kind(error: Any) -> str:
+    if isinstance(error, dict):
+        return error.get("kind") or error.get("class") or error["name"]
+    return error
+
+
+def _data(inp: dict) -> str | bytes:
+    if "body" in inp:
+        return inp["body"]
+    if "body_hex" in inp:
+        return bytes.fromhex(inp["body_hex"])
+    if "token" in inp:
+        return inp["token"]
+    raise AssertionError(f"no body in input: {sorted(inp)}")
+
+
+def _one_key(item: Any) -> str | bytes:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        if "key_hex" in item or "hex" in item:
+            return bytes.fromhex(item.get("key_hex", item.get("hex")))
+        return item["key"]
+    raise AssertionError(f"unusable key entry {item!r}")
+
+
+def _key(inp: dict) -> Any:
+    if "key" in inp:
+        return inp["key"]
+    if "key_hex" in inp:
+        return bytes.fromhex(inp["key_hex"])
+    if "keys" in inp:
+        return [_one_key(k) for k in inp["keys"]]
+    raise AssertionError(f"no key in input: {sorted(inp)}")
+
+
+def _call(v: dict) -> Any:
+    fn = v["function"]
+    inp = v["input"]
+    opts = dict(inp.get("options") or {})
+    data = _data(inp)
+    key = _key(inp)
+
+    if fn == "leanx.decode":
+        algs = opts.pop("algorithms", None)
+        assert algs in (None, ["HS256"]), "LeanX is HS256 only"
+        kwargs = {k: opts.pop(k) for k in ("now", "max_bytes", "leeway")
+                  if k in opts}
+        assert not opts, f"options leanx.decode does not take: {opts}"
+        return payhook.leanx.decode(data, key, **kwargs)
+
+    if fn == "superpay.decode":
+        kwargs = {k: opts.pop(k) for k in ("max_bytes",) if k in opts}
+        assert not opts, f"options superpay.decode does not take: {opts}"
+        return payhook.superpay.decode(data, key, **kwargs)
+
+    if fn == "superpay.decrypt":
+        iv = bytes.fromhex(inp["iv_hex"]) if "iv_hex" in inp else None
+        kwargs = {k: opts.pop(k) for k in ("max_bytes",) if k in opts}
+        assert not opts, f"options superpay.decrypt does not take: {opts}"
+        return payhook.superpay.decrypt(data, key, iv, **kwargs)
+
+    assert fn == "jwt.decode", fn
+    algorithms = opts.pop("algorithms", None)
+    kwargs = {k: opts.pop(k) for k in JWT_KWARGS if k in opts}
+    options = {k: opts.pop(k) for k in list(opts)
+               if k in JWT_OPTION_NAMES or k.startswith("verify_")}
+    assert not opts, f"options jwt.decode does not take: {opts}"
+    return payhook.jwt.decode(data, key, algorithms, options or None,
+                              **kwargs)
+
+
+@pytest.mark.parametrize("vector", [v for _, v, _ in VECTOR_LIST], ids=IDS)
+def test_vector(vector):
+    expect = vector["expect"]
+    note = f"{vector['id']}: {vector.get('comment', '')}"
+    if "error" in expect:
+        kind = _error_kind(expect["error"])
+        with pytest.raises(Exception) as info:
+            _call(vector)
+        e = info.value
+        assert type(e).__name__ == kind, (
+            f"{note}\n  expected {kind}, got {type(e).__name__}: {e}")
+        assert isinstance(e, payhook.PayhookError), note
+        assert isinstance(e, ValueError), note
+        return
+    got = _call(vector)
+    if "plaintext_hex" in expect:
+        assert got == bytes.fromhex(expect["plaintext_hex"]), note
+        return
+    if "payload_json" in expect:
+        want = json.loads(expect["payload_json"])
+    elif isinstance(expect["payload"], str):
+        want = json.loads(expect["payload"])
+    else:
+        # The vector file was read with json.load: this is json.loads of
+        # the expected JSON text.
+        want = expect["payload"]
+    diff = strict_diff(got, want, ordered=False)
+    assert diff is None, f"{note}\n  {diff}"
