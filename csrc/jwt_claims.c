@@ -1,6 +1,7 @@
 /* Registered claim checks (RFC 7519 4.1), made the way PyJWT makes them,
  * on values captured while the payload is parsed: one pass, no lookups in
  * the built value. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -79,8 +80,16 @@ static void claim_value(void *hctx, int type, const char *text, size_t len,
         return;
     cs->type[i] = type;
     cs->truthy[i] = truthy;
-    if (type == PH_JT_NUMBER && (i == C_EXP || i == C_NBF || i == C_IAT))
+    if (type == PH_JT_NUMBER && (i == C_EXP || i == C_NBF || i == C_IAT)) {
         cs->number[i] = ph_number_to_double(text, len);
+        /* An integer literal beyond double range is still a finite
+         * integer (int() takes it); only its sign matters against a clock
+         * that is nowhere near it.  A float literal that overflows stays
+         * infinite and is refused, as int(float("inf")) is. */
+        if (isinf(cs->number[i]) && memchr(text, '.', len) == NULL &&
+            memchr(text, 'e', len) == NULL && memchr(text, 'E', len) == NULL)
+            cs->number[i] = cs->number[i] > 0 ? DBL_MAX : -DBL_MAX;
+    }
     if (type == PH_JT_STRING) {
         if (i == C_AUD)
             cs->matched[i] = str_in(c->audience, c->n_audience, text, len);
@@ -214,6 +223,13 @@ ph_status ph_jwt_parse_claims(const char *payload, size_t len,
     ph_top_hook hook = {claim_member, claim_value, claim_element, &cs};
     ph_status st;
 
+    *root = NULL;
+    /* A NaN clock compares false with everything and would switch the
+     * time checks off; an infinite one is no clock either. */
+    if (!isfinite(claims->now) || !isfinite(claims->leeway) ||
+        claims->leeway < 0)
+        return ph_fail(err, PH_ERR_ARGUMENT,
+                       "now and leeway must be finite (leeway >= 0)");
     memset(&cs, 0, sizeof cs);
     cs.c = claims;
     cs.current = -1;

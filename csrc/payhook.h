@@ -234,7 +234,8 @@ ph_status ph_jwt_verify(const ph_jwt_verifier *v, const char *token,
 
 /* Step 2: parse a verified payload into the sink (it must be an object)
  * and check the claims in the same pass.  On a claim failure the built
- * value is discarded and *root stays NULL. */
+ * value is discarded and *root stays NULL.  A `now` or `leeway` that is
+ * not finite, or a negative leeway, is PH_ERR_ARGUMENT. */
 ph_status ph_jwt_parse_claims(const char *payload, size_t len,
                               const ph_claims *claims,
                               const ph_json_sink *sink, void *ctx,
