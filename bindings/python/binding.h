@@ -34,15 +34,14 @@ module_state *state_from_type(PyTypeObject *type);
  * exception the sink set.  Always returns NULL. */
 PyObject *raise_status(module_state *st, const ph_error *err);
 
-/* A body, token or ciphertext: str (as UTF-8), bytes, bytearray or any
- * C-contiguous buffer.  `immutable` says whether the bytes may be read with
- * the GIL released (a bytearray could change under us). */
+/* A body, token or ciphertext: str (as UTF-8), bytes, or any other
+ * buffer (bytearray, memoryview), which is copied first so that it cannot
+ * change between the MAC check and the decoding.  The bytes may then be
+ * read with the GIL released. */
 typedef struct input {
-    Py_buffer view;
-    int has_view;
     const char *ptr;
     size_t len;
-    int immutable;
+    PyObject *owned;    /* the private copy, or NULL */
 } input;
 
 /* 0 on success; -1 with TypeError (wrong type) or `bad_text` (a str that

@@ -60,7 +60,7 @@ PyObject *raise_status(module_state *st, const ph_error *err)
 
 int input_get(PyObject *obj, input *in, const char *what, PyObject *bad_text)
 {
-    in->has_view = 0;
+    in->owned = NULL;
     if (PyUnicode_Check(obj)) {
         Py_ssize_t n;
         const char *p = PyUnicode_AsUTF8AndSize(obj, &n);
@@ -72,22 +72,26 @@ int input_get(PyObject *obj, input *in, const char *what, PyObject *bad_text)
         }
         in->ptr = p;
         in->len = (size_t)n;
-        in->immutable = 1;
         return 0;
     }
     if (PyBytes_Check(obj)) {
         in->ptr = PyBytes_AS_STRING(obj);
         in->len = (size_t)PyBytes_GET_SIZE(obj);
-        in->immutable = 1;
         return 0;
     }
     if (PyObject_CheckBuffer(obj)) {
-        if (PyObject_GetBuffer(obj, &in->view, PyBUF_SIMPLE) < 0)
+        /* A bytearray, or any view of one (even a read-only view), can
+         * change while we work: the bytes whose MAC is checked must be the
+         * bytes that are decoded, so take a private copy first. */
+        Py_buffer view;
+        if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
             return -1;
-        in->has_view = 1;
-        in->ptr = in->view.buf;
-        in->len = (size_t)in->view.len;
-        in->immutable = in->view.readonly;
+        in->owned = PyBytes_FromStringAndSize(view.buf, view.len);
+        PyBuffer_Release(&view);
+        if (in->owned == NULL)
+            return -1;
+        in->ptr = PyBytes_AS_STRING(in->owned);
+        in->len = (size_t)PyBytes_GET_SIZE(in->owned);
         return 0;
     }
     PyErr_Format(PyExc_TypeError,
@@ -98,10 +102,7 @@ int input_get(PyObject *obj, input *in, const char *what, PyObject *bad_text)
 
 void input_release(input *in)
 {
-    if (in->has_view) {
-        PyBuffer_Release(&in->view);
-        in->has_view = 0;
-    }
+    Py_CLEAR(in->owned);
 }
 
 double now_seconds(void)
@@ -250,8 +251,9 @@ static PyModuleDef_Slot module_slots[] = {
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif
 #if PH_HAVE_GIL_SLOT
-    /* Objects are immutable once built and every call works on its own
-     * scratch memory, so nothing here needs the GIL's protection. */
+    /* Settings never change after construction, and the working memory a
+     * decoder reuses is taken with an atomic try-lock (callcache.h), so
+     * nothing here needs the GIL's protection. */
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
 #endif
     {0, NULL},

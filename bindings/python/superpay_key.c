@@ -97,7 +97,7 @@ static PyObject *superpay_decode(SuperPayObject *self, PyObject *body)
         return NULL;
     call_memory_begin(&self->cache, &mem);
     sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
-    if (in.immutable && in.len >= PH_GIL_RELEASE_BYTES) {
+    if (in.len >= PH_GIL_RELEASE_BYTES) {
         Py_BEGIN_ALLOW_THREADS
         rc = ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,
                               mem.scratch, &plain, &plain_len, &err);

@@ -227,7 +227,7 @@ static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
         token = in.ptr;
         token_len = in.len;
     }
-    if (in.immutable && token_len >= PH_GIL_RELEASE_BYTES) {
+    if (token_len >= PH_GIL_RELEASE_BYTES) {
         Py_BEGIN_ALLOW_THREADS
         rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes,
                            scratch, &payload, &payload_len, &err);
