@@ -1247,3 +1247,32 @@ def test_version_matches_rockspec():
         text = spec.read_text()
         vm = re.search(r'^\s*version\s*=\s*"([^"]+)"', text, re.M)
         assert vm and vm.group(1) == f"{version}-{m.group(2)}", spec.name
+
+
+# ---------------------------------------------------------------------------
+# Typing
+
+
+def test_native_stub_matches_the_runtime():
+    import ast
+    from pathlib import Path
+
+    package = Path(payhook.__file__).parent
+    assert (package / "py.typed").exists()
+    stub = ast.parse((package / "_payhook.pyi").read_text())
+    declared = {}
+    for node in stub.body:
+        if isinstance(node, ast.ClassDef):
+            declared[node.name] = {
+                n.name for n in node.body if isinstance(n, ast.FunctionDef)}
+        elif isinstance(node, ast.FunctionDef):
+            declared[node.name] = None
+        elif isinstance(node, ast.AnnAssign):
+            declared[node.target.id] = None
+    runtime = {n for n in dir(payhook._payhook) if not n.startswith("_")}
+    runtime.add("__version__")
+    assert set(declared) == runtime
+    for cls_name in ("Verifier", "SuperPayKey"):
+        cls = getattr(payhook._payhook, cls_name)
+        methods = {n for n in vars(cls) if not n.startswith("_")}
+        assert declared[cls_name] - {"__new__"} == methods, cls_name

@@ -146,11 +146,18 @@ def test_large_inputs_from_threads():
     bad_sp = sp_body[:-40] + "0" * 38 + '"}'
     failures = []
 
+    shared_array = bytearray(body.encode())
+    shared_view = memoryview(bytearray(sp_body.encode())).toreadonly()
+
     def worker(index):
         for r in range(25):
-            pick = (index + r) % 6
+            pick = (index + r) % 8
             try:
-                if pick == 0:
+                if pick == 6:
+                    got = leanx.decode(shared_array)
+                elif pick == 7:
+                    got = superpay.decode(shared_view)
+                elif pick == 0:
                     got = leanx.decode(body.encode())
                 elif pick == 1:
                     got = leanx.decode(body)

@@ -102,11 +102,13 @@ def _key(inp: dict) -> Any:
     raise AssertionError(f"no key in input: {sorted(inp)}")
 
 
-def _call(v: dict) -> Any:
+def _call(v: dict, as_bytes: bool = False) -> Any:
     fn = v["function"]
     inp = v["input"]
     opts = dict(inp.get("options") or {})
     data = _data(inp)
+    if as_bytes and isinstance(data, str):
+        data = data.encode("utf-8")
     key = _key(inp)
 
     if fn == "leanx.decode":
@@ -138,21 +140,36 @@ def _call(v: dict) -> Any:
                               **kwargs)
 
 
+def _utf8_encodable(vector: dict) -> bool:
+    body = vector["input"].get("body")
+    if not isinstance(body, str):
+        return False
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["str", "bytes"])
 @pytest.mark.parametrize("vector", [v for _, v, _ in VECTOR_LIST], ids=IDS)
-def test_vector(vector):
+def test_vector(vector, as_bytes):
+    """The body as given (text), and as its UTF-8 bytes."""
+    if as_bytes and not _utf8_encodable(vector):
+        pytest.skip("body is not text that has a UTF-8 form")
     expect = vector["expect"]
     note = f"{vector['id']}: {vector.get('comment', '')}"
     if "error" in expect:
         kind = _error_kind(expect["error"])
         with pytest.raises(Exception) as info:
-            _call(vector)
+            _call(vector, as_bytes)
         e = info.value
         assert type(e).__name__ == kind, (
             f"{note}\n  expected {kind}, got {type(e).__name__}: {e}")
         assert isinstance(e, payhook.PayhookError), note
         assert isinstance(e, ValueError), note
         return
-    got = _call(vector)
+    got = _call(vector, as_bytes)
     if "plaintext_hex" in expect:
         assert got == bytes.fromhex(expect["plaintext_hex"]), note
         return
