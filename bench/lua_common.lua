@@ -1,0 +1,242 @@
+-- Shared by bench/lua_bench.lua and bench/lua_memory.lua: inputs, the
+-- peer composition (lua-cjson + luaossl + base64url/hex in Lua), and a
+-- structural comparison of decoded values.
+--
+-- Runs unchanged under Lua 5.4 and LuaJIT; the base64url decoder is
+-- compiled for each from source text, with native integer operators in
+-- 5.4 and the bit library in LuaJIT, as a user of either would write it.
+
+local M = {}
+
+local cjson = require "cjson"
+local hmac = require "openssl.hmac"
+local cipher = require "openssl.cipher"
+local digest = require "openssl.digest"
+
+M.cjson = cjson
+M.is_luajit = type(jit) == "table"
+M.interpreter = M.is_luajit and jit.version or _VERSION
+
+function M.read_file(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+-- The manifest and bodies written by `python3 bench/inputs.py DIR`.
+function M.load_inputs(dir)
+  local manifest = cjson.decode(M.read_file(dir .. "/manifest.json"))
+  local cases = {}
+  for i, entry in ipairs(manifest.cases) do
+    local case = { size = entry.size }
+    for _, name in ipairs { "leanx_payload", "leanx_signing_input",
+                            "leanx_body", "leanx_bad_body",
+                            "superpay_plaintext", "superpay_body",
+                            "superpay_bad_body" } do
+      case[name] = M.read_file(dir .. "/" .. entry[name])
+    end
+    cases[i] = case
+  end
+  return manifest.leanx_key, manifest.superpay_key, cases
+end
+
+-- Base64url (no padding) to bytes: 6-bit values from a byte table, two
+-- quads (8 characters -> 6 bytes) per step, the tail quad by itself.
+local B64_BODY = [[
+local byte, char, concat = string.byte, string.char, table.concat
+local V = {}
+local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+for i = 1, 64 do V[byte(alphabet, i)] = i - 1 end
+return function(s)
+  local n = #s
+  local rem = n % 4
+  if rem == 1 then return nil end
+  local out, k = {}, 0
+  local i = 1
+  local whole8 = n - n % 8
+  while i <= whole8 do
+    local a, b, c, d, e, f, g, h = byte(s, i, i + 7)
+    a, b, c, d, e, f, g, h = V[a], V[b], V[c], V[d], V[e], V[f], V[g], V[h]
+    if not (a and b and c and d and e and f and g and h) then return nil end
+    local x = OR(SHL(a, 18), SHL(b, 12), SHL(c, 6), d)
+    local y = OR(SHL(e, 18), SHL(f, 12), SHL(g, 6), h)
+    k = k + 1
+    out[k] = char(SHR(x, 16), AND(SHR(x, 8), 255), AND(x, 255),
+                  SHR(y, 16), AND(SHR(y, 8), 255), AND(y, 255))
+    i = i + 8
+  end
+  local left = n - i + 1
+  if left >= 4 then
+    local a, b, c, d = byte(s, i, i + 3)
+    a, b, c, d = V[a], V[b], V[c], V[d]
+    if not (a and b and c and d) then return nil end
+    local x = OR(SHL(a, 18), SHL(b, 12), SHL(c, 6), d)
+    k = k + 1
+    out[k] = char(SHR(x, 16), AND(SHR(x, 8), 255), AND(x, 255))
+    i = i + 4
+    left = left - 4
+  end
+  if left == 2 then
+    local a, b = byte(s, i, i + 1)
+    a, b = V[a], V[b]
+    if not (a and b) then return nil end
+    k = k + 1
+    out[k] = char(OR(SHL(a, 2), SHR(b, 4)))
+  elseif left == 3 then
+    local a, b, c = byte(s, i, i + 2)
+    a, b, c = V[a], V[b], V[c]
+    if not (a and b and c) then return nil end
+    local x = OR(SHL(a, 10), SHL(b, 4), SHR(c, 2))
+    k = k + 1
+    out[k] = char(SHR(x, 8), AND(x, 255))
+  end
+  return concat(out)
+end
+]]
+
+local function compile_b64()
+  local src
+  if M.is_luajit then
+    src = "local bit = require 'bit'\n" ..
+          "local OR, AND, SHL, SHR = bit.bor, bit.band, bit.lshift, bit.rshift\n" ..
+          B64_BODY
+  else
+    -- Lua 5.4 operators, spelled out in the text so LuaJIT never parses them.
+    src = B64_BODY
+      :gsub("OR%(SHL%(a, 18%), SHL%(b, 12%), SHL%(c, 6%), d%)",
+            "a << 18 | b << 12 | c << 6 | d")
+      :gsub("OR%(SHL%(e, 18%), SHL%(f, 12%), SHL%(g, 6%), h%)",
+            "e << 18 | f << 12 | g << 6 | h")
+      :gsub("OR%(SHL%(a, 10%), SHL%(b, 4%), SHR%(c, 2%)%)",
+            "a << 10 | b << 4 | c >> 2")
+      :gsub("OR%(SHL%(a, 2%), SHR%(b, 4%)%)", "a << 2 | b >> 4")
+      :gsub("AND%(SHR%((%a), 8%), 255%)", "%1 >> 8 & 255")
+      :gsub("AND%((%a), 255%)", "%1 & 255")
+      :gsub("SHR%((%a), 16%)", "%1 >> 16")
+      :gsub("SHR%((%a), 8%)", "%1 >> 8")
+    assert(not src:find("OR%(") and not src:find("SH[LR]%(") and
+           not src:find("AND%("), "base64url source rewrite incomplete")
+  end
+  return assert(load(src, "=b64url"))()
+end
+
+M.b64url_decode = compile_b64()
+
+-- Hex (either case) to bytes: nibble values from a byte table, 16 digits
+-- (8 bytes) per step, then pair by pair.
+do
+  local byte, char, concat = string.byte, string.char, table.concat
+  local N = {}
+  local digits = "0123456789abcdef"
+  for i = 1, 16 do
+    N[byte(digits, i)] = i - 1
+    N[byte(digits:upper(), i)] = i - 1
+  end
+  function M.hex_decode(s)
+    local n = #s
+    if n % 2 ~= 0 then return nil end
+    local out, k = {}, 0
+    local i = 1
+    local whole = n - n % 16
+    while i <= whole do
+      local a, b, c, d, e, f, g, h, p, q, r, t, u, v, w, x = byte(s, i, i + 15)
+      a, b, c, d, e, f, g, h = N[a], N[b], N[c], N[d], N[e], N[f], N[g], N[h]
+      p, q, r, t, u, v, w, x = N[p], N[q], N[r], N[t], N[u], N[v], N[w], N[x]
+      if not (a and b and c and d and e and f and g and h and
+              p and q and r and t and u and v and w and x) then
+        return nil
+      end
+      k = k + 1
+      out[k] = char(a * 16 + b, c * 16 + d, e * 16 + f, g * 16 + h,
+                    p * 16 + q, r * 16 + t, u * 16 + v, w * 16 + x)
+      i = i + 16
+    end
+    while i < n do
+      local a, b = byte(s, i, i + 1)
+      a, b = N[a], N[b]
+      if not (a and b) then return nil end
+      k = k + 1
+      out[k] = char(a * 16 + b)
+      i = i + 2
+    end
+    return concat(out)
+  end
+end
+
+-- The LeanX job as a Lua user composes it: envelope JSON, split the token,
+-- check the header's alg, HMAC-SHA256 of the signing input with luaossl,
+-- compare with the base64url-decoded signature, decode the payload.
+function M.make_peer_leanx(key)
+  local decode, b64 = cjson.decode, M.b64url_decode
+  local find, sub = string.find, string.sub
+  local hmac_new = hmac.new
+  return function(body)
+    local env = decode(body)
+    local tok = type(env) == "table" and env.data
+    if type(tok) ~= "string" then return nil, "no token" end
+    local d1 = find(tok, ".", 1, true)
+    local d2 = d1 and find(tok, ".", d1 + 1, true)
+    if not d2 then return nil, "malformed token" end
+    local hjson = b64(sub(tok, 1, d1 - 1))
+    local header = hjson and decode(hjson)
+    if type(header) ~= "table" or header.alg ~= "HS256" then
+      return nil, "bad header"
+    end
+    local sig = b64(sub(tok, d2 + 1))
+    local mac = hmac_new(key, "sha256"):final(sub(tok, 1, d2 - 1))
+    if sig ~= mac then return nil, "bad signature" end
+    local pjson = b64(sub(tok, d1 + 1, d2 - 1))
+    local payload = pjson and decode(pjson)
+    if type(payload) ~= "table" then return nil, "payload not an object" end
+    return payload
+  end
+end
+
+-- The SuperPay job: envelope JSON, hex to bytes in Lua, AES-256-CBC with
+-- PKCS#7 in luaossl (IV = MD5(key), computed once), decode the plaintext.
+function M.make_peer_superpay(key)
+  local decode, hex = cjson.decode, M.hex_decode
+  local cipher_new = cipher.new
+  local iv = digest.new("md5"):final(key)
+  return function(body)
+    local env = decode(body)
+    local h = type(env) == "table" and env.encryptedData
+    if type(h) ~= "string" then return nil, "no encryptedData" end
+    local ct = hex(h)
+    if not ct then return nil, "bad hex" end
+    local pt = cipher_new("aes-256-cbc"):decrypt(key, iv):final(ct)
+    if not pt then return nil, "decryption failed" end
+    local ok, payload = pcall(decode, pt)
+    if not ok or type(payload) ~= "table" then
+      return nil, "decryption failed"
+    end
+    return payload
+  end
+end
+
+-- Structural equality: tables by keys and values, numbers by value (1 and
+-- 1.0 are equal; cjson in 5.4 gives floats), every null sentinel equal.
+function M.same(a, b, nulls)
+  if nulls[a] and nulls[b] then return true end
+  local ta, tb = type(a), type(b)
+  if ta ~= tb then return false end
+  if ta ~= "table" then return a == b end
+  for k, v in pairs(a) do
+    if not M.same(v, b[k], nulls) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
+-- Resident set size in bytes from /proc/self/statm, and the page size.
+function M.rss_bytes(page)
+  local f = assert(io.open("/proc/self/statm", "r"))
+  local _, resident = f:read("n", "n")
+  f:close()
+  return resident * page
+end
+
+return M

@@ -1,0 +1,81 @@
+"""Describe the machine and the software versions a bench run used.
+
+Usage: python3 bench/machine.py OUT.json [LOAD_BEFORE]
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+
+def run(*cmd):
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (p.stdout + p.stderr).strip() or None
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def os_name():
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def dpkg_version(pkg):
+    return run("dpkg-query", "-W", "-f=${Version}", pkg)
+
+
+def load_average():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main():
+    out = sys.argv[1]
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    commit = run("git", "-C", repo, "rev-parse", "--short", "HEAD")
+    info = {
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "os": os_name(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "lua54": (run("lua5.4", "-v") or "lua5.4 missing").split("  ")[0],
+        "luajit": (run("luajit", "-v") or "luajit missing").split(" -- ")[0],
+        "openssl": run("pkg-config", "--modversion", "libcrypto"),
+        "cjson": run("pkg-config", "--modversion", "libcjson"),
+        "lua_cjson": dpkg_version("lua-cjson"),
+        "luaossl": dpkg_version("lua-luaossl"),
+        "commit": commit,
+        "measured": os.environ.get("BENCH_SOURCE_DESC"),
+        "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "load_before": sys.argv[2] if len(sys.argv) > 2 else None,
+        "load_after": load_average(),
+    }
+    with open(out, "w") as f:
+        json.dump(info, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

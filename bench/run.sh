@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The benchmark, in one command:   bench/run.sh
+#
+# Installs what it needs (apt-get / pip, only what is missing), builds the
+# Python extension from this checkout into bench/.build (so it measures this
+# tree, whatever payhook pip last installed) and the Lua modules with the
+# Makefile's Lua target, then runs, in this order:
+#   python_bench.py          per-call cost, Python (payhook vs peers)
+#   lua_bench.lua            the same under LuaJIT and under Lua 5.4
+#   memory_bench.py / lua_memory.lua   RSS over 1,000,000 decodes, 3 at once
+# and writes bench/results/results.json, table.md and chart.png, then prints
+# the table. Takes about 3-4 minutes on 2 cores.
+#
+# Environment: BENCH_ROUNDS (default 41), BENCH_BATCH_MS (4),
+# BENCH_MEMORY_CALLS (1000000), BENCH_SKIP_INSTALL=1 to skip installs,
+# BENCH_SOURCE=<commit> to measure a commit instead of the checkout as it is
+# (see bench/lib.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+t_start=$SECONDS
+rounds=${BENCH_ROUNDS:-41}
+batch_ms=${BENCH_BATCH_MS:-4}
+mem_calls=${BENCH_MEMORY_CALLS:-1000000}
+results=bench/results
+run=$results/run.tmp
+
+. bench/lib.sh
+
+# --- run -------------------------------------------------------------------
+[ "${BENCH_SKIP_INSTALL:-0}" = 1 ] || install_deps
+prepare_source
+say "measuring the $source_desc"
+build_python
+lua_ok=1
+build_lua || lua_ok=0
+
+rm -rf "$run"
+mkdir -p "$run"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+export PYTHONPATH="$top/$pybuild${PYTHONPATH:+:$PYTHONPATH}"
+python3 -c 'import payhook, sys; sys.exit(not payhook.__file__.startswith(sys.argv[1]))' \
+    "$top/$pybuild" || { say "payhook not imported from $pybuild"; exit 1; }
+python3 bench/inputs.py "$run/inputs"
+
+say "python timing ($rounds rounds)"
+python3 bench/python_bench.py "$run/python.json" --rounds "$rounds" \
+    --batch-ms "$batch_ms"
+if [ $lua_ok = 1 ]; then
+    for interp in luajit lua5.4; do
+        dir=$interp
+        [ "$interp" = lua5.4 ] && dir=lua54
+        say "$interp timing ($rounds rounds)"
+        lua_env "$dir" "$interp" bench/lua_bench.lua "$run/inputs" \
+            "$run/lua-$dir.json" "$rounds" "$batch_ms"
+    done
+fi
+
+say "memory: $mem_calls decodes of each kind (Python, LuaJIT, Lua 5.4 side by side)"
+pids=()
+python3 bench/memory_bench.py "$run/memory-python.json" --calls "$mem_calls" &
+pids+=($!)
+if [ $lua_ok = 1 ]; then
+    lua_env luajit luajit bench/lua_memory.lua "$run/inputs" \
+        "$run/memory-luajit.json" "$mem_calls" &
+    pids+=($!)
+    lua_env lua54 lua5.4 bench/lua_memory.lua "$run/inputs" \
+        "$run/memory-lua54.json" "$mem_calls" &
+    pids+=($!)
+fi
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+[ $status = 0 ] || { say "a memory bench failed"; exit 1; }
+
+python3 bench/machine.py "$run/machine.json" "$load_before"
+python3 bench/report.py "$run" "$results" --seconds $((SECONDS - t_start))
+say "done in $((SECONDS - t_start)) s: $results/table.md, results.json, chart.png"
