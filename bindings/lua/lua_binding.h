@@ -1,0 +1,111 @@
+/* Shared declarations of the Lua binding's C files (payhook.core).
+ *
+ * The binding checks arguments, calls the core and converts what comes
+ * back.  C memory it holds across anything that can raise a Lua error
+ * lives in a userdata whose __gc frees it (phl_work, the prepared keys), so
+ * a longjmp out of a call never leaks it. */
+#ifndef PAYHOOK_LUA_BINDING_H
+#define PAYHOOK_LUA_BINDING_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "compat.h"
+#include "payhook.h"
+
+/* Registry names of the metatables and of the array metatable. */
+#define PHL_VERIFIER_MT "payhook.Verifier"
+#define PHL_SUPERPAY_MT "payhook.SuperPayKey"
+#define PHL_WORK_MT "payhook.work"
+#define PHL_ARRAY_MT "payhook.array_mt"
+
+/* ------------------------------------------------------------------ */
+/* Per-call C memory (payhook_core.c)                                  */
+
+typedef struct phl_work {
+    ph_scratch scratch;         /* the core's working buffers             */
+    cJSON *tree;                /* a value being encoded                  */
+    char *text;                 /* its printed JSON (cJSON's allocator)   */
+    char *out;                  /* a token or hex from the core (ph_free) */
+    size_t out_len;
+    ph_jwt_verifier *verifier;  /* prepared by a one-shot function        */
+    ph_superpay_key *key;
+} phl_work;
+
+/* Push a new, empty work box and return it.  Raises only on memory
+ * errors, before anything is allocated. */
+phl_work *phl_work_new(lua_State *L);
+/* Free (and where the core does so, wipe) everything the box holds; the
+ * box stays usable and its __gc finds nothing left to do. */
+void phl_work_release(phl_work *w);
+
+/* ------------------------------------------------------------------ */
+/* JSON text to Lua values (lua_sink.c)                                */
+
+/* Values live on the Lua stack; a handle is a stack index cast to a
+ * pointer.  `array_mt` is the stack index of the array metatable. */
+typedef struct phl_sink_ctx {
+    lua_State *L;
+    int array_mt;
+} phl_sink_ctx;
+
+extern const ph_json_sink phl_lua_sink;
+
+/* Push the array metatable, make room on the stack for the deepest value
+ * the core accepts, and fill `ctx`.  Raises if the stack cannot grow. */
+void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Lua values to JSON text (lua_json.c)                                */
+
+enum { PHL_JSON_ANY = 0, PHL_JSON_OBJECT = 1 };
+
+/* Encode the value at `idx` into w->tree and print it into w->text.
+ * `want` PHL_JSON_OBJECT: the value must encode as a JSON object.  Raises a
+ * Lua error (argument `arg`) for values JSON cannot carry; w holds every
+ * allocation, so nothing leaks. */
+void phl_json_encode(lua_State *L, int idx, int arg, int want, phl_work *w);
+
+/* ------------------------------------------------------------------ */
+/* Option tables (lua_opts.c)                                          */
+
+enum {
+    PHL_OPT_NOW = 1u << 0,        /* now                                  */
+    PHL_OPT_LEEWAY = 1u << 1,     /* leeway                               */
+    PHL_OPT_MAX_BYTES = 1u << 2,  /* max_bytes                            */
+    PHL_OPT_JWT = 1u << 3         /* algorithms, audience, issuer, ...    */
+};
+
+typedef struct phl_opts {
+    unsigned algorithms;        /* PH_ALG_* bits; HS256 by default        */
+    double leeway;
+    int has_now;
+    double now;
+    size_t max_bytes;
+    unsigned verify;            /* PH_CLAIM_* bits                        */
+    unsigned require;
+    int strict_aud;
+    int has_audience, has_issuer, has_subject;
+    int audience_is_list;       /* given as a table, not a string         */
+    size_t n_audience, n_issuer;
+    size_t str_bytes;           /* audience + issuer + subject bytes      */
+} phl_opts;
+
+/* Check the option table at `idx` (absent or nil: defaults) against the
+ * names `allowed` permits and fill `o`.  Raises a Lua error naming
+ * argument `arg` for unknown names, wrong types and unusable values. */
+void phl_opts_parse(lua_State *L, int idx, int arg, unsigned allowed,
+                    phl_opts *o);
+
+/* Copy the audience, issuer and subject strings of the (already parsed)
+ * option table at `idx` into `strs` (n_audience + n_issuer + 1 entries)
+ * and `bytes` (str_bytes long), and point the claims at them.  Raises
+ * only on memory errors: call it before the core allocates anything. */
+void phl_opts_claims(lua_State *L, int idx, const phl_opts *o, ph_str *strs,
+                     char *bytes, ph_claims *claims);
+
+/* The current time in Unix seconds, with sub-second precision. */
+double phl_now(void);
+
+#endif

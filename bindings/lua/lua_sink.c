@@ -1,0 +1,160 @@
+/*
+ * The core's JSON sink for Lua: every value is built on the Lua stack, and
+ * a handle is the value's stack index cast to a pointer (never NULL, as
+ * stack indices start at 1).  The parser builds depth-first, so an item
+ * being added to a container is always on top of it:
+ *
+ *   array_append: [... array item]      -> array[index + 1] = item
+ *   object_set:   [... object key value] -> object[key] = value
+ *
+ * Containers, keys and values are all anchored on the stack while the
+ * parse runs, so a garbage collection in the middle cannot take them.  If
+ * pushing raises (out of memory), the longjmp leaves the parser, which
+ * holds no memory but the scratch the caller boxed.
+ *
+ * JSON null is a lightuserdata NULL (payhook.null, equal to cjson.null).
+ * Arrays, empty ones included, get the array metatable so they stay arrays
+ * when encoded again.  Integer literals that fit are Lua integers where the
+ * interpreter has them (5.3+); other numbers are floats.
+ */
+#include <stdint.h>
+
+#include "lua_binding.h"
+
+#define HANDLE(idx) ((void *)(intptr_t)(idx))
+#define INDEX(h) ((int)(intptr_t)(h))
+
+/* The handle of the value just pushed. */
+static void *top_handle(lua_State *L)
+{
+    return HANDLE(lua_gettop(L));
+}
+
+static void *sink_null(void *ctx)
+{
+    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+
+    lua_pushlightuserdata(L, NULL);
+    return top_handle(L);
+}
+
+static void *sink_bool(void *ctx, int value)
+{
+    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+
+    lua_pushboolean(L, value);
+    return top_handle(L);
+}
+
+static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
+                         const char *text, size_t len)
+{
+    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+
+    if (kind == PH_NUMBER_INT64) {
+        phl_pushint64(L, i);
+    } else if (!phl_pushfloattext(L, text, len)) {
+        /* A big integer or a float literal; the core only hands over
+         * literals of the JSON grammar, which always convert. */
+        return NULL;
+    }
+    return top_handle(L);
+}
+
+static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
+                         int is_key)
+{
+    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+
+    (void)ascii;
+    (void)is_key;
+    lua_pushlstring(L, s, len);     /* keeps embedded NUL bytes */
+    return top_handle(L);
+}
+
+/* A container needs room for itself, a pending key and a value. */
+static int room(lua_State *L)
+{
+    return lua_checkstack(L, 4);
+}
+
+static void *sink_new_array(void *ctx)
+{
+    phl_sink_ctx *c = ctx;
+    lua_State *L = c->L;
+
+    if (!room(L))
+        return NULL;
+    lua_newtable(L);
+    lua_pushvalue(L, c->array_mt);
+    lua_setmetatable(L, -2);
+    return top_handle(L);
+}
+
+static int sink_array_append(void *ctx, void *array, size_t index,
+                             void *item)
+{
+    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    int top = lua_gettop(L);
+
+    if (INDEX(item) != top || INDEX(array) != top - 1)
+        return -1;
+    phl_rawseti(L, INDEX(array), index + 1);
+    return 0;
+}
+
+static void *sink_new_object(void *ctx)
+{
+    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+
+    if (!room(L))
+        return NULL;
+    lua_newtable(L);
+    return top_handle(L);
+}
+
+static int sink_object_set(void *ctx, void *object, void *key, void *value)
+{
+    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    int top = lua_gettop(L);
+
+    if (INDEX(value) != top || INDEX(key) != top - 1 ||
+        INDEX(object) != top - 2)
+        return -1;
+    lua_rawset(L, INDEX(object));   /* a repeated name: the last one wins */
+    return 0;
+}
+
+/* The parser gives back what it still holds when it stops early: drop the
+ * value and everything built above it. */
+static void sink_discard(void *ctx, void *value)
+{
+    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    int idx = INDEX(value);
+
+    if (idx >= 1 && idx <= lua_gettop(L))
+        lua_settop(L, idx - 1);
+}
+
+const ph_json_sink phl_lua_sink = {
+    sink_null,
+    sink_bool,
+    sink_number,
+    sink_string,
+    sink_new_array,
+    sink_array_append,
+    sink_new_object,
+    sink_object_set,
+    NULL,
+    sink_discard,
+};
+
+void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx)
+{
+    /* At most a container and a pending key per level of nesting, and one
+     * value on top. */
+    luaL_checkstack(L, 2 * PH_MAX_DEPTH + 8, "payhook: JSON nesting");
+    lua_getfield(L, LUA_REGISTRYINDEX, PHL_ARRAY_MT);
+    ctx->L = L;
+    ctx->array_mt = lua_gettop(L);
+}

@@ -1,0 +1,62 @@
+-- payhook for Lua 5.4 (and any Lua from 5.1 up): `luarocks make` from a
+-- checkout.  The version is the VERSION file's; tests/lua checks that this
+-- file, its PH_VERSION define and VERSION agree, and that `sources` lists
+-- every C file of csrc/ and bindings/lua/.
+rockspec_format = "3.0"
+package = "payhook"
+version = "0.1.0-1"
+-- `luarocks make` builds the checkout it runs in and never fetches this;
+-- set the public repository's address here before a `luarocks upload`.
+source = {
+   url = "git+file:///payhook",
+   tag = "v0.1.0",
+}
+description = {
+   summary = "Verify and decrypt payment-gateway payout callbacks (LeanX, SuperPay)",
+   detailed = [[
+      LeanX callbacks (HS256 JWT) verified in constant time with the
+      algorithm pinned by the caller, SuperPay callbacks (AES-256-CBC,
+      IV = MD5(key)) decrypted with one error for every failure; the
+      payload comes back as Lua values (payhook.null for JSON null, arrays
+      tagged so they stay arrays).  A C core on OpenSSL and cJSON.
+   ]],
+   license = "MIT",
+   labels = { "jwt", "webhook", "openresty", "crypto" },
+}
+dependencies = {
+   "lua >= 5.1",
+}
+external_dependencies = {
+   OPENSSL = { header = "openssl/evp.h", library = "crypto" },
+   CJSON = { header = "cjson/cJSON.h", library = "cjson" },
+}
+build = {
+   type = "builtin",
+   modules = {
+      payhook = "bindings/lua/payhook.lua",
+      ["payhook.core"] = {
+         sources = {
+            "bindings/lua/payhook_core.c",
+            "bindings/lua/lua_json.c",
+            "bindings/lua/lua_opts.c",
+            "bindings/lua/lua_sink.c",
+            "csrc/aes_cbc.c",
+            "csrc/cjson_sink.c",
+            "csrc/encoding.c",
+            "csrc/envelope.c",
+            "csrc/json_parse.c",
+            "csrc/jwt_claims.c",
+            "csrc/jwt_sign.c",
+            "csrc/jwt_verify.c",
+            "csrc/leanx.c",
+            "csrc/scratch.c",
+            "csrc/status.c",
+            "csrc/superpay.c",
+         },
+         defines = { 'PH_VERSION="0.1.0"', "_POSIX_C_SOURCE=200809L" },
+         incdirs = { "csrc", "bindings/lua", "$(OPENSSL_INCDIR)", "$(CJSON_INCDIR)" },
+         libdirs = { "$(OPENSSL_LIBDIR)", "$(CJSON_LIBDIR)" },
+         libraries = { "crypto", "cjson", "m" },
+      },
+   },
+}

@@ -1,0 +1,171 @@
+-- The shared vectors, tests/vectors/*.json, which the C and Python suites
+-- run too:
+--
+--   {"vectors": [{"id", "comment", "function",
+--                 "input": {"body" | "body_hex", "key" | "key_hex" | "keys",
+--                           "iv" | "iv_hex", "options": {...}},
+--                 "expect": {"payload" | "plaintext_hex" | "error"}}]}
+--
+-- Each vector runs through the one-shot function it names and through the
+-- prepared decoder (new(key, opts):decode(...)); both must give the
+-- expected result.  Payloads are compared exactly with the vector file as
+-- read by json_reader (null, arrays vs objects, integers vs floats).
+
+local T = require "testlib"
+local reader = require "json_reader"
+
+return function(payhook, dir)
+    local KNOWN_ALGS = { HS256 = true, HS384 = true, HS512 = true }
+    local ONE_SHOT_OPTS = {
+        ["leanx.decode"] = { now = true, leeway = true, max_bytes = true },
+        ["superpay.decode"] = { max_bytes = true },
+        ["superpay.decrypt"] = { max_bytes = true },
+    }
+
+    local function bytes(input, name)
+        if input[name] ~= nil then return input[name] end
+        if input[name .. "_hex"] ~= nil then
+            return T.unhex(input[name .. "_hex"])
+        end
+    end
+
+    -- Options as the Lua API takes them.  An algorithm name other than
+    -- HS256/HS384/HS512 is a caller's mistake in Lua (it raises); the
+    -- vector's meaning is "not allowed", so it is dropped here, and the
+    -- raise is checked separately.
+    local function lua_options(fname, options)
+        local opts, dropped = {}, false
+        for k, v in pairs(options or {}) do
+            opts[k] = v
+        end
+        if opts.algorithms then
+            local kept = {}
+            for _, name in ipairs(opts.algorithms) do
+                if KNOWN_ALGS[name] then
+                    kept[#kept + 1] = name
+                else
+                    dropped = true
+                end
+            end
+            opts.algorithms = kept
+        end
+        local allowed = ONE_SHOT_OPTS[fname]
+        if allowed then
+            for k in pairs(opts) do
+                T.check(allowed[k], "%s takes no option %s", fname, k)
+            end
+        end
+        return opts, dropped
+    end
+
+    -- (value, message, kind) through the one-shot function and through a
+    -- prepared decoder.
+    local function run_both(fname, body, key, iv, opts)
+        local now = opts.now
+        local prep_opts = {}
+        for k, v in pairs(opts) do
+            if k ~= "now" then prep_opts[k] = v end
+        end
+        local one, prep = {}, {}
+        if fname == "jwt.decode" then
+            one = { payhook.jwt.decode(body, key, opts) }
+            local d, msg, kind = payhook.jwt.new(key, prep_opts)
+            prep = d and { d:decode(body, now) } or { d, msg, kind }
+        elseif fname == "leanx.decode" then
+            one = { payhook.leanx.decode(body, key, opts) }
+            local d, msg, kind = payhook.leanx.new(key, prep_opts)
+            prep = d and { d:decode(body, now) } or { d, msg, kind }
+        elseif fname == "superpay.decode" then
+            one = { payhook.superpay.decode(body, key, opts) }
+            local d, msg, kind = payhook.superpay.new(key, prep_opts)
+            prep = d and { d:decode(body) } or { d, msg, kind }
+        elseif fname == "superpay.decrypt" then
+            one = { payhook.superpay.decrypt(body, key, iv, opts) }
+            local d, msg, kind = payhook.superpay.new(key, prep_opts)
+            prep = d and { d:decrypt(body, iv) } or { d, msg, kind }
+        else
+            T.fail("unknown function %q", tostring(fname))
+        end
+        return one, prep
+    end
+
+    local function check_result(res, expect, secrets, how)
+        local v, msg, kind = res[1], res[2], res[3]
+        if expect.error ~= nil then
+            local ok, err = pcall(T.bad, expect.error, secrets, v, msg, kind)
+            T.check(ok, "%s: %s", how, tostring(err))
+            return
+        end
+        T.check(v ~= nil, "%s: got %s: %s", how, tostring(kind),
+                tostring(msg))
+        if expect.payload ~= nil then
+            local ok, why = T.same(v, expect.payload, payhook)
+            T.check(ok, "%s: %s", how, tostring(why))
+        elseif expect.plaintext_hex ~= nil then
+            T.eq(T.hex(v), expect.plaintext_hex, how .. ": plaintext")
+        else
+            T.fail("expect needs error, payload or plaintext_hex")
+        end
+    end
+
+    local function run_vector(file, vec)
+        local input = reader.plain(vec.input)
+        local expect = {
+            error = vec.expect.error,
+            plaintext_hex = vec.expect.plaintext_hex,
+            payload = vec.expect.payload,     -- kept as read, for T.same
+        }
+        local fname = vec["function"]
+        local body = bytes(input, "body")
+        local key = bytes(input, "key")
+        if input.keys then
+            key = input.keys
+        end
+        local iv = bytes(input, "iv")
+        T.check(body ~= nil, "input needs body or body_hex")
+        T.check(key ~= nil, "input needs key, key_hex or keys")
+        local secrets = type(key) == "table" and key or { key }
+
+        local opts, dropped = lua_options(fname, input.options)
+        if dropped then
+            -- The unknown name raises in Lua.
+            T.raises(function()
+                return run_both(fname, body, key, iv, input.options)
+            end)
+        end
+        if opts.algorithms and #opts.algorithms == 0 then
+            -- Nothing allowed at all: the raise above is the outcome.
+            T.eq(expect.error, "InvalidAlgorithmError",
+                 "an empty allowlist raises; vector expects")
+            return
+        end
+        local one, prep = run_both(fname, body, key, iv, opts)
+        check_result(one, expect, secrets, fname)
+        check_result(prep, expect, secrets, "prepared " .. fname)
+    end
+
+    local files = T.list_json(dir)
+    local total = 0
+    for _, name in ipairs(files) do
+        local text = T.read_file(dir .. "/" .. name)
+        local ok, doc = pcall(reader.decode, text)
+        T.case("vectors/" .. name .. ": the file reads", function()
+            T.check(ok, "%s", tostring(doc))
+            T.check(type(doc) == "table" and type(doc.vectors) == "table" and
+                    doc.vectors.n and doc.vectors.n > 0,
+                    "no \"vectors\" list")
+        end)
+        if ok and type(doc) == "table" and type(doc.vectors) == "table" then
+            for i = 1, doc.vectors.n or 0 do
+                local vec = doc.vectors[i]
+                total = total + 1
+                T.case(("vectors/%s: %s"):format(name, tostring(vec.id)),
+                       function() run_vector(name, vec) end)
+            end
+        end
+    end
+    T.case("vectors: found in " .. dir, function()
+        T.check(total > 0, "no vectors in %s", dir)
+    end)
+    return total
+end

@@ -1,0 +1,80 @@
+-- Calls for tests/lua/oom_harness.c: each function makes one payhook call
+-- whose C memory must be freed after a Lua memory error at any point.  Inputs are
+-- built here, before allocations start failing.
+
+local payhook = require "payhook"
+local core = require "payhook.core"
+
+local KEY = "oom-test-key-0123456789abcdef"
+local SP_KEY = "PCd1dlEmFnBXaVce06Pzp7Vike0oHnVJ"
+
+-- A payload with every kind of value, nested, so failures land in every
+-- sink callback.
+local parts = {}
+for i = 1, 12 do
+    parts[i] = ('{"id":%d,"name":"item %d","tags":["a","b",[]],' ..
+                '"price":%d.25,"big":123456789012345678901234567890,' ..
+                '"gone":null,"ok":true,"nul":"x\\u0000y"}'):format(i, i, i)
+end
+local PAYLOAD = '{"output":{"items":[' .. table.concat(parts, ",") ..
+    '],"invoice_no":"INV-1","amount":"13.00"}}'
+local TOKEN = core.jwt_sign('{"alg":"HS256","typ":"JWT"}', PAYLOAD, "HS256",
+                            KEY)
+local BODY = '{"data":"' .. TOKEN .. '","response_code":2100}'
+local HEX = assert(payhook.superpay.encrypt(PAYLOAD, SP_KEY))
+local SP_BODY = '{"encryptedData":"' .. HEX .. '"}'
+local TABLE = assert(payhook.jwt.decode(TOKEN, KEY))
+local LEANX = payhook.leanx.new(KEY)
+local SUPERPAY = payhook.superpay.new(SP_KEY)
+
+return {
+    leanx_decode = function()
+        assert(payhook.leanx.decode(BODY, KEY)).output.items[12].tags[3] = 1
+    end,
+    leanx_prepared = function()
+        assert(LEANX:decode(BODY))
+    end,
+    leanx_new = function()
+        assert(payhook.leanx.new({ "k1", "k2", KEY }, { leeway = 5 }))
+    end,
+    jwt_decode_claims = function()
+        assert(payhook.jwt.decode(TOKEN, { "other", KEY }, {
+            audience = { "a", "b" }, issuer = "c", subject = "d",
+            verify_aud = false, verify_iss = false, require = {},
+            algorithms = { "HS256", "HS512" }, now = 1,
+        }))
+    end,
+    jwt_rejects = function()
+        assert(not payhook.jwt.decode(TOKEN, "wrong key"))
+    end,
+    jwt_encode = function()
+        assert(payhook.jwt.encode(TABLE, KEY, "HS384"))
+    end,
+    -- A case whose name ends in _raises must end in its own error once
+    -- memory suffices: here a function, which cannot be encoded, found
+    -- after part of the tree was built (the tree must still be freed).
+    jwt_encode_raises = function()
+        payhook.jwt.encode({ a = TABLE, z = { 1, 2, print } }, KEY)
+    end,
+    superpay_encrypt_raises = function()
+        payhook.superpay.encrypt({ TABLE, 0 / 0 }, SP_KEY)
+    end,
+    superpay_decode = function()
+        assert(payhook.superpay.decode(SP_BODY, SP_KEY))
+    end,
+    superpay_prepared = function()
+        assert(SUPERPAY:decode(SP_BODY))
+    end,
+    superpay_decrypt = function()
+        assert(payhook.superpay.decrypt(HEX, SP_KEY, string.rep("i", 16)))
+    end,
+    superpay_encrypt = function()
+        assert(payhook.superpay.encrypt(TABLE, SP_KEY))
+    end,
+    superpay_rejects = function()
+        assert(not payhook.superpay.decode(HEX:sub(1, -33), SP_KEY))
+    end,
+    json_encode = function()
+        assert(core.json_encode(TABLE))
+    end,
+}

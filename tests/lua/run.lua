@@ -1,0 +1,63 @@
+-- payhook's Lua suite, for Lua 5.4 and LuaJIT alike:
+--
+--   LUA_CPATH="build/lua54/?.so;;" LUA_PATH="bindings/lua/?.lua;;" \
+--       lua5.4 tests/lua/run.lua
+--
+-- Runs the shared vectors (tests/vectors), the public third-party vectors
+-- (../shared/vectors, or $PAYHOOK_SHARED_VECTORS) and the Lua-only cases,
+-- and ends with the line "N passed, N failed".  Exit status 1 if any case
+-- failed.  PAYHOOK_TEST_QUICK=1 shortens the loops (for valgrind).
+
+local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
+package.path = here .. "/?.lua;" .. package.path
+local root = here .. "/../.."
+
+local T = require "testlib"
+local payhook = require "payhook"
+
+-- PAYHOOK_TEST_LOCALE=de_DE.UTF-8 runs everything under a numeric locale
+-- whose decimal point is a comma.
+local want_locale = os.getenv("PAYHOOK_TEST_LOCALE")
+if want_locale and want_locale ~= "" then
+    local got = os.setlocale(want_locale, "numeric")
+    T.case("locale " .. want_locale .. " is available", function()
+        T.check(got ~= nil, "os.setlocale(%q) failed", want_locale)
+    end)
+    print("numeric locale: " .. tostring(got))
+end
+
+-- The first of the candidate directories that holds the public vectors.
+local function first_dir(...)
+    for i = 1, select("#", ...) do
+        local d = select(i, ...)
+        if d and d ~= "" and T.read_file(d .. "/jwt_rfc_vectors.json") then
+            return d
+        end
+    end
+end
+
+print(("payhook %s on %s, module %s"):format(
+    payhook.version, T.interpreter,
+    package.searchpath and package.searchpath("payhook.core", package.cpath)
+    or "(LuaJIT)"))
+
+local vectors = os.getenv("PAYHOOK_VECTORS") or (root .. "/tests/vectors")
+local n_vec = require("cases_vectors")(payhook, vectors)
+local shared = first_dir(os.getenv("PAYHOOK_SHARED_VECTORS"),
+                         root .. "/../shared/vectors", "/work/shared/vectors")
+local n_shared = 0
+if shared then
+    n_shared = require("cases_shared")(payhook, shared)
+else
+    T.case("public vectors: ../shared/vectors is there", function()
+        T.fail("../shared/vectors not found (set PAYHOOK_SHARED_VECTORS)")
+    end)
+end
+require("cases_lua")(payhook, root)
+
+print(("%d shared vectors from %s, %d public vectors from %s"):format(
+    n_vec, vectors, n_shared, tostring(shared)))
+T.summary()
+-- Close the state on exit, so every finaliser runs and valgrind sees
+-- anything payhook failed to free as definitely lost.
+os.exit(T.failed == 0 and 0 or 1, true)

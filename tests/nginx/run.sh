@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# A real nginx with the Lua module, running examples/openresty/nginx.conf
+# on 127.0.0.1: good LeanX and SuperPay callbacks get 200 and a field of
+# their payload back, forged ones 401.  Starts and stops nginx itself (a
+# trap stops it whatever happens) and ends with "N passed, N failed".
+#
+#   bash tests/nginx/run.sh        (from anywhere; builds the LuaJIT module)
+#
+# Needs nginx, libnginx-mod-http-lua (with lua-resty-core), luajit, curl.
+# PAYHOOK_NGINX_KEEP=1 keeps the temporary prefix for a look at the logs.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+finish() {
+    echo "nginx: $passed passed, $failed failed"
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+    exit $?
+}
+
+for tool in nginx luajit curl; do
+    if ! command -v "$tool" >/dev/null; then
+        bad "$tool is not installed"
+        finish
+    fi
+done
+mod_dir=""
+for d in /usr/lib/nginx/modules /usr/share/nginx/modules; do
+    [ -f "$d/ngx_http_lua_module.so" ] && { mod_dir=$d; break; }
+done
+if [ -z "$mod_dir" ]; then
+    bad "ngx_http_lua_module.so not found (apt-get install libnginx-mod-http-lua)"
+    finish
+fi
+
+if [ "${PAYHOOK_NO_BUILD:-0}" != 1 ]; then
+    make -s luajit >/dev/null || { bad "make luajit"; finish; }
+fi
+[ -f build/luajit/payhook/core.so ] || { bad "build/luajit/payhook/core.so"; finish; }
+
+prefix=$(mktemp -d /tmp/payhook-nginx.XXXXXX)
+chmod 755 "$prefix"
+nginx_pid=""
+stop_nginx() {
+    if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
+        kill -TERM "$nginx_pid" 2>/dev/null
+        for _ in $(seq 50); do
+            kill -0 "$nginx_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$nginx_pid" 2>/dev/null
+        wait "$nginx_pid" 2>/dev/null
+    fi
+    nginx_pid=""
+    if [ "${PAYHOOK_NGINX_KEEP:-0}" = 1 ]; then
+        echo "nginx: prefix kept in $prefix"
+    else
+        rm -rf "$prefix"
+    fi
+}
+trap stop_nginx EXIT
+trap 'exit 130' INT TERM
+
+# A free port on the loopback interface.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null ||
+       echo $((20000 + RANDOM % 20000)))
+
+# Demo keys (never used for real traffic): the LeanX one is 128 hex
+# characters used as text, as the portal issues it; the SuperPay one is
+# the vendor sample's.
+export LEANX_HASH_KEY=7d3b1f0c9a2e4b6d8f0a1c3e5b7d9f1a2c4e6b8d0f2a4c6e8b0d2f4a6c8e0b2d4f6a8c0e2b4d6f8a0c2e4b6d8f0a1c3e5b7d9f1a2c4e6b8d0f2a4c6e8b0d2f4a
+export SUPERPAY_SYMMETRIC_KEY=PCd1dlEmFnBXaVce06Pzp7Vike0oHnVJ
+
+mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/bodies" "$prefix/temp"
+
+# The example configuration, with only what a test run must change: the
+# modules to load (Debian loads them from /etc/nginx/modules-enabled), pid
+# and log files and temporary paths inside the prefix, the port, and the
+# package paths pointing into this checkout.  Each substitution must hit.
+conf=$prefix/conf/nginx.conf
+cat >"$prefix/conf/http-test.conf" <<EOF
+    access_log $prefix/logs/access.log;
+    client_body_temp_path $prefix/temp/body;
+    proxy_temp_path $prefix/temp/proxy;
+    fastcgi_temp_path $prefix/temp/fastcgi;
+    uwsgi_temp_path $prefix/temp/uwsgi;
+    scgi_temp_path $prefix/temp/scgi;
+EOF
+lua_path="$top/bindings/lua/?.lua;$top/examples/openresty/?.lua;;"
+lua_cpath="$top/build/luajit/?.so;;"
+{
+    echo "load_module $mod_dir/ndk_http_module.so;"
+    echo "load_module $mod_dir/ngx_http_lua_module.so;"
+    echo "pid $prefix/logs/nginx.pid;"
+    echo "error_log $prefix/logs/error.log info;"
+    echo "daemon off;"
+    sed -e "s|^worker_processes .*|worker_processes 2;|" \
+        -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
+        -e "s|lua_package_path \".*\";|lua_package_path \"$lua_path\";|" \
+        -e "s|lua_package_cpath \".*\";|lua_package_cpath \"$lua_cpath\";|" \
+        -e "/^http {/r $prefix/conf/http-test.conf" \
+        examples/openresty/nginx.conf
+} >"$conf"
+for want in "listen 127.0.0.1:$port;" "$top/build/luajit/?.so;;" \
+            "$top/bindings/lua/?.lua;" "access_log $prefix/logs/access.log;" \
+            "worker_processes 2;"; do
+    if grep -qF -- "$want" "$conf"; then ok; else bad "conf lacks: $want"; fi
+done
+# Workers may run as nobody: they must be able to write the temp paths.
+chmod 777 "$prefix/temp" "$prefix/logs"
+
+# The bodies, built with payhook in LuaJIT.
+if ! LUA_PATH="$top/bindings/lua/?.lua;;" LUA_CPATH="$top/build/luajit/?.so;;" \
+        luajit tests/nginx/make_bodies.lua "$prefix/bodies"; then
+    bad "make_bodies.lua"
+    finish
+fi
+
+if ! nginx -p "$prefix" -c "$conf" -e "$prefix/logs/error.log" -t -q; then
+    bad "nginx -t"
+    cat "$prefix/logs/error.log" 2>/dev/null | tail -20
+    finish
+fi
+nginx -p "$prefix" -c "$conf" -e "$prefix/logs/error.log" &
+nginx_pid=$!
+
+url="http://127.0.0.1:$port"
+up=0
+for _ in $(seq 100); do
+    if ! kill -0 "$nginx_pid" 2>/dev/null; then
+        break
+    fi
+    if curl -s --noproxy '*' -o /dev/null "$url/" 2>/dev/null; then
+        up=1
+        break
+    fi
+    sleep 0.1
+done
+if [ $up = 1 ]; then ok; else
+    bad "nginx did not come up on 127.0.0.1:$port"
+    tail -20 "$prefix/logs/error.log"
+    finish
+fi
+
+post() {   # post FILE PATH -> "STATUS BODY..."
+    curl -s --noproxy '*' -o "$prefix/response" -w '%{http_code}' \
+        -H 'Content-Type: application/json' \
+        --data-binary "@$prefix/bodies/$1" "$url$2"
+}
+
+while read -r name path status want; do
+    [ -n "$name" ] || continue
+    code=$(post "$name" "$path")
+    got=$(head -c 200 "$prefix/response" | tr -d '\r\n')
+    if [ "$code" != "$status" ]; then
+        bad "$name -> $path: HTTP $code, want $status ($got)"
+    elif [ "$want" != "-" ] && [ "$got" != "$want" ]; then
+        bad "$name -> $path: body \"$got\", want \"$want\""
+    else
+        ok
+    fi
+done <"$prefix/bodies/manifest"
+
+# Not a POST; an unknown path; a body over client_max_body_size.
+code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' "$url/callbacks/leanx")
+[ "$code" = 405 ] && ok || bad "GET /callbacks/leanx: HTTP $code, want 405"
+code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -d x "$url/callbacks/other")
+[ "$code" = 404 ] && ok || bad "POST /callbacks/other: HTTP $code, want 404"
+head -c 1100000 /dev/zero | tr '\0' 'a' >"$prefix/bodies/huge"
+code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
+    --data-binary "@$prefix/bodies/huge" "$url/callbacks/superpay")
+[ "$code" = 413 ] && ok || bad "1.1 MB body: HTTP $code, want 413"
+
+# The same decoders serve many requests in each worker.
+good_ok=0
+for _ in $(seq 50); do
+    code=$(post leanx_good.json /callbacks/leanx)
+    [ "$code" = 200 ] && good_ok=$((good_ok + 1))
+    code=$(post superpay_good.json /callbacks/superpay)
+    [ "$code" = 200 ] && good_ok=$((good_ok + 1))
+done
+[ $good_ok = 100 ] && ok || bad "repeated callbacks: $good_ok of 100 got 200"
+
+# Refusals are logged with their kind; keys and bodies never are.
+log=$prefix/logs/error.log
+if grep -q "callback refused: InvalidSignatureError" "$log" &&
+   grep -q "callback refused: InvalidAlgorithmError" "$log" &&
+   grep -q "callback refused: DecryptionError" "$log"; then ok; else
+    bad "refusals are not logged with their kind"
+fi
+if grep -qF "$LEANX_HASH_KEY" "$prefix"/logs/* ||
+   grep -qF "$SUPERPAY_SYMMETRIC_KEY" "$prefix"/logs/*; then
+    bad "a key appears in the logs"
+else
+    ok
+fi
+sp_hex=$(grep -o '[0-9a-f]\{32\}' "$prefix/bodies/superpay_good.json" | head -1)
+if grep -qF "eyJhbGci" "$prefix"/logs/* || grep -qF "$sp_hex" "$prefix"/logs/*; then
+    bad "a request body appears in the logs"
+else
+    ok
+fi
+if grep -E "\[(alert|crit|emerg)\]|lua entry thread aborted|runtime error" "$log"; then
+    bad "nginx logged errors"
+else
+    ok
+fi
+
+# Stop it and check it went.
+kill -TERM "$nginx_pid"
+for _ in $(seq 50); do
+    kill -0 "$nginx_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$nginx_pid" 2>/dev/null; then bad "nginx did not stop"; else ok; fi
+wait "$nginx_pid" 2>/dev/null
+nginx_pid=""
+finish
