@@ -1,0 +1,231 @@
+/* Unit tests: the LeanX envelope and SuperPay keys, bodies and the one
+ * decryption error. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "runner.h"
+
+static void leanx_envelope(void)
+{
+    static const struct {
+        const char *what, *body;
+        ph_status want;
+        const char *token;
+    } bodies[] = {
+        {"envelope", "{\"data\":\"a.b.c\",\"response_code\":2100}", PH_OK,
+         "a.b.c"},
+        {"envelope with whitespace", " \r\n{ \"data\" : \"a.b.c\" }\t", PH_OK,
+         "a.b.c"},
+        {"escaped token", "{\"data\":\"a\\u002eb.c\\/\"}", PH_OK, "a.b.c/"},
+        {"bare token", "  a.b.c \n", PH_OK, "a.b.c"},
+        {"data twice", "{\"data\":\"a.b.c\",\"data\":\"a.b.c\"}",
+         PH_ERR_DECODE, NULL},
+        {"no data", "{\"token\":\"a.b.c\"}", PH_ERR_DECODE, NULL},
+        {"data not a string", "{\"data\":{\"t\":\"a.b.c\"}}", PH_ERR_DECODE,
+         NULL},
+        {"data null", "{\"data\":null}", PH_ERR_DECODE, NULL},
+        {"envelope not JSON", "{\"data\":\"a.b.c\",}", PH_ERR_DECODE, NULL},
+        {"nested data does not count", "{\"x\":{\"data\":\"a.b.c\"}}",
+         PH_ERR_DECODE, NULL},
+    };
+    ph_scratch s = PH_SCRATCH_INIT;
+    size_t i;
+
+    for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        const char *tok = NULL;
+        size_t tok_len = 0;
+        ph_error err;
+        ph_status st;
+        t_begin("ph_leanx_token: %s", bodies[i].what);
+        t_error_reset(&err);
+        st = ph_leanx_token(bodies[i].body, strlen(bodies[i].body),
+                            PH_DEFAULT_MAX_BYTES, &s, &tok, &tok_len, &err);
+        CHECK_STATUS(st, bodies[i].want, "ph_leanx_token");
+        if (st == PH_OK && bodies[i].token != NULL)
+            CHECK(tok_len == strlen(bodies[i].token) &&
+                      memcmp(tok, bodies[i].token, tok_len) == 0,
+                  "token \"%.*s\"", (int)tok_len, tok);
+        if (st != PH_OK)
+            t_check_error(&err, st, NULL, NULL, 0);
+        t_end();
+    }
+    t_begin("ph_leanx_token: max_bytes");
+    {
+        const char *body = "{\"data\":\"a.b.c\"}", *tok;
+        size_t n = strlen(body), tl;
+        CHECK_STATUS(ph_leanx_token(body, n, n, &s, &tok, &tl, NULL), PH_OK,
+                     "at the limit");
+        CHECK_STATUS(ph_leanx_token(body, n, n - 1, &s, &tok, &tl, NULL),
+                     PH_ERR_TOO_LARGE, "over the limit");
+    }
+    t_end();
+    ph_scratch_free(&s);
+}
+
+/* The SuperPay sample from the vendor page (see PROVIDERS.md). */
+static const char sp_key[] = "PCd1dlEmFnBXaVce06Pzp7Vike0oHnVJ";
+static const char sp_hex[] =
+    "e4e9ac1120ed867a7af108af8b1ab918cbec6db7b4d7c29908085a73e2b29e97547da6"
+    "eae91928b3330241f1fb898eebd8c3355105fdd5c68b6ceea761f41dc3085ed888d3c0"
+    "473beef128ebd208c4f60299df64a622d04d21d81513c02e2d47bfcce2a6c246eabcc1"
+    "c823aaf3d9133004cf7c4c08236395a05dc19a98c33a301c8b73d4e7fd33cd911619de"
+    "86dfdb45";
+static const char sp_plain[] =
+    "{\"data\":{\"paymentUrl\":\"https://api.gggpay.org/checkout/payment?"
+    "orderId=4cdcd4e7a712071ef54f83780b8bbd40\",\"transactionId\":"
+    "\"10556\"}}";
+
+static void superpay(void)
+{
+    const unsigned char *k32 = (const unsigned char *)sp_key;
+    ph_superpay_key *k = NULL;
+    ph_scratch s = PH_SCRATCH_INIT;
+    unsigned char iv[16], md5[16];
+    unsigned int md5_len = 0;
+    const char *plain;
+    size_t plain_len;
+    ph_error err;
+    ph_status st;
+    char body[512], upper[sizeof sp_hex];
+    size_t i;
+
+    t_begin("ph_superpay_key_new: only 32-byte keys");
+    t_error_reset(&err);
+    st = ph_superpay_key_new(k32, 31, &k, &err);
+    CHECK_STATUS(st, PH_ERR_KEY, "31 bytes");
+    t_check_error(&err, st, &k32, (const size_t[]){31}, 1);
+    CHECK(k == NULL, "*out set on failure");
+    CHECK_STATUS(ph_superpay_key_new(k32, 33, &k, &err), PH_ERR_KEY,
+                 "33 bytes");
+    CHECK_STATUS(ph_superpay_key_new(k32, 0, &k, &err), PH_ERR_KEY,
+                 "0 bytes");
+    t_end();
+
+    t_begin("SuperPay vendor sample: IV is MD5(key), plaintext known");
+    if (CHECK_STATUS(ph_superpay_key_new(k32, 32, &k, &err), PH_OK, "key")) {
+        EVP_Digest(sp_key, 32, md5, &md5_len, EVP_md5(), NULL);
+        ph_superpay_key_iv(k, iv);
+        CHECK(md5_len == 16 && memcmp(iv, md5, 16) == 0, "IV is not MD5(key)");
+        snprintf(body, sizeof body, "{\"encryptedData\": \"%s\"}", sp_hex);
+        st = ph_superpay_open(k, body, strlen(body), PH_DEFAULT_MAX_BYTES, &s,
+                              &plain, &plain_len, &err);
+        if (CHECK_STATUS(st, PH_OK, "envelope"))
+            CHECK(plain_len == strlen(sp_plain) &&
+                      memcmp(plain, sp_plain, plain_len) == 0,
+                  "plaintext differs");
+        for (i = 0; sp_hex[i]; i++)
+            upper[i] = (char)toupper((unsigned char)sp_hex[i]);
+        upper[i] = '\0';
+        st = ph_superpay_open(k, upper, strlen(upper), PH_DEFAULT_MAX_BYTES,
+                              &s, &plain, &plain_len, &err);
+        if (CHECK_STATUS(st, PH_OK, "bare upper-case hex"))
+            CHECK(plain_len == strlen(sp_plain) &&
+                      memcmp(plain, sp_plain, plain_len) == 0,
+                  "plaintext differs (upper case)");
+        /* The first digit, 'e', written as the escape \u0065. */
+        snprintf(body, sizeof body, "{\"encryptedData\":\"\\u0065%s\"}",
+                 sp_hex + 1);
+        st = ph_superpay_open(k, body, strlen(body), PH_DEFAULT_MAX_BYTES, &s,
+                              &plain, &plain_len, &err);
+        if (CHECK_STATUS(st, PH_OK, "escaped hex in the envelope"))
+            CHECK(plain_len == strlen(sp_plain) &&
+                      memcmp(plain, sp_plain, plain_len) == 0,
+                  "plaintext differs (escaped)");
+        {
+            void *root = NULL;
+            if (CHECK_STATUS(ph_superpay_parse(sp_plain, strlen(sp_plain),
+                                               &ph_cjson_sink, NULL, &s,
+                                               &root, &err),
+                             PH_OK, "parse")) {
+                cJSON *id = cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(root, "data"),
+                    "transactionId");
+                CHECK(cJSON_IsString(id) &&
+                          strcmp(id->valuestring, "10556") == 0,
+                      "transactionId");
+                cJSON_Delete(root);
+            }
+        }
+    }
+    t_end();
+
+    t_begin("SuperPay: every failure after the hex is one DecryptionError");
+    if (k != NULL) {
+        static const char *const bad_bodies[] = {
+            "{\"encryptedData\":\"\"}",
+            "{\"encryptedData\":\"zz\"}",
+            "{\"encryptedData\":\"00112233445566778899aabbccddeeff0\"}",
+            "{\"encryptedData\":\"00112233445566778899aabbccddeeff\"}",
+            "{\"encryptedData\":\"g0112233445566778899aabbccddeeff\"}",
+            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+        };
+        char first[PH_MESSAGE_SIZE] = "";
+        for (i = 0; i < sizeof bad_bodies / sizeof bad_bodies[0]; i++) {
+            t_error_reset(&err);
+            st = ph_superpay_open(k, bad_bodies[i], strlen(bad_bodies[i]),
+                                  PH_DEFAULT_MAX_BYTES, &s, &plain,
+                                  &plain_len, &err);
+            if (!CHECK(st == PH_ERR_DECRYPT, "body %zu: %s", i,
+                       ph_status_name(st)))
+                continue;
+            t_check_error(&err, st, &k32, (const size_t[]){32}, 1);
+            if (first[0] == '\0')
+                memcpy(first, err.message, sizeof first);
+            CHECK(strcmp(first, err.message) == 0,
+                  "body %zu: message \"%s\" differs from \"%s\"", i,
+                  err.message, first);
+        }
+        /* Plaintext that decrypts but is not a JSON object: same error. */
+        {
+            static const char *const not_objects[] = {"[1]", "\"s\"", "{",
+                                                      "{\"a\":1}x", ""};
+            for (i = 0; i < sizeof not_objects / sizeof not_objects[0]; i++) {
+                void *root = &s;
+                t_error_reset(&err);
+                st = ph_superpay_parse(not_objects[i], strlen(not_objects[i]),
+                                       &ph_cjson_sink, NULL, &s, &root, &err);
+                if (!CHECK(st == PH_ERR_DECRYPT, "plaintext %s: %s",
+                           not_objects[i], ph_status_name(st)))
+                    continue;
+                CHECK(root == NULL, "root set on failure");
+                CHECK(strcmp(first, err.message) == 0,
+                      "plaintext %s: message \"%s\" differs", not_objects[i],
+                      err.message);
+            }
+        }
+    }
+    t_end();
+
+    t_begin("SuperPay: envelope shapes that are not a SuperPay body");
+    if (k != NULL) {
+        static const char *const shapes[] = {
+            "{}", "{\"data\":\"00\"}", "{\"encryptedData\":5}",
+            "{\"encryptedData\":\"00\",\"encryptedData\":\"00\"}",
+            "{\"encryptedData\":\"00\",}",
+        };
+        for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+            st = ph_superpay_open(k, shapes[i], strlen(shapes[i]),
+                                  PH_DEFAULT_MAX_BYTES, &s, &plain,
+                                  &plain_len, &err);
+            CHECK(st == PH_ERR_DECODE, "%s: %s", shapes[i],
+                  ph_status_name(st));
+        }
+        st = ph_superpay_open(k, sp_hex, strlen(sp_hex), strlen(sp_hex) - 1,
+                              &s, &plain, &plain_len, &err);
+        CHECK_STATUS(st, PH_ERR_TOO_LARGE, "over max_bytes");
+    }
+    t_end();
+    ph_superpay_key_free(k);
+    ph_superpay_key_free(NULL);
+    ph_scratch_free(&s);
+}
+
+void run_units_providers(void)
+{
+    leanx_envelope();
+    superpay();
+}
