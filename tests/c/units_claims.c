@@ -3,6 +3,7 @@
  * expectation below is what PyJWT 2.x (jwt.decode) does with the same
  * payload and options; the payload is given straight to the claims step.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,10 @@ static const claim_case cases[] = {
      PH_OK, 0, 0, 0, {NULL}, 0, {NULL}, NULL},
     {"exp -10^30", "{\"exp\":-1000000000000000000000000000000}",
      PH_ERR_EXPIRED, 0, 0, 0, {NULL}, 0, {NULL}, NULL},
+    {"exp -10^400", "{\"exp\":-" BIG "}", PH_ERR_EXPIRED, 0, 0, 0, {NULL},
+     0, {NULL}, NULL},
+    {"exp 1e400 written as a float with a fraction", "{\"exp\":1.5e400}",
+     PH_ERR_DECODE, 0, 0, 0, {NULL}, 0, {NULL}, NULL},
     /* int(10**400) is fine in Python: the token is not expired. */
     {"exp 10^400 (an integer beyond any double)", "{\"exp\":" BIG "}", PH_OK,
      0, 0, 0, {NULL}, 0, {NULL}, NULL},
@@ -340,8 +345,44 @@ static void decode_message(void)
     t_end();
 }
 
+/* The clock must be a clock: a NaN would compare false with everything
+ * and switch the time checks off. */
+static void clock_arguments(void)
+{
+    static const struct {
+        const char *what;
+        double now, leeway;
+    } bad[] = {
+        {"now NaN", NAN, 0}, {"now +inf", INFINITY, 0},
+        {"now -inf", -INFINITY, 0}, {"leeway NaN", NOW, NAN},
+        {"leeway +inf", NOW, INFINITY}, {"leeway negative", NOW, -1},
+    };
+    ph_scratch s = PH_SCRATCH_INIT;
+    size_t i;
+
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ph_claims cl;
+        ph_error err;
+        void *root = &cl;
+        ph_status st;
+        t_begin("claims: %s is refused", bad[i].what);
+        ph_claims_init(&cl, bad[i].now);
+        cl.leeway = bad[i].leeway;
+        t_error_reset(&err);
+        st = ph_jwt_parse_claims("{\"exp\":1}", 9, &cl, &ph_cjson_sink, NULL,
+                                 &s, &root, &err);
+        CHECK_STATUS(st, PH_ERR_ARGUMENT, "ph_jwt_parse_claims");
+        CHECK(root == NULL, "a value came back");
+        if (st != PH_OK)
+            t_check_error(&err, st, NULL, NULL, 0);
+        t_end();
+    }
+    ph_scratch_free(&s);
+}
+
 void run_units_claims(void)
 {
     claims_table();
     decode_message();
+    clock_arguments();
 }
