@@ -119,6 +119,7 @@ int main(int argc, char **argv)
     suite("units: JWT verify and sign", run_units_jwt);
     suite("units: LeanX and SuperPay", run_units_providers);
     suite("units: claims", run_units_claims);
+    suite("threads", run_threads);
     suite("shared vectors", shared_suite);
     suite("wycheproof", wycheproof_suite);
     suite("RFC JWS vectors", rfc_suite);

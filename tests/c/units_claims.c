@@ -345,6 +345,55 @@ static void decode_message(void)
     t_end();
 }
 
+/*
+ * A float literal is first rounded to the nearest double, as float()
+ * does, and then truncated as int() does.  Near a whole second the
+ * rounding decides which second it is: 1699999990.999999880790710449218751
+ * lies just above the midpoint between 1699999991 and the double below
+ * it, so it is 1699999991.0 in Python (PyJWT 2.15: the exp check passes
+ * at now = 1699999990; the nbf check fails at now = 1699999990.5).
+ */
+static void float_rounding(void)
+{
+    static const struct {
+        const char *what, *payload;
+        double now;
+        ph_status want;
+    } rounding[] = {
+        {"exp: a literal that rounds up to the next second",
+         "{\"exp\":1699999990.999999880790710449218751}", 1699999990, PH_OK},
+        {"nbf: a literal that rounds up to the next second",
+         "{\"nbf\":1699999990.999999880790710449218751}", 1699999990.5,
+         PH_ERR_IMMATURE},
+        {"iat: a literal that rounds up to the next second",
+         "{\"iat\":1699999990.999999880790710449218751}", 1699999990.5,
+         PH_ERR_IMMATURE},
+        {"exp: 1700000000.9999999 is 1700000001.0",
+         "{\"exp\":1700000000.9999999}", 1700000000, PH_OK},
+        {"exp: 1700000000.9999998 stays below the next second",
+         "{\"exp\":1700000000.9999998}", 1700000000, PH_ERR_EXPIRED},
+    };
+    ph_scratch s = PH_SCRATCH_INIT;
+    size_t i;
+
+    for (i = 0; i < sizeof rounding / sizeof rounding[0]; i++) {
+        ph_claims cl;
+        ph_error err;
+        void *root = NULL;
+        ph_status st;
+        t_begin("claims: %s", rounding[i].what);
+        ph_claims_init(&cl, rounding[i].now);
+        st = ph_jwt_parse_claims(rounding[i].payload, strlen(rounding[i].payload),
+                                 &cl, &ph_cjson_sink, NULL, &s, &root, &err);
+        CHECK(st == rounding[i].want, "%s at now = %.1f: got %s, want %s",
+              rounding[i].payload, rounding[i].now, ph_status_name(st),
+              ph_status_name(rounding[i].want));
+        cJSON_Delete(root);
+        t_end();
+    }
+    ph_scratch_free(&s);
+}
+
 /* The clock must be a clock: a NaN would compare false with everything
  * and switch the time checks off. */
 static void clock_arguments(void)
@@ -384,5 +433,6 @@ void run_units_claims(void)
 {
     claims_table();
     decode_message();
+    float_rounding();
     clock_arguments();
 }
