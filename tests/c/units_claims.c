@@ -383,8 +383,9 @@ static void float_rounding(void)
         ph_status st;
         t_begin("claims: %s", rounding[i].what);
         ph_claims_init(&cl, rounding[i].now);
-        st = ph_jwt_parse_claims(rounding[i].payload, strlen(rounding[i].payload),
-                                 &cl, &ph_cjson_sink, NULL, &s, &root, &err);
+        st = ph_jwt_parse_claims(rounding[i].payload,
+                                 strlen(rounding[i].payload), &cl,
+                                 &ph_cjson_sink, NULL, &s, &root, &err);
         CHECK(st == rounding[i].want, "%s at now = %.1f: got %s, want %s",
               rounding[i].payload, rounding[i].now, ph_status_name(st),
               ph_status_name(rounding[i].want));
