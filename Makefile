@@ -7,7 +7,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags libcrypto libcjson 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs libcrypto libcjson 2>/dev/null || echo -lcrypto -lcjson)
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fPIC \
+# EXTRA_CFLAGS carries the sanitizer flags; CFLAGS may come from the
+# command line, which would replace anything added to it here.
+override CFLAGS += $(EXTRA_CFLAGS) -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -fPIC \
           -DPH_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -Icsrc
 LIBS := $(PKG_LIBS) -lm
 
@@ -28,7 +30,7 @@ $(BUILD)/libpayhook.a: $(CORE_OBJ)
 
 TEST_SRC := $(wildcard tests/c/*.c)
 $(BUILD)/test_payhook: $(TEST_SRC) tests/c/runner.h $(BUILD)/libpayhook.a
-	$(CC) $(CFLAGS) -Itests/c $(TEST_SRC) $(BUILD)/libpayhook.a $(LIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/c $(TEST_SRC) $(BUILD)/libpayhook.a $(LIBS) $(LDFLAGS) -lpthread -o $@
 
 test-c: $(BUILD)/test_payhook
 	$(BUILD)/test_payhook tests/vectors ../shared/vectors
@@ -37,7 +39,7 @@ test-c: $(BUILD)/test_payhook
 # leak fails the run.
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 test-c-asan:
-	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g $(SAN)" LDFLAGS="$(SAN)" build/asan/test_payhook
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g" EXTRA_CFLAGS="$(SAN)" LDFLAGS="$(SAN)" build/asan/test_payhook
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    build/asan/test_payhook tests/vectors ../shared/vectors
 

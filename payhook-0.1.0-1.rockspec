@@ -49,6 +49,7 @@ build = {
             "csrc/jwt_sign.c",
             "csrc/jwt_verify.c",
             "csrc/leanx.c",
+            "csrc/number.c",
             "csrc/scratch.c",
             "csrc/status.c",
             "csrc/superpay.c",

@@ -76,9 +76,9 @@ ph_status ph_json_parse_hooked(const char *json, size_t len,
                                const ph_top_hook *hook, ph_scratch *s,
                                void **root, ph_error *err);
 
-/* A JSON number literal as a double, locale-independently.  Integers of
- * up to 15 digits are exact; others are within a few ulps, which is all a
- * timestamp comparison needs. */
+/* A JSON number literal (already checked against the grammar) as a
+ * double, correctly rounded like Python's float(), whatever the locale.
+ * Overflow gives an infinity and underflow zero, as float() does. */
 double ph_number_to_double(const char *text, size_t len);
 
 /* AES-256-CBC decryption on a context already set up for AES-256-CBC

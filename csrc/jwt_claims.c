@@ -62,7 +62,8 @@ static int claim_member(void *hctx, const char *name, size_t len)
             cs->current = i;
             cs->present[i] = 1;
             cs->matched[i] = 0;
-            cs->aud_elements_ok = 1;
+            if (i == C_AUD)
+                cs->aud_elements_ok = 1;
             return 1;
         }
     }
@@ -80,8 +81,12 @@ static void claim_value(void *hctx, int type, const char *text, size_t len,
         return;
     cs->type[i] = type;
     cs->truthy[i] = truthy;
-    if (type == PH_JT_NUMBER && (i == C_EXP || i == C_NBF || i == C_IAT)) {
+    if (type == PH_JT_NUMBER) {
+        /* Read as Python would: 1e-400 is 0.0, which is falsy. */
         cs->number[i] = ph_number_to_double(text, len);
+        cs->truthy[i] = cs->number[i] != 0;
+    }
+    if (type == PH_JT_NUMBER && (i == C_EXP || i == C_NBF || i == C_IAT)) {
         /* An integer literal beyond double range is still a finite
          * integer (int() takes it); only its sign matters against a clock
          * that is nowhere near it.  A float literal that overflows stays
