@@ -24,8 +24,8 @@ local cjson = common.cjson
 
 local inputs_dir = assert(arg[1], "usage: lua_bench.lua INPUTS_DIR OUT.json")
 local out_path = assert(arg[2], "usage: lua_bench.lua INPUTS_DIR OUT.json")
-local ROUNDS = tonumber(arg[3] or "") or 41
-local BATCH_MS = tonumber(arg[4] or "") or 4
+local ROUNDS = tonumber(arg[3] or "") or 61
+local BATCH_MS = tonumber(arg[4] or "") or 2
 
 local clock = os.clock
 local leanx_key, superpay_key, cases = common.load_inputs(inputs_dir)

@@ -213,6 +213,21 @@ def batch_ns(fn, n):
     return time.perf_counter_ns() - t0
 
 
+def batch_both_ns(fn, n):
+    """(wall, process CPU) nanoseconds for one batch. The wall clock is the
+    one reported; CPU time over wall time tells how much of the batch this
+    process actually ran (other processes share the cores)."""
+    rep = itertools.repeat
+    pc, cpu = time.perf_counter_ns, time.process_time_ns
+    c0 = cpu()
+    t0 = pc()
+    for _ in rep(None, n):
+        fn()
+    t1 = pc()
+    c1 = cpu()
+    return t1 - t0, c1 - c0
+
+
 def calibrate(fn, batch_ns_target):
     """Calls per batch so one batch takes about batch_ns_target."""
     n = 1
@@ -252,14 +267,20 @@ def run_size(case, rounds, batch_ms):
         batch_ns(fn, n)
         entry.append(calibrate(fn, target))
         entry.append([])
+        entry.append([])
     k = len(table)
     for r in range(rounds):
         for j in range(k):
-            group, name, fn, n, samples = table[(r + j) % k]
-            samples.append(batch_ns(fn, n) / n)
-    for group, name, fn, n, samples in table:
+            group, name, fn, n, samples, cpu_samples = table[(r + j) % k]
+            wall, cpu = batch_both_ns(fn, n)
+            samples.append(wall / n)
+            cpu_samples.append(cpu / n)
+    for group, name, fn, n, samples, cpu_samples in table:
         out.setdefault(group, {})[name] = {
             "median_us": statistics.median(samples) / 1000,
+            "cpu_median_us": statistics.median(cpu_samples) / 1000,
+            "cpu_share": statistics.median(
+                c / w for c, w in zip(cpu_samples, samples) if w > 0),
             "p25_us": quantile(samples, 0.25) / 1000,
             "p75_us": quantile(samples, 0.75) / 1000,
             "min_us": min(samples) / 1000,
@@ -291,8 +312,8 @@ def versions():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("--rounds", type=int, default=41)
-    ap.add_argument("--batch-ms", type=float, default=4.0)
+    ap.add_argument("--rounds", type=int, default=61)
+    ap.add_argument("--batch-ms", type=float, default=2.0)
     args = ap.parse_args()
     gc.collect()
     result = {"versions": versions(), "clock": "time.perf_counter_ns",

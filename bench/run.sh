@@ -11,7 +11,7 @@
 # and writes bench/results/results.json, table.md and chart.png, then prints
 # the table. Takes about 3-4 minutes on 2 cores.
 #
-# Environment: BENCH_ROUNDS (default 41), BENCH_BATCH_MS (4),
+# Environment: BENCH_ROUNDS (default 61), BENCH_BATCH_MS (2),
 # BENCH_MEMORY_CALLS (1000000), BENCH_SKIP_INSTALL=1 to skip installs,
 # BENCH_SOURCE=<commit> to measure a commit instead of the checkout as it is
 # (see bench/lib.sh).
@@ -19,8 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 t_start=$SECONDS
-rounds=${BENCH_ROUNDS:-41}
-batch_ms=${BENCH_BATCH_MS:-4}
+rounds=${BENCH_ROUNDS:-61}
+batch_ms=${BENCH_BATCH_MS:-2}
 mem_calls=${BENCH_MEMORY_CALLS:-1000000}
 results=bench/results
 run=$results/run.tmp
