@@ -103,44 +103,97 @@ void ph_b64url_encode(const unsigned char *in, size_t len, char *out)
     }
 }
 
-/* 0..15 for hex digits of either case, 0xff for everything else. */
-static const unsigned char hex_value[256] = {
-#define X 0xff
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, X, X, X, X, X, X,
-    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-#undef X
+/* The value of a hex digit (either case) for the high and the low half
+ * of a byte; 0x100 marks every other character, so one OR of the two
+ * lookups both builds the byte and collects the error bit. */
+#define X 0x100
+static const uint16_t hex_high[256] = {
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    0x000, 0x010, 0x020, 0x030, 0x040, 0x050, 0x060, 0x070,
+    0x080, 0x090, X, X, X, X, X, X,
+    X, 0x0a0, 0x0b0, 0x0c0, 0x0d0, 0x0e0, 0x0f0, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, 0x0a0, 0x0b0, 0x0c0, 0x0d0, 0x0e0, 0x0f0, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
 };
+
+static const uint16_t hex_low[256] = {
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    0x000, 0x001, 0x002, 0x003, 0x004, 0x005, 0x006, 0x007,
+    0x008, 0x009, X, X, X, X, X, X,
+    X, 0x00a, 0x00b, 0x00c, 0x00d, 0x00e, 0x00f, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, 0x00a, 0x00b, 0x00c, 0x00d, 0x00e, 0x00f, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X,
+};
+#undef X
 
 ph_status ph_hex_decode(const char *in, size_t len, unsigned char *out)
 {
     const unsigned char *p = (const unsigned char *)in;
     unsigned bad = 0;
-    size_t i;
+    size_t i, n = len / 2;
 
     if (len % 2)
         return PH_ERR_DECODE;
     /* No early exit: the time taken does not depend on where a bad
      * character is (the ciphertext is attacker-chosen). */
-    for (i = 0; i < len; i += 2) {
-        unsigned hi = hex_value[p[i]], lo = hex_value[p[i + 1]];
-        bad |= hi | lo;
-        out[i / 2] = (unsigned char)(hi << 4 | (lo & 0x0f));
+    for (i = 0; i < n; i++) {
+        unsigned v = hex_high[p[2 * i]] | hex_low[p[2 * i + 1]];
+        bad |= v;
+        out[i] = (unsigned char)v;
     }
-    return bad & 0x80 ? PH_ERR_DECODE : PH_OK;
+    return bad & 0x100 ? PH_ERR_DECODE : PH_OK;
 }
 
 void ph_hex_encode(const unsigned char *in, size_t len, char *out)
