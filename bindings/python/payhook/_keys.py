@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
-from typing import Any, Iterable, Union
+from typing import Any, Callable, Iterable, Union
 
 from .errors import InvalidKeyError
 
@@ -73,3 +74,32 @@ def names(value: Iterable[str] | None, what: str) -> list[str]:
     if isinstance(value, str):
         raise TypeError(f"{what} must be a list of names, not a str")
     return list(value)
+
+
+def prepared(factory: Callable[..., Any]) -> Callable[..., Any]:
+    """Memoise a decoder constructor on its arguments.
+
+    The one-call functions (``payhook.leanx.decode(body, key)``) are usually
+    called with the same key on every request; keeping the 32 most recent
+    prepared decoders saves the key set-up (HMAC/AES contexts, MD5 of the
+    key) and the argument checks on each call.  Decoders never change and
+    are thread-safe, so sharing a cached one is safe.  Each argument's type
+    is part of the cache key (so ``0`` and ``False`` stay apart), and
+    arguments that cannot be hashed (a list of keys) are not cached.
+    """
+
+    @functools.lru_cache(maxsize=32)
+    def cached(*typed: tuple[Any, type]) -> Any:
+        return factory(*(value for value, _ in typed))
+
+    def make(*args: Any) -> Any:
+        typed = tuple((a, type(a)) for a in args)
+        try:
+            hash(typed)
+        except TypeError:
+            return factory(*args)
+        return cached(*typed)
+
+    make.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    make.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    return make

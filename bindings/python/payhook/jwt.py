@@ -29,6 +29,7 @@ from ._keys import (
     key_tuple,
     max_bytes_value,
     names,
+    prepared,
     seconds,
     text_tuple,
 )
@@ -181,9 +182,13 @@ def decode(
     :class:`InvalidKeyError` (empty key); ``TypeError`` for a wrong
     argument type; ``ValueError`` for unusable options.
     """
-    return Decoder(key, algorithms, options, audience=audience, issuer=issuer,
-                   subject=subject, leeway=leeway, max_bytes=max_bytes,
-                   parse_float=parse_float).decode(jwt, now)
+    return _prepared_verifier(*verifier_args(
+        key, algorithms, options, audience, issuer, subject, leeway,
+        max_bytes, parse_float, False)).decode(jwt, now)
+
+
+#: The native verifier for given (normalised) arguments, memoised.
+_prepared_verifier = prepared(_payhook.Verifier)
 
 
 class Decoder(_payhook.Verifier):

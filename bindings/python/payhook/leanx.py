@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from . import _payhook
 from ._keys import MAX_BYTES
+from ._keys import prepared
 from .jwt import verifier_args
 
 __all__ = ["decode", "Decoder"]
@@ -34,11 +35,19 @@ class Decoder(_payhook.Verifier):
             parse_float, True))
 
 
+_prepared = prepared(lambda key, leeway, max_bytes, parse_float: Decoder(
+    key, leeway=leeway, max_bytes=max_bytes, parse_float=parse_float))
+
+
 def decode(body: str | bytes | bytearray | memoryview,
            hash_key: str | bytes | list[str | bytes], *, leeway: float = 0,
            now: float | None = None, max_bytes: int = MAX_BYTES,
            parse_float: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Verify a LeanX callback body and return the JWT payload.
+
+    The prepared key is kept for the next call with the same key (the 32
+    most recent are kept), so calling this on every request costs about
+    what a :class:`Decoder` does.
 
     The body is ``{"data": "<jwt>", ...}`` or the bare token.  HS256 only.
     Registered claims (``exp``, ``nbf``, ``iat``) are checked when present.
@@ -51,5 +60,5 @@ def decode(body: str | bytes | bytearray | memoryview,
     (wrong key or tampered), and the claim errors of
     :func:`payhook.jwt.decode`; ``TypeError`` for wrong argument types.
     """
-    return Decoder(hash_key, leeway=leeway, max_bytes=max_bytes,
-                   parse_float=parse_float).decode(body, now)
+    return _prepared(hash_key, leeway, max_bytes,
+                     parse_float).decode(body, now)

@@ -13,7 +13,7 @@ import json
 from typing import Any, Callable
 
 from . import _payhook
-from ._keys import MAX_BYTES, key_bytes, max_bytes_value
+from ._keys import MAX_BYTES, key_bytes, max_bytes_value, prepared
 
 __all__ = ["decode", "decrypt", "encrypt", "Decoder"]
 
@@ -35,10 +35,17 @@ class Decoder(_payhook.SuperPayKey):
                                max_bytes_value(max_bytes), parse_float)
 
 
+_prepared = prepared(lambda key, max_bytes, parse_float: Decoder(
+    key, max_bytes=max_bytes, parse_float=parse_float))
+
+
 def decode(body: str | bytes | bytearray | memoryview,
            symmetric_key: str | bytes, *, max_bytes: int = MAX_BYTES,
            parse_float: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Decrypt a SuperPay callback body and return the payload ``dict``.
+
+    The prepared key is kept for the next call with the same key (the 32
+    most recent are kept).
 
     The body is ``{"encryptedData": "<hex>"}`` or the bare hex (either
     case).  Raises :class:`~payhook.InvalidKeyError` (key not 32 bytes),
@@ -46,8 +53,7 @@ def decode(body: str | bytes | bytearray | memoryview,
     (the body is not that envelope), and :class:`~payhook.DecryptionError`
     for every failure once the hex is found; ``TypeError`` for wrong types.
     """
-    return Decoder(symmetric_key, max_bytes=max_bytes,
-                   parse_float=parse_float).decode(body)
+    return _prepared(symmetric_key, max_bytes, parse_float).decode(body)
 
 
 def decrypt(data: str | bytes | bytearray | memoryview,
@@ -59,7 +65,7 @@ def decrypt(data: str | bytes | bytearray | memoryview,
     (key not 32 bytes, IV not 16 bytes), :class:`~payhook.DecryptionError`
     (any failure), :class:`~payhook.PayloadTooLargeError`.
     """
-    return Decoder(key, max_bytes=max_bytes).decrypt(data, iv)
+    return _prepared(key, max_bytes, None).decrypt(data, iv)
 
 
 def encrypt(payload: Any, key: str | bytes) -> str:
@@ -75,4 +81,4 @@ def encrypt(payload: Any, key: str | bytes) -> str:
     else:
         data = json.dumps(payload, separators=(",", ":"),
                           allow_nan=False).encode("utf-8")
-    return Decoder(key).encrypt(data)
+    return _prepared(key, MAX_BYTES, None).encrypt(data)
