@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 from datetime import timedelta
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Callable, Iterable, TypeVar, Union
 
 from .errors import InvalidKeyError
 
 KeyLike = Union[str, bytes]
+T = TypeVar("T")
 MAX_BYTES = 1 << 20
 
 
@@ -76,7 +77,7 @@ def names(value: Iterable[str] | None, what: str) -> list[str]:
     return list(value)
 
 
-def prepared(factory: Callable[..., Any]) -> Callable[..., Any]:
+def prepared(factory: Callable[..., T]) -> Callable[..., T]:
     """Memoise a decoder constructor on its arguments.
 
     The one-call functions (``payhook.leanx.decode(body, key)``) are usually
@@ -89,10 +90,10 @@ def prepared(factory: Callable[..., Any]) -> Callable[..., Any]:
     """
 
     @functools.lru_cache(maxsize=32)
-    def cached(*typed: tuple[Any, type]) -> Any:
+    def cached(*typed: tuple[Any, type]) -> T:
         return factory(*(value for value, _ in typed))
 
-    def make(*args: Any) -> Any:
+    def make(*args: Any) -> T:
         typed = tuple((a, type(a)) for a in args)
         try:
             hash(typed)

@@ -1,6 +1,6 @@
 """Stubs of the native module payhook._payhook."""
 
-from typing import Any, Callable
+from typing import Any, Callable, Self
 
 __version__: str
 HS256: int
@@ -33,7 +33,7 @@ class Verifier:
         issuer: tuple[bytes, ...] | None = ...,
         subject: bytes | None = ...,
         parse_float: Callable[[str], Any] | None = ...,
-    ) -> Verifier: ...
+    ) -> Self: ...
     def decode(
         self, data: str | bytes | bytearray | memoryview, now: float | None = ...
     ) -> dict[str, Any]: ...
@@ -44,7 +44,7 @@ class SuperPayKey:
         key: bytes,
         max_bytes: int = ...,
         parse_float: Callable[[str], Any] | None = ...,
-    ) -> SuperPayKey: ...
+    ) -> Self: ...
     def decode(self, body: str | bytes | bytearray | memoryview, /) -> dict[str, Any]: ...
     def decrypt(
         self, data: str | bytes | bytearray | memoryview, iv: bytes | None = ..., /

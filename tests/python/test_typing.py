@@ -1,0 +1,66 @@
+"""The package type-checks under mypy --strict, and so does code using it:
+the stubs say what the runtime does."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import payhook
+
+mypy_api = pytest.importorskip("mypy.api", reason="mypy is installed by "
+                               "scripts/install-deps test")
+
+PACKAGE = Path(payhook.__file__).parent
+
+USER_CODE = textwrap.dedent('''
+    import decimal
+    from typing import Any
+    import payhook
+    from payhook import jwt
+
+    def handle(body: bytes, key: str) -> str:
+        try:
+            payload: dict[str, Any] = payhook.leanx.decode(body, key)
+        except payhook.InvalidSignatureError as e:
+            err: ValueError = e
+            return str(err)
+        except jwt.PyJWTError:
+            return "rejected"
+        d = payhook.superpay.Decoder(key, parse_float=decimal.Decimal)
+        other: dict[str, Any] = d.decode(body)
+        raw: bytes = payhook.superpay.decrypt(body, key)
+        token: str = jwt.encode({"a": 1}, key)
+        claims: dict[str, Any] = jwt.decode(token, key, ["HS256"],
+                                            leeway=5, now=1.0)
+        return str(payload) + str(other) + str(raw) + str(claims)
+''')
+
+
+def test_package_passes_mypy_strict():
+    # -p finds the installed, py.typed package (stubs of the native module
+    # included), as a user's type checker would.
+    out, err, status = mypy_api.run(["--strict", "--no-incremental",
+                                     "-p", "payhook"])
+    assert status == 0, out + err
+    assert str(PACKAGE)
+
+
+def test_user_code_type_checks(tmp_path):
+    path = tmp_path / "user.py"
+    path.write_text(USER_CODE)
+    out, err, status = mypy_api.run(["--strict", "--no-incremental",
+                                     str(path)])
+    assert status == 0, out + err
+
+
+def test_stub_exception_bases_match_runtime():
+    # The exceptions are plain Python classes; their bases are what mypy
+    # sees, so checking the runtime hierarchy checks the typing too.
+    assert issubclass(payhook.InvalidSignatureError, payhook.DecodeError)
+    assert issubclass(payhook.DecodeError, payhook.InvalidTokenError)
+    assert issubclass(payhook.PayhookError, ValueError)
+    assert subprocess.run([sys.executable, "-c", "import payhook"],
+                          check=False).returncode == 0
