@@ -4,7 +4,6 @@ the stubs say what the runtime does."""
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,6 @@ import payhook
 
 mypy_api = pytest.importorskip("mypy.api", reason="mypy is installed by "
                                "scripts/install-deps test")
-
-PACKAGE = Path(payhook.__file__).parent
 
 USER_CODE = textwrap.dedent('''
     import decimal
@@ -45,7 +42,6 @@ def test_package_passes_mypy_strict():
     out, err, status = mypy_api.run(["--strict", "--no-incremental",
                                      "-p", "payhook"])
     assert status == 0, out + err
-    assert str(PACKAGE)
 
 
 def test_user_code_type_checks(tmp_path):
