@@ -122,6 +122,9 @@ local function run_size(case)
   end
   local result = {}
   for _, c in ipairs(list) do
+    local by_round = {}
+    for i, v in ipairs(c.samples) do by_round[i] = v * 1e6 end
+    c.by_round = by_round
     table.sort(c.samples)
     result[c.group] = result[c.group] or {}
     result[c.group][c.name] = {
@@ -131,6 +134,7 @@ local function run_size(case)
       min_us = c.samples[1] * 1e6,
       rounds = ROUNDS,
       calls_per_batch = c.n,
+      rounds_us = c.by_round,     -- per round, in round order
     }
   end
   return result

@@ -286,6 +286,9 @@ def run_size(case, rounds, batch_ms):
             "min_us": min(samples) / 1000,
             "rounds": rounds,
             "calls_per_batch": n,
+            # Per round, in round order, for ratios paired by round.
+            "rounds_us": [round(x / 1000, 4) for x in samples],
+            "rounds_cpu_us": [round(x / 1000, 4) for x in cpu_samples],
         }
     return out
 
