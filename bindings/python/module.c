@@ -84,8 +84,18 @@ int input_get(PyObject *obj, input *in, const char *what, PyObject *bad_text)
          * change while we work: the bytes whose MAC is checked must be the
          * bytes that are decoded, so take a private copy first. */
         Py_buffer view;
-        if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
+        if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0) {
+            /* A strided or released view: wrong kind of argument, not bad
+             * wire input, so a TypeError like any other. */
+            if (PyErr_ExceptionMatches(PyExc_BufferError) ||
+                PyErr_ExceptionMatches(PyExc_ValueError)) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_TypeError,
+                             "%s must be a contiguous, unreleased buffer",
+                             what);
+            }
             return -1;
+        }
         in->owned = PyBytes_FromStringAndSize(view.buf, view.len);
         PyBuffer_Release(&view);
         if (in->owned == NULL)

@@ -21,7 +21,10 @@ def key_bytes(key: Any, what: str = "key") -> bytes:
         except UnicodeEncodeError:
             raise InvalidKeyError(f"{what} is not valid text") from None
     if isinstance(key, (bytes, bytearray, memoryview)):
-        return bytes(key)
+        try:
+            return bytes(key)
+        except ValueError:  # a released memoryview
+            raise TypeError(f"{what} is a released buffer") from None
     raise TypeError(f"{what} must be str or bytes, not {type(key).__name__}")
 
 
