@@ -95,8 +95,8 @@ def impl_table(sec, group, one_off, reusable, floor_group="floor",
     lines = ["| implementation | " + " | ".join(SIZES) + " |",
              "|---|" + "---:|" * len(SIZES)]
     names = names_in(sec, group)
-    ordered = [n for n in (one_off, reusable) if n in names] + [
-        n for n in names if n not in (one_off, reusable)]
+    ordered = [n for n in (one_off, reusable) if n in names] + sorted(
+        n for n in names if n not in (one_off, reusable))
     for name in ordered:
         cells = []
         for size in SIZES:
@@ -115,7 +115,7 @@ def impl_table(sec, group, one_off, reusable, floor_group="floor",
                 cells.append(f"{us(m)} ({rx(ratio(m, base))} / "
                              f"{rx(ratio(m, reuse))})")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    for name in names_in(sec, floor_group):
+    for name in sorted(names_in(sec, floor_group)):
         if floor_filter and not floor_filter(name):
             continue
         cells = [f"{us(median(sec, s, floor_group, name))}" for s in SIZES]
@@ -381,20 +381,21 @@ def chart(path, py, lua):
 
     panels = []
     if py:
-        for group, title, *_ in PY_GROUPS:
-            panels.append((f"Python: {title}", py, group))
+        for group, title, one_off, reusable in PY_GROUPS:
+            panels.append((f"Python: {title}", py, group, one_off, reusable))
     for key, label in LUAS:
         if lua.get(key):
-            for group, title, *_ in LUA_GROUPS:
-                panels.append((f"{label}: {title}", lua[key], group))
+            for group, title, one_off, reusable in LUA_GROUPS:
+                panels.append((f"{label}: {title}", lua[key], group, one_off,
+                               reusable))
     if not panels:
         return
     rows = (len(panels) + 1) // 2
     fig, axes = plt.subplots(rows, 2, figsize=(14, 4.6 * rows), squeeze=False)
-    for ax, (title, sec, group) in zip(axes.flat, panels):
+    for ax, (title, sec, group, one_off, reusable) in zip(axes.flat, panels):
         names = names_in(sec, group)
-        names = [n for n in names if n.startswith("payhook")] + [
-            n for n in names if not n.startswith("payhook")]
+        names = [n for n in (one_off, reusable) if n in names] + sorted(
+            n for n in names if n not in (one_off, reusable))
         width = 0.8 / max(1, len(names))
         peer_colors = iter(["#e6862e", "#c0392b", "#8e5ea2", "#6b8e23",
                             "#7f7f7f"])
