@@ -31,14 +31,18 @@ install_deps() {
     python3 -c 'import matplotlib' 2>/dev/null || need+=(matplotlib)
     if [ ${#need[@]} -gt 0 ]; then
         say "pip install ${need[*]}"
-        python3 -m pip install -q --disable-pip-version-check "${need[@]}"
+        python3 -m pip install -q --disable-pip-version-check "${need[@]}" \
+            2>&1 | grep -v -e '^WARNING: Running pip as' -e 'is ignored' >&2 || true
+        python3 -c 'import jwt, cryptography, Crypto, authlib, matplotlib' ||
+            { say "pip install failed"; return 1; }
     fi
     # The last PyJWT before 2.14's per-character segment check, beside the
     # current one (python_bench.py loads it under another name).
     if [ ! -f "$peers/pyjwt-2.13.0/jwt/__init__.py" ]; then
         say "pip install --target $peers/pyjwt-2.13.0 PyJWT==2.13.0"
         python3 -m pip install -q --disable-pip-version-check --no-deps \
-            --target "$peers/pyjwt-2.13.0" 'PyJWT==2.13.0' ||
+            --target "$peers/pyjwt-2.13.0" 'PyJWT==2.13.0' \
+            >"$peers.log" 2>&1 ||
             say "PyJWT 2.13.0 not installed; measured without it"
     fi
     # pyjwt-rs only if a wheel installs quickly (no Rust toolchain here);
