@@ -7,6 +7,8 @@
 #   3. the suite in Lua 5.4 and LuaJIT under valgrind (shorter loops), and
 #      the out-of-memory harness under valgrind (any error or definite leak
 #      fails)
+#   3b. 100,000 decodes of each kind in both interpreters: the Lua heap
+#      and RSS may not grow (tests/lua/memory.lua)
 #   4. the rockspec: `luarocks --lua-version 5.4 make` into a private tree,
 #      then the README's one-liner on the vendor's SuperPay sample
 #   5. a real nginx with the Lua module (tests/nginx/run.sh)
@@ -150,6 +152,8 @@ if [ -n "${LOCPATH:-}" ]; then
 else
     echo "(no de_DE locale could be made: the locale run is skipped)"
 fi
+part "memory: 100,000 decodes of each kind, Lua 5.4" lua_env lua54 lua5.4 tests/lua/memory.lua
+part "memory: 100,000 decodes of each kind, LuaJIT" lua_env luajit luajit tests/lua/memory.lua
 part "valgrind: Lua 5.4, LuaJIT, out-of-memory harness" valgrind_suites
 part "rockspec (luarocks make, Lua 5.4)" rockspec
 part "nginx + lua module on 127.0.0.1" env PAYHOOK_NO_BUILD=1 bash tests/nginx/run.sh
