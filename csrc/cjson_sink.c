@@ -1,13 +1,12 @@
 /* A sink that builds a cJSON tree: the value type of the C API.  Where
  * cJSON cannot hold a value exactly (a string with an embedded NUL, an
  * integer beyond 2^53) the sink fails rather than return it changed. */
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
-#include "payhook.h"
+#include "internal.h"
 
 #define EXACT_DOUBLE_INT ((int64_t)1 << 53)
 
@@ -23,34 +22,9 @@ static void *cj_bool(void *ctx, int value)
     return cJSON_CreateBool(value);
 }
 
-/* strtod reads the locale's decimal point; JSON always writes '.'. */
-static double locale_free_strtod(const char *text, size_t len, int *ok)
-{
-    char small[64], *buf = small, *end;
-    const char *point = localeconv()->decimal_point;
-    double d;
-    size_t i;
-
-    if (len >= sizeof small && (buf = malloc(len + 1)) == NULL) {
-        *ok = 0;
-        return 0;
-    }
-    memcpy(buf, text, len + 1);
-    if (point != NULL && point[0] != '\0' && point[1] == '\0')
-        for (i = 0; i < len; i++)
-            if (buf[i] == '.')
-                buf[i] = point[0];
-    d = strtod(buf, &end);
-    *ok = end == buf + len;
-    if (buf != small)
-        free(buf);
-    return d;
-}
-
 static void *cj_number(void *ctx, ph_number_kind kind, int64_t i,
                        const char *text, size_t len)
 {
-    int ok = 1;
     double d;
 
     (void)ctx;
@@ -61,8 +35,8 @@ static void *cj_number(void *ctx, ph_number_kind kind, int64_t i,
             return NULL;
         return cJSON_CreateNumber((double)i);
     }
-    d = locale_free_strtod(text, len, &ok);
-    return ok ? cJSON_CreateNumber(d) : NULL;
+    d = ph_number_to_double(text, len);
+    return d == d ? cJSON_CreateNumber(d) : NULL;   /* NaN: out of memory */
 }
 
 static void *cj_string(void *ctx, const char *s, size_t len, int ascii,
