@@ -77,7 +77,7 @@ ph_status ph_envelope_member(const char *body, size_t len, const char *name,
     /* An unescaped value lives in scratch->text, which the next parse
      * reuses: move it to the envelope buffer. */
     if ((uintptr_t)h.value < (uintptr_t)body ||
-        (uintptr_t)h.value > (uintptr_t)body + len) {
+        (uintptr_t)h.value >= (uintptr_t)body + len) {
         if ((copy = ph_scratch_env(s, h.value_len, err)) == NULL)
             return PH_ERR_MEMORY;
         memcpy(copy, h.value, h.value_len);
