@@ -365,12 +365,23 @@ typedef struct captured {
     int truthy;
 } captured;
 
+/* After a container's item: 1 after a ',' (another item follows), 0 after
+ * the closing `close`, -1 at anything else (left unconsumed). */
+static int next_member(parser *ps, unsigned char close)
+{
+    skip_space(ps);
+    if (ps->p < ps->end && (*ps->p == ',' || *ps->p == close))
+        return *ps->p++ == ',';
+    return -1;
+}
+
 static ph_status parse_array(parser *ps, void **out, int capture,
                              captured *cap)
 {
     const ph_json_sink *sink = ps->sink;
     void *arr = NO_SINK_VALUE;
     size_t count = 0;
+    int more;
     ph_status st;
 
     if (++ps->depth > PH_MAX_DEPTH)
@@ -396,17 +407,12 @@ static ph_status parse_array(parser *ps, void **out, int capture,
                 return sink_failed(ps);
             }
             count++;
-            skip_space(ps);
-            if (ps->p < ps->end && *ps->p == ',') {
-                ps->p++;
-                continue;
+            if ((more = next_member(ps, ']')) < 0) {
+                discard(ps, arr);
+                return syntax(ps, "',' or ']' expected");
             }
-            if (ps->p < ps->end && *ps->p == ']') {
-                ps->p++;
+            if (!more)
                 break;
-            }
-            discard(ps, arr);
-            return syntax(ps, "',' or ']' expected");
         }
     }
     if (sink != NULL && sink->end_array != NULL &&
@@ -426,6 +432,7 @@ static ph_status parse_object(parser *ps, void **out, int top, captured *cap)
     const ph_json_sink *sink = ps->sink;
     void *obj = NO_SINK_VALUE;
     size_t count = 0;
+    int more;
     ph_status st;
 
     if (++ps->depth > PH_MAX_DEPTH)
@@ -478,17 +485,12 @@ static ph_status parse_object(parser *ps, void **out, int top, captured *cap)
                 return sink_failed(ps);
             }
             count++;
-            skip_space(ps);
-            if (ps->p < ps->end && *ps->p == ',') {
-                ps->p++;
-                continue;
+            if ((more = next_member(ps, '}')) < 0) {
+                discard(ps, obj);
+                return syntax(ps, "',' or '}' expected");
             }
-            if (ps->p < ps->end && *ps->p == '}') {
-                ps->p++;
+            if (!more)
                 break;
-            }
-            discard(ps, obj);
-            return syntax(ps, "',' or '}' expected");
         }
     }
     ps->depth--;
