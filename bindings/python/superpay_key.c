@@ -27,12 +27,14 @@ static PyObject *superpay_new(PyTypeObject *type, PyObject *args,
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|nO:SuperPayKey", kwlist,
                                      &key, &max_bytes, &parse_float))
         return NULL;
-    if (max_bytes < 0 ||
-        (parse_float != Py_None && !PyCallable_Check(parse_float))) {
+    if (parse_float != Py_None && !PyCallable_Check(parse_float)) {
         PyBuffer_Release(&key);
-        PyErr_SetString(PyExc_ValueError,
-                        "max_bytes must not be negative and parse_float "
-                        "must be callable");
+        PyErr_SetString(PyExc_TypeError, "parse_float must be callable");
+        return NULL;
+    }
+    if (max_bytes < 0) {
+        PyBuffer_Release(&key);
+        PyErr_SetString(PyExc_ValueError, "max_bytes must not be negative");
         return NULL;
     }
     if ((self = (SuperPayObject *)type->tp_alloc(type, 0)) == NULL) {

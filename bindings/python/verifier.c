@@ -64,13 +64,16 @@ static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
                         "max_bytes and leeway must not be negative");
         return NULL;
     }
+    if (parse_float != Py_None && !PyCallable_Check(parse_float)) {
+        PyErr_SetString(PyExc_TypeError, "parse_float must be callable");
+        return NULL;
+    }
     if ((audience != Py_None && !PyTuple_Check(audience)) ||
         (issuer != Py_None && !PyTuple_Check(issuer)) ||
-        (subject != Py_None && !PyBytes_Check(subject)) ||
-        (parse_float != Py_None && !PyCallable_Check(parse_float))) {
+        (subject != Py_None && !PyBytes_Check(subject))) {
         PyErr_SetString(PyExc_TypeError,
                         "audience and issuer must be tuples of bytes, subject "
-                        "bytes, parse_float callable");
+                        "bytes");
         return NULL;
     }
     nkeys = PyTuple_GET_SIZE(keys);

@@ -143,8 +143,6 @@ def verifier_args(key: Any, algorithms: Iterable[str] | None,
         raise InvalidAudienceError("Invalid audience (strict)")
     if subject is not None and not isinstance(subject, str):
         raise TypeError("subject must be a str")
-    if parse_float is not None and not callable(parse_float):
-        raise TypeError("parse_float must be callable")
     return (keys, mask, envelope, max_bytes_value(max_bytes),
             seconds(leeway, "leeway"), verify, require,
             text_tuple(audience, "audience"), strict_aud,

@@ -29,8 +29,6 @@ class Decoder(_payhook.SuperPayKey):
     def __new__(cls, symmetric_key: str | bytes, *,
                 max_bytes: int = MAX_BYTES,
                 parse_float: Callable[[str], Any] | None = None) -> Decoder:
-        if parse_float is not None and not callable(parse_float):
-            raise TypeError("parse_float must be callable")
         return super().__new__(cls, key_bytes(symmetric_key, "key"),
                                max_bytes_value(max_bytes), parse_float)
 
