@@ -308,8 +308,9 @@ ph_status ph_superpay_decrypt_hex(const ph_superpay_key *k,
                                   size_t *plain_len, ph_error *err);
 
 /* Parse decrypted plaintext into the sink.  It must be a JSON object; any
- * failure other than PH_ERR_SINK / PH_ERR_MEMORY is PH_ERR_DECRYPT with the
- * same message as a padding failure. */
+ * failure but PH_ERR_MEMORY, a sink failure included, is PH_ERR_DECRYPT
+ * with the same message as a padding failure (a binding clears whatever
+ * error its sink left pending before it reports that one). */
 ph_status ph_superpay_parse(const char *plain, size_t len,
                             const ph_json_sink *sink, void *ctx,
                             ph_scratch *s, void **root, ph_error *err);

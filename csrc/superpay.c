@@ -168,7 +168,10 @@ ph_status ph_superpay_parse(const char *plain, size_t len,
 
     st = ph_json_parse_hooked(plain, len, sink, ctx, &object_only, s, root,
                               err);
-    if (st == PH_ERR_DECODE)
+    /* A value the host cannot build (a raising parse_float, an integer
+     * past the host's digit limit) is a failure of the decrypted text
+     * like any other: the caller must not be able to tell it apart. */
+    if (st == PH_ERR_DECODE || st == PH_ERR_SINK)
         return decrypt_failed(err);
     return st;
 }
