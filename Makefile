@@ -33,7 +33,7 @@ $(BUILD)/test_payhook: $(TEST_SRC) tests/c/runner.h $(BUILD)/libpayhook.a
 	$(CC) $(CFLAGS) -Itests/c $(TEST_SRC) $(BUILD)/libpayhook.a $(LIBS) $(LDFLAGS) -lpthread -o $@
 
 test-c: $(BUILD)/test_payhook
-	$(BUILD)/test_payhook tests/vectors ../shared/vectors
+	$(BUILD)/test_payhook tests/vectors tests/vectors/conformance
 
 # The same core and tests under AddressSanitizer + UBSan; any finding or
 # leak fails the run.
@@ -41,7 +41,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-po
 test-c-asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g" EXTRA_CFLAGS="$(SAN)" LDFLAGS="$(SAN)" build/asan/test_payhook
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    build/asan/test_payhook tests/vectors ../shared/vectors
+	    build/asan/test_payhook tests/vectors tests/vectors/conformance
 
 clean:
 	rm -rf build

@@ -1,4 +1,4 @@
--- The public third-party data in ../shared/vectors through payhook's Lua
+-- The public third-party data in tests/vectors/conformance through payhook's Lua
 -- API (the Python suite runs the same data):
 --
 --   Wycheproof AES-CBC-PKCS5 (256-bit keys)  payhook.superpay.decrypt
@@ -52,9 +52,10 @@ return function(payhook, dir)
     local count = 0
 
     -- AES-256-CBC with PKCS#7 --------------------------------------
-    local aes = load(dir .. "/wycheproof/aes_cbc_pkcs5_test.json")
+    local aes_path = dir .. "/wycheproof/aes_cbc_pkcs5_test.json"
+    local aes = load(aes_path)
     T.case("wycheproof AES: the file is there", function()
-        T.check(aes ~= nil, "%s/wycheproof not found", dir)
+        T.check(aes ~= nil, "%s not found", aes_path)
     end)
     if aes then
         local messages = {}
@@ -96,10 +97,11 @@ return function(payhook, dir)
         { "HS512", "sha512", 64, "hmac_sha512_test.json" },
     } do
         local alg, md, size, file = spec[1], spec[2], spec[3], spec[4]
-        local data = load(dir .. "/wycheproof/" .. file)
+        local path = dir .. "/wycheproof/" .. file
+        local data = load(path)
         T.case("wycheproof " .. alg .. ": file and luaossl are there",
                function()
-            T.check(data ~= nil, "%s not found", file)
+            T.check(data ~= nil, "%s not found", path)
             T.check(ok_hmac, "luaossl (openssl.hmac) is needed: %s",
                     tostring(hmac))
         end)
@@ -151,7 +153,8 @@ return function(payhook, dir)
     end
 
     -- RFC 7515 / 7520 -----------------------------------------------
-    local rfc = load(dir .. "/jwt_rfc_vectors.json")
+    local rfc_path = dir .. "/jwt_rfc_vectors.json"
+    local rfc = load(rfc_path)
     local kinds = {
         expired = "ExpiredSignatureError",
         bad_algorithm = "InvalidAlgorithmError",
@@ -160,7 +163,7 @@ return function(payhook, dir)
         immature = "ImmatureSignatureError",
     }
     T.case("RFC JWS vectors: the file is there", function()
-        T.check(rfc ~= nil, "jwt_rfc_vectors.json not found")
+        T.check(rfc ~= nil, "%s not found", rfc_path)
     end)
     if rfc then
         for i = 1, rfc.vectors.n do

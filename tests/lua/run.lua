@@ -4,7 +4,7 @@
 --       lua5.4 tests/lua/run.lua
 --
 -- Runs the shared vectors (tests/vectors), the public third-party vectors
--- (../shared/vectors, or $PAYHOOK_SHARED_VECTORS) and the Lua-only cases,
+-- (tests/vectors/conformance) and the Lua-only cases,
 -- and ends with the line "N passed, N failed".  Exit status 1 if any case
 -- failed.  PAYHOOK_TEST_QUICK=1 shortens the loops (for valgrind).
 
@@ -26,16 +26,6 @@ if want_locale and want_locale ~= "" then
     print("numeric locale: " .. tostring(got))
 end
 
--- The first of the candidate directories that holds the public vectors.
-local function first_dir(...)
-    for i = 1, select("#", ...) do
-        local d = select(i, ...)
-        if d and d ~= "" and T.read_file(d .. "/jwt_rfc_vectors.json") then
-            return d
-        end
-    end
-end
-
 print(("payhook %s on %s, module %s"):format(
     payhook.version, T.interpreter,
     package.searchpath and package.searchpath("payhook.core", package.cpath)
@@ -43,16 +33,10 @@ print(("payhook %s on %s, module %s"):format(
 
 local vectors = os.getenv("PAYHOOK_VECTORS") or (root .. "/tests/vectors")
 local n_vec = require("cases_vectors")(payhook, vectors)
-local shared = first_dir(os.getenv("PAYHOOK_SHARED_VECTORS"),
-                         root .. "/../shared/vectors", "/work/shared/vectors")
-local n_shared = 0
-if shared then
-    n_shared = require("cases_shared")(payhook, shared)
-else
-    T.case("public vectors: ../shared/vectors is there", function()
-        T.fail("../shared/vectors not found (set PAYHOOK_SHARED_VECTORS)")
-    end)
-end
+-- The public data is in the repository; cases_shared fails a case naming
+-- each file it cannot read.
+local shared = vectors .. "/conformance"
+local n_shared = require("cases_shared")(payhook, shared)
 require("cases_lua")(payhook, root)
 
 print(("%d shared vectors from %s, %d public vectors from %s"):format(

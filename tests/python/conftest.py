@@ -26,15 +26,32 @@ REPO = HERE.parent.parent
 VECTORS = REPO / "tests" / "vectors"
 
 
-def _shared_vectors() -> Path:
-    for candidate in (REPO.parent / "shared" / "vectors",
-                      Path("/work/shared/vectors")):
-        if candidate.is_dir():
-            return candidate
-    return REPO.parent / "shared" / "vectors"
+# The public conformance data (Wycheproof, RFC 7515, RFC 7520), kept in the
+# repository; tests/vectors/conformance/README.md says where it came from.
+SHARED_VECTORS = VECTORS / "conformance"
+SHARED_VECTOR_FILES = (
+    "wycheproof/aes_cbc_pkcs5_test.json",
+    "wycheproof/hmac_sha256_test.json",
+    "wycheproof/hmac_sha384_test.json",
+    "wycheproof/hmac_sha512_test.json",
+    "jwt_rfc_vectors.json",
+    "rfc7520/4_4.hmac-sha2_integrity_protection.json",
+)
 
 
-SHARED_VECTORS = _shared_vectors()
+def missing_vector_files() -> list[Path]:
+    """The conformance files that are not there (none in a checkout)."""
+    return [SHARED_VECTORS / name for name in SHARED_VECTOR_FILES
+            if not (SHARED_VECTORS / name).is_file()]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A missing data file stops the run, naming the file: no test that
+    needs it may be skipped or quietly left out."""
+    missing = missing_vector_files()
+    if missing:
+        raise pytest.UsageError(
+            "test data missing: " + ", ".join(str(p) for p in missing))
 
 # True when the suite runs against the ASan+UBSan build of the extension
 # (scripts/test sets it): RSS numbers are meaningless under ASan.
