@@ -74,7 +74,9 @@ const char *ph_version(void);
 /* Working buffers for one call at a time.  Zero-initialise it
  * (PH_SCRATCH_INIT), pass it to any number of calls, and release it with
  * ph_scratch_free(), which wipes what it held.  Pointers that a call returns
- * into the scratch stay valid until the next call that uses it. */
+ * into the scratch stay valid until the next call that uses it, or until
+ * ph_scratch_wipe().  Each `*_used` is the most of that buffer handed out
+ * since it was allocated or last wiped. */
 typedef struct ph_scratch {
     unsigned char *env;     /* the value taken out of a body's envelope   */
     size_t env_cap;
@@ -82,10 +84,18 @@ typedef struct ph_scratch {
     size_t data_cap;
     unsigned char *text;    /* unescaped JSON strings of one parse        */
     size_t text_cap;
+    size_t env_used, data_used, text_used;
 } ph_scratch;
 
-#define PH_SCRATCH_INIT {NULL, 0, NULL, 0, NULL, 0}
+#define PH_SCRATCH_INIT {NULL, 0, NULL, 0, NULL, 0, 0, 0, 0}
 
+/* Wipe (OPENSSL_cleanse) the bytes of each buffer handed out since the last
+ * wipe, and only those, so the cost follows what the calls used and not
+ * the capacity.  The buffers stay allocated for the next call; pointers
+ * into them now point at zeros.  NULL or a zeroed scratch: nothing. */
+void ph_scratch_wipe(ph_scratch *scratch);
+
+/* Wipe and release every buffer; the scratch is zero again. */
 void ph_scratch_free(ph_scratch *scratch);
 
 /* ------------------------------------------------------------------ */

@@ -1,4 +1,5 @@
-/* Caller-owned working memory, wiped when it grows and when it is freed. */
+/* Caller-owned working memory, wiped when it grows, when the caller asks
+ * (ph_scratch_wipe) and when it is freed. */
 #include <stdlib.h>
 
 #include <openssl/crypto.h>
@@ -13,18 +14,22 @@ static void wipe_free(unsigned char *p, size_t cap)
     }
 }
 
-/* Grow (never shrink) one buffer.  The old content is not needed by any
- * caller, so it is wiped and dropped rather than copied. */
-static unsigned char *reserve(unsigned char **buf, size_t *cap, size_t need,
-                              ph_error *err)
+/* Grow (never shrink) one buffer and record how much of it was handed
+ * out.  The old content is not needed by any caller, so it is wiped and
+ * dropped rather than copied; a new buffer starts its count afresh. */
+static unsigned char *reserve(unsigned char **buf, size_t *cap, size_t *used,
+                              size_t need, ph_error *err)
 {
     size_t size;
     unsigned char *p;
 
     if (need == 0)
         need = 1;
-    if (*buf != NULL && *cap >= need)
+    if (*buf != NULL && *cap >= need) {
+        if (*used < need)
+            *used = need;
         return *buf;
+    }
     size = *cap ? *cap : 256;
     while (size < need) {
         if (size > ((size_t)-1) / 2) {
@@ -41,22 +46,42 @@ static unsigned char *reserve(unsigned char **buf, size_t *cap, size_t need,
     wipe_free(*buf, *cap);
     *buf = p;
     *cap = size;
+    *used = need;
     return p;
 }
 
 unsigned char *ph_scratch_env(ph_scratch *s, size_t need, ph_error *err)
 {
-    return reserve(&s->env, &s->env_cap, need, err);
+    return reserve(&s->env, &s->env_cap, &s->env_used, need, err);
 }
 
 unsigned char *ph_scratch_data(ph_scratch *s, size_t need, ph_error *err)
 {
-    return reserve(&s->data, &s->data_cap, need, err);
+    return reserve(&s->data, &s->data_cap, &s->data_used, need, err);
 }
 
 unsigned char *ph_scratch_text(ph_scratch *s, size_t need, ph_error *err)
 {
-    return reserve(&s->text, &s->text_cap, need, err);
+    return reserve(&s->text, &s->text_cap, &s->text_used, need, err);
+}
+
+static void wipe_used(unsigned char *p, size_t cap, size_t *used)
+{
+    /* `used` never exceeds `cap` for a buffer we made; the bound is kept
+     * anyway so that a scratch filled in by hand cannot make us write past
+     * its end. */
+    if (p != NULL && *used > 0)
+        OPENSSL_cleanse(p, *used < cap ? *used : cap);
+    *used = 0;
+}
+
+void ph_scratch_wipe(ph_scratch *s)
+{
+    if (s == NULL)
+        return;
+    wipe_used(s->env, s->env_cap, &s->env_used);
+    wipe_used(s->data, s->data_cap, &s->data_used);
+    wipe_used(s->text, s->text_cap, &s->text_used);
 }
 
 void ph_scratch_free(ph_scratch *s)
@@ -68,6 +93,7 @@ void ph_scratch_free(ph_scratch *s)
     wipe_free(s->text, s->text_cap);
     s->env = s->data = s->text = NULL;
     s->env_cap = s->data_cap = s->text_cap = 0;
+    s->env_used = s->data_used = s->text_used = 0;
 }
 
 void ph_free(void *p, size_t len)
