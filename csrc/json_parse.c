@@ -324,7 +324,9 @@ static ph_status scan_number(parser *ps, ph_number_kind *kind, int64_t *ival,
             p++;
     }
     *len = (size_t)(p - begin);
-    if (*len > PH_MAX_NUMBER_CHARS)
+    /* As CPython's int limit, the sign is not counted; unlike it, the
+     * fraction and exponent of a float are. */
+    if (*len - (size_t)neg > PH_MAX_NUMBER_CHARS)
         return syntax(ps, "number literal too long");
     if (is_float) {
         *kind = PH_NUMBER_FLOAT;

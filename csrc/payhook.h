@@ -103,7 +103,7 @@ void ph_scratch_free(ph_scratch *scratch);
 
 #define PH_DEFAULT_MAX_BYTES ((size_t)1 << 20)  /* a body or token: 1 MiB */
 #define PH_MAX_DEPTH 128           /* nesting of JSON arrays and objects  */
-#define PH_MAX_NUMBER_CHARS 4300   /* length of one JSON number literal   */
+#define PH_MAX_NUMBER_CHARS 4300   /* one literal, a leading '-' not counted */
 #define PH_MAX_KEYS 16             /* keys given to one JWT verifier      */
 
 /* ------------------------------------------------------------------ */

@@ -232,39 +232,66 @@ static void exact_values(void)
                "{\"a\":{\"c\":[3]},\"b\":2}");
 }
 
-/* PH_MAX_NUMBER_CHARS: a literal of 4300 characters is fine, 4301 not. */
+/* "<sign>0.000...0<tail>": `body` characters after the sign, the last
+ * strlen(tail) of them the tail.  Returns the whole length. */
+static size_t zero_float(char *out, int negative, size_t body,
+                         const char *tail)
+{
+    size_t t = strlen(tail), i, o = 0;
+
+    if (negative)
+        out[o++] = '-';
+    out[o++] = '0';
+    out[o++] = '.';
+    for (i = 2; i < body - t; i++)
+        out[o++] = '0';
+    memcpy(out + o, tail, t);
+    return o + t;
+}
+
+/* PH_MAX_NUMBER_CHARS: a literal of 4300 characters is fine, 4301 not.
+ * A leading '-' is not counted (CPython's int limit counts digits only);
+ * everything else is, the fraction and exponent of a float included. */
 static void number_lengths(void)
 {
-    size_t n = PH_MAX_NUMBER_CHARS + 1;
+    size_t n = PH_MAX_NUMBER_CHARS, len;
     char *num = malloc(n + 3);
-    size_t i;
 
     if (num == NULL)
         abort();
     /* An integer literal (kept exact: only the exact sink can hold it). */
-    memset(num, '7', n);
-    exact_case("integer of 4300 digits", num, n - 1, PH_OK, NULL);
-    exact_case("integer of 4301 digits", num, n, PH_ERR_DECODE, NULL);
+    memset(num, '7', n + 2);
+    exact_case("integer of 4300 digits", num, n, PH_OK, NULL);
+    exact_case("integer of 4301 digits", num, n + 1, PH_ERR_DECODE, NULL);
     num[0] = '-';
-    exact_case("negative integer, 4300 characters", num, n - 1, PH_OK, NULL);
-    exact_case("negative integer, 4301 characters", num, n, PH_ERR_DECODE,
-               NULL);
-    /* A float literal: 0.000...0 */
-    num[0] = '0';
-    num[1] = '.';
-    for (i = 2; i < n; i++)
-        num[i] = '0';
+    exact_case("'-' and 4299 digits", num, n, PH_OK, NULL);
+    exact_case("'-' and 4300 digits", num, n + 1, PH_OK, NULL);
+    exact_case("'-' and 4301 digits", num, n + 2, PH_ERR_DECODE, NULL);
+
     t_begin("json: float of 4300 characters");
-    cjson_case(num, n - 1, PH_OK, "0");
+    cjson_case(num, zero_float(num, 0, n, "0"), PH_OK, "0");
     t_end();
     t_begin("json: float of 4301 characters");
-    cjson_case(num, n, PH_ERR_DECODE, NULL);
+    cjson_case(num, zero_float(num, 0, n + 1, "0"), PH_ERR_DECODE, NULL);
     t_end();
-    /* The limit counts the whole literal, exponent included. */
-    num[n - 2] = 'e';
-    num[n - 1] = '1';
+    t_begin("json: '-' and a float of 4300 characters");
+    len = zero_float(num, 1, n, "0");
+    CHECK(len == n + 1, "built %zu characters", len);
+    cjson_case(num, len, PH_OK, "-0.0");
+    t_end();
+    t_begin("json: '-' and a float of 4301 characters");
+    cjson_case(num, zero_float(num, 1, n + 1, "0"), PH_ERR_DECODE, NULL);
+    t_end();
+    /* The limit counts the whole literal, exponent included; only the
+     * leading sign is free, not the exponent's. */
     t_begin("json: float with exponent, 4301 characters");
-    cjson_case(num, n, PH_ERR_DECODE, NULL);
+    cjson_case(num, zero_float(num, 0, n + 1, "e1"), PH_ERR_DECODE, NULL);
+    t_end();
+    t_begin("json: float with a signed exponent, 4301 characters");
+    cjson_case(num, zero_float(num, 0, n + 1, "e-1"), PH_ERR_DECODE, NULL);
+    t_end();
+    t_begin("json: '-', then 4300 characters with a signed exponent");
+    cjson_case(num, zero_float(num, 1, n, "e-1"), PH_OK, "-0.0");
     t_end();
     free(num);
 }

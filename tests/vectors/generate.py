@@ -362,14 +362,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _literal_chars(literal: str) -> int:
+    """The length the limit applies to: a leading '-' is not counted, as
+    CPython's int limit counts only digits; a float's fraction and
+    exponent are counted (CPython has no limit for floats)."""
+    return len(literal) - literal.startswith("-")
+
+
 def _int(literal: str) -> int:
-    if len(literal) > MAX_NUMBER_CHARS:
+    if _literal_chars(literal) > MAX_NUMBER_CHARS:
         raise ValueError("number literal too long")
     return int(literal)
 
 
 def _float(literal: str) -> float:
-    if len(literal) > MAX_NUMBER_CHARS:
+    if _literal_chars(literal) > MAX_NUMBER_CHARS:
         raise ValueError("number literal too long")
     return float(literal)
 
@@ -1240,14 +1247,26 @@ def build_jwt() -> VectorFile:
          value={"n": int(big)})
     bad("payload-int-4301-digits", "An integer literal of 4301 characters "
         "is longer than the limit.", '{"n":1' + "0" * MAX_NUMBER_CHARS + "}")
-    bad("payload-negative-int-4301-chars", "'-' and 4300 digits: 4301 "
-        "characters; the limit counts the whole literal.",
-        '{"n":-' + big + "}")
+    good("payload-negative-int-4301-chars", "'-' and 4300 digits: the "
+         "sign is not counted (as in CPython's int limit), so this is "
+         "allowed and exact.", '{"n":-' + big + "}",
+         value={"n": -int(big)})
+    bad("payload-negative-int-4301-digits", "'-' and 4301 digits: over the "
+        "limit, as for json.loads.", '{"n":-1' + "0" * MAX_NUMBER_CHARS + "}")
     good("payload-float-4300-chars", "A float literal of exactly 4300 "
          "characters (1.000...0) is allowed.",
          '{"n":1.' + "0" * (MAX_NUMBER_CHARS - 2) + "}", value={"n": 1.0})
     bad("payload-float-4301-chars", "A float literal of 4301 characters.",
         '{"n":1.' + "0" * (MAX_NUMBER_CHARS - 1) + "}")
+    good("payload-negative-float-4301-chars", "'-' and a float literal of "
+         "4300 characters: the leading sign is not counted.",
+         '{"n":-1.' + "0" * (MAX_NUMBER_CHARS - 2) + "}", value={"n": -1.0})
+    bad("payload-negative-float-4302-chars", "'-' and a float literal of "
+        "4301 characters: the fraction counts.",
+        '{"n":-1.' + "0" * (MAX_NUMBER_CHARS - 1) + "}")
+    bad("payload-float-exponent-sign-counted", "A float of 4301 characters "
+        "whose exponent has a '-': only a leading sign is free.",
+        '{"n":1.' + "0" * (MAX_NUMBER_CHARS - 4) + "e-1}")
     good("payload-depth-128-arrays", "Nesting of exactly 128 (the payload "
          "object and 127 arrays) is allowed.", depth_arrays(128))
     bad("payload-depth-129-arrays", "Nesting of 129 (the object and 128 "
@@ -2483,7 +2502,8 @@ R_KID = ("payhook reports a non-string kid as DecodeError; PyJWT raises its "
          "base InvalidTokenError")
 R_JSON = ("payhook's JSON is strict RFC 8259 (no BOM, no UTF-16, no "
           "NaN/Infinity, no lone surrogates, escaped or UTF-8-encoded, "
-          "nesting <= 128, number literals <= 4300 characters); PyJWT uses "
+          "nesting <= 128, number literals <= 4300 characters besides a "
+          "leading '-'); PyJWT uses "
           "json.loads, which decodes bytes with 'surrogatepass'")
 R_TIME_TYPE = ("payhook requires exp/nbf/iat to be JSON numbers; PyJWT "
                "applies int(), which takes numeric strings and booleans")
@@ -2529,8 +2549,9 @@ PYJWT_DIFFERENCES: dict = {
     "jwt/payload-high-surrogate-then-escape": ("ok", R_JSON),
     "jwt/payload-lone-surrogate-in-name": ("ok", R_JSON),
     "jwt/payload-utf8-encoded-surrogate": ("ok", R_JSON),
-    "jwt/payload-negative-int-4301-chars": ("ok", R_JSON),
     "jwt/payload-float-4301-chars": ("ok", R_JSON),
+    "jwt/payload-negative-float-4302-chars": ("ok", R_JSON),
+    "jwt/payload-float-exponent-sign-counted": ("ok", R_JSON),
     "jwt/payload-depth-129-arrays": ("ok", R_JSON),
     "jwt/payload-depth-129-objects": ("ok", R_JSON),
     "jwt/exp-numeric-string": ("ok", R_TIME_TYPE),
