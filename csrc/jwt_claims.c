@@ -235,6 +235,11 @@ ph_status ph_jwt_parse_claims(const char *payload, size_t len,
         claims->leeway < 0)
         return ph_fail(err, PH_ERR_ARGUMENT,
                        "now and leeway must be finite (leeway >= 0)");
+    /* json.loads(bytes) would skip it; payhook's JSON is bytes as sent. */
+    if (len >= 3 && memcmp(payload, "\xef\xbb\xbf", 3) == 0)
+        return ph_fail(err, PH_ERR_DECODE,
+                       "invalid payload: it starts with a UTF-8 byte order "
+                       "mark");
     memset(&cs, 0, sizeof cs);
     cs.c = claims;
     cs.current = -1;

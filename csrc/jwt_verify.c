@@ -280,6 +280,9 @@ ph_status ph_jwt_verify(const ph_jwt_verifier *v, const char *token,
                        "token is longer than the limit of %zu bytes",
                        max_bytes);
     ph_trim_space(&token, &len);
+    if (len >= 3 && memcmp(token, "\xef\xbb\xbf", 3) == 0)
+        return ph_fail(err, PH_ERR_DECODE,
+                       "token starts with a UTF-8 byte order mark");
     dot1 = memchr(token, '.', len);
     dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token))
                 : NULL;

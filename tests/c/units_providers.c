@@ -66,6 +66,119 @@ static void leanx_envelope(void)
     ph_scratch_free(&s);
 }
 
+/* The "data" string is the token exactly: whitespace may surround the
+ * body, never the token inside the string.  A byte order mark is refused
+ * before the body, before a token and before a payload, each time with a
+ * message that says so. */
+static void leanx_strict_token(void)
+{
+    static const struct {
+        const char *what, *body;
+        ph_status want;
+        const char *says;
+    } bodies[] = {
+        {"space before the token", "{\"data\":\" a.b.c\"}", PH_ERR_DECODE,
+         "whitespace"},
+        {"space after the token", "{\"data\":\"a.b.c \"}", PH_ERR_DECODE,
+         "whitespace"},
+        {"escaped newline after", "{\"data\":\"a.b.c\\n\"}", PH_ERR_DECODE,
+         "whitespace"},
+        {"escaped tab before", "{\"data\":\"\\ta.b.c\"}", PH_ERR_DECODE,
+         "whitespace"},
+        {"\\u0020 before", "{\"data\":\"\\u0020a.b.c\"}", PH_ERR_DECODE,
+         "whitespace"},
+        {"only whitespace", "{\"data\":\" \\r\"}", PH_ERR_DECODE,
+         "whitespace"},
+        {"BOM before the envelope", "\xef\xbb\xbf{\"data\":\"a.b.c\"}",
+         PH_ERR_DECODE, "byte order mark"},
+        {"whitespace, BOM, envelope",
+         "\r\n\xef\xbb\xbf{\"data\":\"a.b.c\"}", PH_ERR_DECODE,
+         "byte order mark"},
+        {"BOM before a bare token", "\xef\xbb\xbf" "a.b.c", PH_ERR_DECODE,
+         "byte order mark"},
+        {"whitespace around the body only", "\r\n {\"data\":\"a.b.c\"}\n",
+         PH_OK, NULL},
+        {"an empty data string (refused by the verifier)",
+         "{\"data\":\"\"}", PH_OK, NULL},
+    };
+    const unsigned char *secrets[1] = {t_key1};
+    ph_scratch s = PH_SCRATCH_INIT;
+    ph_jwt_verifier *v;
+    ph_claims claims;
+    char *tok, body[256];
+    const char *t, *pl;
+    size_t i, tl, pl_len;
+    void *root;
+    ph_error err;
+    ph_status st;
+
+    for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        t_begin("ph_leanx_token: %s", bodies[i].what);
+        t_error_reset(&err);
+        st = ph_leanx_token(bodies[i].body, strlen(bodies[i].body),
+                            PH_DEFAULT_MAX_BYTES, &s, &t, &tl, &err);
+        CHECK_STATUS(st, bodies[i].want, "ph_leanx_token");
+        if (st != PH_OK) {
+            t_check_error(&err, st, NULL, NULL, 0);
+            CHECK(strstr(err.message, bodies[i].says) != NULL,
+                  "message \"%s\" does not mention %s", err.message,
+                  bodies[i].says);
+        }
+        t_end();
+    }
+
+    t_begin("LeanX: a BOM before the token and before the payload JSON");
+    v = t_verifier(t_key1, t_key1_len, PH_ALG_HS256);
+    tok = t_sign("{\"alg\":\"HS256\"}", "{\"a\":1}", PH_ALG_HS256, t_key1,
+                 t_key1_len);
+    if (v != NULL && tok != NULL && strlen(tok) < sizeof body - 32) {
+        /* The token itself, given to the verifier after a BOM. */
+        snprintf(body, sizeof body, "\xef\xbb\xbf%s", tok);
+        t_error_reset(&err);
+        st = ph_jwt_verify(v, body, strlen(body), PH_DEFAULT_MAX_BYTES, &s,
+                           &pl, &pl_len, &err);
+        CHECK_STATUS(st, PH_ERR_DECODE, "BOM before the token");
+        t_check_error(&err, st, secrets, &t_key1_len, 1);
+        CHECK(strstr(err.message, "byte order mark") != NULL, "message %s",
+              err.message);
+        /* Inside the data string, as an escape. */
+        snprintf(body, sizeof body, "{\"data\":\"\\ufeff%s\"}", tok);
+        st = ph_leanx_token(body, strlen(body), PH_DEFAULT_MAX_BYTES, &s, &t,
+                            &tl, &err);
+        if (CHECK_STATUS(st, PH_OK, "envelope with \\ufeff")) {
+            st = ph_jwt_verify(v, t, tl, PH_DEFAULT_MAX_BYTES, &s, &pl,
+                               &pl_len, &err);
+            CHECK_STATUS(st, PH_ERR_DECODE, "BOM inside data");
+            CHECK(strstr(err.message, "byte order mark") != NULL,
+                  "message %s", err.message);
+        }
+    }
+    ph_free(tok, tok != NULL ? strlen(tok) : 0);
+    /* A correctly signed payload that starts with a BOM. */
+    tok = t_sign("{\"alg\":\"HS256\"}", "\xef\xbb\xbf{\"a\":1}",
+                 PH_ALG_HS256, t_key1, t_key1_len);
+    if (v != NULL && tok != NULL) {
+        st = ph_jwt_verify(v, tok, strlen(tok), PH_DEFAULT_MAX_BYTES, &s, &pl,
+                           &pl_len, &err);
+        if (CHECK_STATUS(st, PH_OK, "the MAC is right")) {
+            ph_claims_init(&claims, 1700000000);
+            root = &s;
+            t_error_reset(&err);
+            st = ph_jwt_parse_claims(pl, pl_len, &claims, &ph_cjson_sink,
+                                     NULL, &s, &root, &err);
+            CHECK_STATUS(st, PH_ERR_DECODE, "BOM before the payload");
+            CHECK(root == NULL, "a value came back");
+            t_check_error(&err, st, secrets, &t_key1_len, 1);
+            CHECK(strstr(err.message, "byte order mark") != NULL,
+                  "message %s", err.message);
+        }
+    }
+    ph_free(tok, tok != NULL ? strlen(tok) : 0);
+    ph_jwt_verifier_free(v);
+    t_end();
+    ph_scratch_free(&s);
+}
+
 /* The SuperPay sample from the vendor page (see PROVIDERS.md). */
 static const char sp_key[] = "PCd1dlEmFnBXaVce06Pzp7Vike0oHnVJ";
 static const char sp_hex[] =
@@ -227,5 +340,6 @@ static void superpay(void)
 void run_units_providers(void)
 {
     leanx_envelope();
+    leanx_strict_token();
     superpay();
 }

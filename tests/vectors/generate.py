@@ -56,6 +56,7 @@ DEFAULT_MAX_BYTES = 1 << 20
 MAX_DEPTH = 128
 MAX_NUMBER_CHARS = 4300
 JSON_SPACE = b" \t\r\n"
+BOM = b"\xef\xbb\xbf"
 
 HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384,
           "HS512": hashlib.sha512}
@@ -556,14 +557,26 @@ def envelope_member(body: bytes, name: str) -> bytes:
 
 
 def leanx_token(body: bytes) -> bytes:
+    """The token of a LeanX body: the whole body may be surrounded by
+    whitespace, the "data" string may not (it is the token exactly)."""
     t = trim(body)
-    return envelope_member(t, "data") if t.startswith(b"{") else t
+    if t.startswith(BOM):
+        raise Fail("DecodeError", "bom")
+    if not t.startswith(b"{"):
+        return t
+    tok = envelope_member(t, "data")
+    if trim(tok) != tok:
+        raise Fail("DecodeError", "data-whitespace")
+    return tok
 
 
 def model_jwt(body: bytes, keys: list, o: dict) -> Any:
     check_jwt_keys(keys)
     check_size(body, o)
-    return model_token(trim(body), keys, o)
+    tok = trim(body)
+    if tok.startswith(BOM):
+        raise Fail("DecodeError", "bom")
+    return model_token(tok, keys, o)
 
 
 def model_leanx(body: bytes, keys: list, o: dict) -> Any:
@@ -1020,6 +1033,11 @@ def build_jwt() -> VectorFile:
           ch + t, error="DecodeError")
     a("whitespace-around-nul", "A trailing NUL byte is not whitespace.",
       t + "\x00", error="DecodeError")
+    a("bom-before-token", "A UTF-8 byte order mark before the token is not "
+      "whitespace: refused.", "\ufeff" + t, error="DecodeError",
+      stage="bom")
+    a("bom-after-whitespace", "Whitespace, then a byte order mark, then the "
+      "token.", "\r\n\ufeff" + t, error="DecodeError", stage="bom")
 
     # -- signatures ---------------------------------------------------------
     mac = hmac_tag("HS256", JWT_KEY, t.h64 + "." + t.p64)
@@ -1866,10 +1884,37 @@ def build_leanx() -> VectorFile:
     a("envelope-member-name-escaped", "The member name written "
       "\"\\u0064ata\" is \"data\".", '{"\\u0064ata":"' + t + '"}',
       ok=tok_claims)
-    a("envelope-data-inner-whitespace", "Whitespace inside the data string "
-      "around the token: the string is handed to the JWT decoder, which "
-      "ignores surrounding whitespace.", '{"data":" ' + t + '\\n"}',
-      ok=tok_claims)
+    # The data string is the token exactly: whitespace around the body is
+    # fine, whitespace inside the string around the token is not.
+    for vid, body, why in (
+            ("envelope-data-inner-whitespace", '{"data":" ' + t + '\\n"}',
+             "a space before and an escaped newline after the token"),
+            ("envelope-data-leading-space", '{"data":" ' + t + '"}',
+             "a space before the token"),
+            ("envelope-data-trailing-space", '{"data":"' + t + ' "}',
+             "a space after the token"),
+            ("envelope-data-trailing-newline", '{"data":"' + t + '\\n"}',
+             "an escaped newline after the token (a token copied with its "
+             "line end)"),
+            ("envelope-data-leading-tab", '{"data":"\\t' + t + '"}',
+             "an escaped tab before the token"),
+            ("envelope-data-trailing-crlf", '{"data":"' + t + '\\r\\n"}',
+             "an escaped CRLF after the token"),
+            ("envelope-data-space-escaped", '{"data":"\\u0020' + t + '"}',
+             "a space written \\u0020 before the token"),
+            ("envelope-data-whitespace-only", '{"data":" \\n"}',
+             "only whitespace"),
+            ("envelope-data-empty", '{"data":""}', "empty"),
+            ("envelope-data-nbsp", '{"data":"\\u00a0' + t + '"}',
+             "a no-break space (not JSON whitespace: it breaks the header "
+             "segment)"),
+            ("envelope-data-bom", '{"data":"\ufeff' + t + '"}',
+             "a raw byte order mark before the token"),
+            ("envelope-data-bom-escaped", '{"data":"\\ufeff' + t + '"}',
+             "a byte order mark written \\ufeff before the token")):
+        a(vid, f"The data string must be exactly the token; it has {why}. "
+          "(Whitespace around the whole body is allowed.)", body,
+          error="DecodeError")
     t1 = token(leanx_payload(), key=LEANX_KEY, p64="/" + t.p64[1:])
     a("envelope-data-escaped-slash", "\"\\/\" unescapes to '/', which is "
       "not base64url (the MAC is right for the text with '/').",
@@ -1912,8 +1957,14 @@ def build_leanx() -> VectorFile:
             ("envelope-not-utf8", b'{"data":"' + t.encode() +
              b'","x":"\xff"}', "a byte that is not UTF-8"),
             ("envelope-bom", "\ufeff" + envelope(t),
-             "a byte order mark before '{' (not whitespace, so the body is "
-             "taken as a bare token)"),
+             "a byte order mark before '{' (not whitespace; a LeanX body "
+             "may not start with one)"),
+            ("envelope-whitespace-then-bom", "\r\n \ufeff" + envelope(t),
+             "whitespace, then a byte order mark, then the envelope"),
+            ("bare-token-bom", "\ufeff" + t, "a byte order mark before a "
+             "bare token"),
+            ("bare-token-bom-after-whitespace", " \ufeff" + t,
+             "whitespace and a byte order mark before a bare token"),
             ("envelope-array", '["%s"]' % t, "a JSON array (not an "
              "envelope: taken as a bare token, which it is not)"),
             ("envelope-json-string", json.dumps(str(t)), "a JSON string "
@@ -2001,6 +2052,14 @@ def build_leanx() -> VectorFile:
     t1 = token("[1,2,3]", key=LEANX_KEY)
     a("payload-not-object", "A correctly signed payload that is an array.",
       envelope(t1), error="DecodeError")
+    t1 = token(BOM + compact(leanx_payload()), key=LEANX_KEY)
+    a("payload-bom", "A correctly signed payload whose JSON starts with a "
+      "UTF-8 byte order mark: refused (json.loads(bytes) would skip it).",
+      envelope(t1), error="DecodeError", stage="bom")
+    t1 = token(compact(leanx_payload(DisplayName="\ufeffTest"),
+                       ascii_only=False), key=LEANX_KEY)
+    a("payload-bom-inside-string", "U+FEFF inside a string is an ordinary "
+      "character and is kept.", envelope(t1), ok=t1.claims)
 
     # -- claims when present --------------------------------------------------
     t1 = token(dict(leanx_payload(), exp=NOW - 1), key=LEANX_KEY)
@@ -2162,6 +2221,9 @@ def build_superpay() -> VectorFile:
     good("plaintext-trailing-whitespace", "Spaces between the object and "
          "the padding are JSON whitespace after the object: accepted.",
          b'{"a":1}' + b" " * 8)
+    good("plaintext-bom-inside-string", "U+FEFF inside a string, raw and "
+         "escaped, is an ordinary character and is kept.",
+         '{"a":"\ufeff","b":"\\ufeff"}'.encode("utf-8"))
     good("plaintext-depth-128", "Nesting of exactly 128 is allowed.",
          depth_arrays(128))
     good("envelope-extra-members", "Other members of the envelope are "
@@ -2281,6 +2343,12 @@ def build_superpay() -> VectorFile:
             ("body-bom-envelope", "\ufeff" + env(h),
              "an envelope after a byte order mark (not whitespace: bare hex)",
              "hex"),
+            ("body-whitespace-bom-envelope", "\r\n\ufeff" + env(h),
+             "whitespace, a byte order mark, then the envelope", "hex"),
+            ("body-bom-bare-hex", "\ufeff" + h,
+             "a byte order mark before bare hex", "hex"),
+            ("hex-bom-in-string", env("\ufeff" + h),
+             "a byte order mark inside encryptedData before the hex", "hex"),
             ("body-form-encoded", "encryptedData=" + h, "form-encoded",
              "hex")):
         a(vid, f"Once the body is taken as ciphertext, every failure is "
@@ -2298,6 +2366,13 @@ def build_superpay() -> VectorFile:
              "padding)", "json"),
             ("plaintext-bom", b'\xef\xbb\xbf{"a":1}', "UTF-8 with a byte "
              "order mark", "json"),
+            ("plaintext-bom-payout", BOM + compact(sp_payout()), "a payout "
+             "callback after a byte order mark", "json"),
+            ("plaintext-bom-only", BOM, "only a byte order mark", "json"),
+            ("plaintext-whitespace-then-bom", b' \xef\xbb\xbf{"a":1}',
+             "a byte order mark after leading whitespace", "json"),
+            ("plaintext-bom-after-object", b'{"a":1}\xef\xbb\xbf', "an "
+             "object followed by a byte order mark", "json"),
             ("plaintext-not-utf8", b'{"a":"\xff"}', "not UTF-8", "json"),
             ("plaintext-lone-surrogate", b'{"a":"\\udc00"}', "a lone "
              "surrogate escape", "json"),
@@ -2396,6 +2471,9 @@ def build_decrypt() -> VectorFile:
       "the padding still checks out, so the raw primitive returns it (CBC "
       "alone does not detect this).", SP_VENDOR_HEX, key=SP_VENDOR_KEY,
       iv=bytes(16), plaintext=zero)
+    a("bom-plaintext-kept", "The raw primitive does not look at the "
+      "plaintext: a leading byte order mark is returned as it is.",
+      sp_encrypt(BOM + b'{"a":1}'), plaintext=BOM + b'{"a":1}')
     binary = bytes(range(256))
     a("binary-plaintext", "The raw primitive returns any bytes, JSON or "
       "not.", sp_encrypt(binary), plaintext=binary)
@@ -2563,7 +2641,7 @@ PYJWT_DIFFERENCES: dict = {
     "jwt/iat-true": ("ok", R_TIME_TYPE),
     "jwt/keys-list-with-empty": ("ok", R_KEY_LIST),
     "leanx/rotation-with-empty-key": ("ok", R_KEY_LIST),
-    "leanx/envelope-data-inner-whitespace": ("DecodeError", R_WS),
+    "leanx/payload-bom": ("ok", R_JSON),
     "leanx/payload-lone-surrogate": ("ok", R_JSON),
     "leanx/max-bytes-one-over": ("ok", R_SIZE),
     "leanx/max-bytes-counts-whitespace": ("ok", R_SIZE),
