@@ -31,7 +31,9 @@ extern PyModuleDef payhook_module_def;
 module_state *state_from_type(PyTypeObject *type);
 
 /* Raise the exception for a failed core call.  PH_ERR_SINK leaves the
- * exception the sink set.  Always returns NULL. */
+ * exception the sink set; PH_ERR_DECRYPT replaces it (unless it is not an
+ * Exception, such as KeyboardInterrupt) with DecryptionError and the core's
+ * one message.  PH_ERR_MEMORY is MemoryError.  Always returns NULL. */
 PyObject *raise_status(module_state *st, const ph_error *err);
 
 /* A body, token or ciphertext: str (as UTF-8), bytes, or any other

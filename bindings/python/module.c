@@ -43,6 +43,20 @@ PyObject *raise_status(module_state *st, const ph_error *err)
         if (PyErr_Occurred())
             return NULL;
         break;
+    case PH_ERR_DECRYPT:
+        /* SuperPay: whatever the sink left pending (a raising parse_float,
+         * an int past sys.get_int_max_str_digits(), a MemoryError while
+         * building) gives way to the one decryption error, with nothing of
+         * it kept as a cause or context: the caller must not be able to
+         * tell one failure of the decrypted text from another.  Only an
+         * interruption (KeyboardInterrupt, SystemExit), which no input can
+         * cause, is let through. */
+        if (PyErr_Occurred()) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception))
+                return NULL;
+            PyErr_Clear();
+        }
+        break;
     case PH_ERR_ARGUMENT:
         PyErr_SetString(PyExc_ValueError, err->message);
         return NULL;

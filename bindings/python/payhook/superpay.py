@@ -43,13 +43,17 @@ def decode(body: str | bytes | bytearray | memoryview,
     """Decrypt a SuperPay callback body and return the payload ``dict``.
 
     The prepared key is kept for the next call with the same key (the 32
-    most recent are kept).
+    most recent are kept, found by a salted digest of the arguments: the
+    key itself is held only by the prepared key, which wipes it when freed).
 
     The body is ``{"encryptedData": "<hex>"}`` or the bare hex (either
     case).  Raises :class:`~payhook.InvalidKeyError` (key not 32 bytes),
     :class:`~payhook.PayloadTooLargeError`, :class:`~payhook.DecodeError`
     (the body is not that envelope), and :class:`~payhook.DecryptionError`
-    for every failure once the hex is found; ``TypeError`` for wrong types.
+    for every failure once the hex is found, with one message and no cause:
+    bad hex or padding, a plaintext that is not a JSON object, and a value
+    that cannot be built (``parse_float`` raising, an integer longer than
+    ``sys.get_int_max_str_digits()``); ``TypeError`` for wrong types.
     """
     return _prepared(symmetric_key, max_bytes, parse_float).decode(body)
 
