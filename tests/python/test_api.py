@@ -495,7 +495,26 @@ def test_parse_float_decimal_everywhere():
                         json.loads(text))
 
 
-def test_parse_float_exception_propagates():
+def test_parse_float_exception_propagates_from_jwt_and_leanx():
+    class Boom(Exception):
+        pass
+
+    def explode(text):
+        raise Boom(text)
+
+    token = make_token({"x": 2.5}, KEY)
+    with pytest.raises(Boom):
+        payhook.leanx.decode(token, KEY, parse_float=explode)
+    with pytest.raises(Boom):
+        payhook.jwt.decode(token, KEY, parse_float=explode)
+    # Once a failing parse_float is done, the decoder still works.
+    assert payhook.leanx.decode(token, KEY) == {"x": 2.5}
+
+
+def test_parse_float_exception_is_the_decryption_error_in_superpay():
+    # SuperPay has no MAC: a failure of the decrypted text, whatever it is,
+    # must look like any other (tests/python/test_superpay_errors.py has
+    # the details).
     class Boom(Exception):
         pass
 
@@ -503,12 +522,9 @@ def test_parse_float_exception_propagates():
         raise Boom(text)
 
     hex_ = superpay_hex('{"x": [1, 2.5]}', SP_KEY)
-    with pytest.raises(Boom):
+    with pytest.raises(payhook.DecryptionError) as info:
         payhook.superpay.decode(hex_, SP_KEY, parse_float=explode)
-    token = make_token({"x": 2.5}, KEY)
-    with pytest.raises(Boom):
-        payhook.leanx.decode(token, KEY, parse_float=explode)
-    # Once a failing parse_float is done, the decoder still works.
+    assert info.value.__cause__ is None and info.value.__context__ is None
     assert payhook.superpay.decode(hex_, SP_KEY) == {"x": [1, 2.5]}
 
 
