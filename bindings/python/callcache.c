@@ -17,10 +17,12 @@ void call_memory_begin(call_cache *c, call_memory *m)
 
 void call_memory_end(call_memory *m)
 {
-    if (m->cache != NULL)
+    if (m->cache != NULL) {
+        ph_scratch_wipe(&m->cache->scratch);
         atomic_store(&m->cache->busy, 0);
-    else
+    } else {
         ph_scratch_free(&m->local);
+    }
 }
 
 static size_t name_hash(const char *s, size_t len)
@@ -65,4 +67,31 @@ void call_cache_clear(call_cache *c)
     ph_scratch_free(&c->scratch);
     for (i = 0; i < NAME_CACHE_SLOTS; i++)
         Py_CLEAR(c->names[i]);
+}
+
+static PyObject *buffer_copy(const unsigned char *p, size_t cap)
+{
+    return PyBytes_FromStringAndSize(p != NULL ? (const char *)p : "",
+                                     p != NULL ? (Py_ssize_t)cap : 0);
+}
+
+PyObject *call_cache_snapshot(call_cache *c)
+{
+    const ph_scratch *s = &c->scratch;
+    PyObject *env = NULL, *data = NULL, *text = NULL, *result = NULL;
+    int expected = 0;
+
+    if (!atomic_compare_exchange_strong(&c->busy, &expected, 1)) {
+        PyErr_SetString(PyExc_RuntimeError, "the decoder is in use");
+        return NULL;
+    }
+    if ((env = buffer_copy(s->env, s->env_cap)) != NULL &&
+        (data = buffer_copy(s->data, s->data_cap)) != NULL &&
+        (text = buffer_copy(s->text, s->text_cap)) != NULL)
+        result = PyTuple_Pack(3, env, data, text);
+    atomic_store(&c->busy, 0);
+    Py_XDECREF(env);
+    Py_XDECREF(data);
+    Py_XDECREF(text);
+    return result;
 }

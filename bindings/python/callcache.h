@@ -30,6 +30,9 @@ typedef struct call_memory {
 } call_memory;
 
 void call_memory_begin(call_cache *c, call_memory *m);
+/* Ends the call: the cached scratch is wiped (ph_scratch_wipe: the bytes
+ * this call was handed, so nothing it decrypted or decoded outlives it)
+ * and released; a fresh one is freed, which wipes it too. */
 void call_memory_end(call_memory *m);
 
 /* A member name as a str, from the cache when possible (new reference). */
@@ -37,5 +40,9 @@ PyObject *cached_name(call_cache *c, const char *s, size_t len);
 
 /* Release everything (dealloc). */
 void call_cache_clear(call_cache *c);
+
+/* For tests only: copies of the cached scratch buffers, whole capacity, as
+ * a tuple (env, data, text) of bytes; RuntimeError if a call holds them. */
+PyObject *call_cache_snapshot(call_cache *c);
 
 #endif

@@ -190,6 +190,16 @@ static PyObject *superpay_encrypt(SuperPayObject *self, PyObject *arg)
     return result;
 }
 
+/* _scratch_bytes() -> (env, data, text): for payhook's own tests, which
+ * check that nothing a call decrypted or decoded is left in the memory the
+ * decoder reuses.  Not part of the API. */
+static PyObject *superpay_scratch_bytes(SuperPayObject *self,
+                                        PyObject *unused)
+{
+    (void)unused;
+    return call_cache_snapshot(&self->cache);
+}
+
 static PyMethodDef superpay_methods[] = {
     {"decode", (PyCFunction)superpay_decode, METH_O,
      "decode(body) -> dict\n\nDecrypt a SuperPay callback body."},
@@ -197,6 +207,8 @@ static PyMethodDef superpay_methods[] = {
      "decrypt(data, iv=None) -> bytes\n\nAES-256-CBC/PKCS#7 on hex text."},
     {"encrypt", (PyCFunction)superpay_encrypt, METH_O,
      "encrypt(plaintext) -> str\n\nEncrypt bytes to lower-case hex."},
+    {"_scratch_bytes", (PyCFunction)superpay_scratch_bytes, METH_NOARGS,
+     "For payhook's tests only: copies of the reused scratch buffers."},
     {NULL, NULL, 0, NULL},
 };
 

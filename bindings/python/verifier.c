@@ -255,11 +255,23 @@ done:
     return result;
 }
 
+/* _scratch_bytes() -> (env, data, text): for payhook's own tests, which
+ * check that nothing a call decrypted or decoded is left in the memory the
+ * decoder reuses.  Not part of the API. */
+static PyObject *verifier_scratch_bytes(VerifierObject *self,
+                                        PyObject *unused)
+{
+    (void)unused;
+    return call_cache_snapshot(&self->cache);
+}
+
 static PyMethodDef verifier_methods[] = {
     {"decode", (PyCFunction)(void (*)(void))verifier_decode,
      METH_FASTCALL | METH_KEYWORDS,
      "decode(data, now=None) -> dict\n\n"
      "Verify the token (or LeanX body) and return its payload."},
+    {"_scratch_bytes", (PyCFunction)verifier_scratch_bytes, METH_NOARGS,
+     "For payhook's tests only: copies of the reused scratch buffers."},
     {NULL, NULL, 0, NULL},
 };
 
