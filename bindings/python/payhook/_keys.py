@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import functools
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Callable, Iterable, TypeVar, Union
+from typing import Any, Callable, Generic, Iterable, NamedTuple, TypeVar, Union
 
 from .errors import InvalidKeyError
 
@@ -80,30 +84,135 @@ def names(value: Iterable[str] | None, what: str) -> list[str]:
     return list(value)
 
 
-def prepared(factory: Callable[..., T]) -> Callable[..., T]:
-    """Memoise a decoder constructor on its arguments.
+class CacheInfo(NamedTuple):
+    hits: int
+    misses: int
+    maxsize: int
+    currsize: int
+
+
+class _NotCached(Exception):
+    """An argument the memo cannot key on without holding key bytes."""
+
+
+# Keys the memo by a digest, so that it never holds a key as a Python str
+# or bytes (those cannot be wiped); only the prepared C objects hold key
+# bytes, and they wipe them when freed.  The digest is keyed with a random
+# salt of this process, so it is no unsalted hash of a key either.
+_SALT = os.urandom(32)
+
+
+def _feed(h: Any, value: Any, others: list[Any]) -> None:
+    """Feed one argument to the digest in a form that no other argument
+    list shares: a type tag, then a length or a terminator.
+
+    Exact str, bytes, int, bool, float, None, timedelta and lists/tuples of
+    them are digested.  A callable (parse_float) stands for itself: it is
+    kept in the memo key, compared as lru_cache would, and the digest only
+    marks its place.  Anything else (a bytearray or memoryview key, a
+    subclass of str, bytes, list or tuple, another sequence) raises
+    _NotCached: it could hold key bytes, so it is not cached.
+    """
+    t = type(value)
+    if t is bytes:
+        h.update(b"b%x:" % len(value))
+        h.update(value)
+    elif t is str:
+        data = value.encode("utf-8", "surrogatepass")
+        h.update(b"s%x:" % len(data))
+        h.update(data)
+    elif t is bool:
+        h.update(b"?1" if value else b"?0")
+    elif t is int:
+        # Hex: no digit limit applies to it (sys.set_int_max_str_digits).
+        h.update(b"i%x;" % value)
+    elif t is float:
+        h.update(b"f%s;" % value.hex().encode("ascii"))
+    elif value is None:
+        h.update(b"n")
+    elif t is timedelta:
+        h.update(b"d%x,%x,%x;" % (value.days, value.seconds,
+                                  value.microseconds))
+    elif t is tuple or t is list:
+        h.update(b"%s%x:" % (b"t" if t is tuple else b"l", len(value)))
+        for item in value:
+            _feed(h, item, others)
+    elif isinstance(value, (str, bytes, bytearray, memoryview, Sequence)):
+        raise _NotCached
+    elif callable(value):
+        h.update(b"o")
+        others.append((value, t))
+    else:
+        raise _NotCached
+
+
+def _memo_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    h = hashlib.blake2b(key=_SALT, digest_size=32)
+    others: list[Any] = []
+    h.update(b"a%x:" % len(args))
+    for a in args:
+        _feed(h, a, others)
+    return (h.digest(), *others)
+
+
+class Prepared(Generic[T]):
+    """A decoder constructor memoised on its arguments.
 
     The one-call functions (``payhook.leanx.decode(body, key)``) are usually
     called with the same key on every request; keeping the 32 most recent
     prepared decoders saves the key set-up (HMAC/AES contexts, MD5 of the
     key) and the argument checks on each call.  Decoders never change and
-    are thread-safe, so sharing a cached one is safe.  Each argument's type
-    is part of the cache key (so ``0`` and ``False`` stay apart), and
-    arguments that cannot be hashed (a list of keys) are not cached.
+    are thread-safe, so sharing a cached one is safe.
+
+    The memo is keyed by a salted digest of the arguments (see _feed), so
+    it holds no key as a Python object.  Each argument's type is part of
+    the digest (so ``0`` and ``False`` stay apart), and arguments that
+    cannot be digested without keeping them are not cached.
     """
 
-    @functools.lru_cache(maxsize=32)
-    def cached(*typed: tuple[Any, type]) -> T:
-        return factory(*(value for value, _ in typed))
+    __slots__ = ("_factory", "_memo", "_lock", "_hits", "_misses")
+    maxsize = 32
 
-    def make(*args: Any) -> T:
-        typed = tuple((a, type(a)) for a in args)
+    def __init__(self, factory: Callable[..., T]) -> None:
+        self._factory = factory
+        self._memo: OrderedDict[tuple[Any, ...], T] = OrderedDict()
+        # Reentrant: comparing a parse_float may run Python code.
+        self._lock = threading.RLock()
+        self._hits = 0
+        self._misses = 0
+
+    def __call__(self, *args: Any) -> T:
         try:
-            hash(typed)
-        except TypeError:
-            return factory(*args)
-        return cached(*typed)
+            key = _memo_key(args)
+            hash(key)
+        except (_NotCached, TypeError):
+            return self._factory(*args)
+        with self._lock:
+            found = self._memo.get(key)
+            if found is not None:
+                self._memo.move_to_end(key)
+                self._hits += 1
+                return found
+        made = self._factory(*args)     # an error is raised, not kept
+        with self._lock:
+            self._misses += 1
+            self._memo[key] = made
+            self._memo.move_to_end(key)
+            while len(self._memo) > self.maxsize:
+                self._memo.popitem(last=False)
+        return made
 
-    make.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
-    make.cache_info = cached.cache_info  # type: ignore[attr-defined]
-    return make
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._memo.clear()
+            self._hits = self._misses = 0
+
+    def cache_info(self) -> CacheInfo:
+        with self._lock:
+            return CacheInfo(self._hits, self._misses, self.maxsize,
+                             len(self._memo))
+
+
+def prepared(factory: Callable[..., T]) -> Prepared[T]:
+    """Memoise a decoder constructor on its arguments (see Prepared)."""
+    return Prepared(factory)
