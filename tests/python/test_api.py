@@ -5,6 +5,7 @@ key secrecy and the version string."""
 from __future__ import annotations
 
 import base64
+import collections.abc
 import decimal
 import hashlib
 import importlib.metadata
@@ -825,6 +826,45 @@ def test_key_rotation_lists():
     assert payhook.leanx.decode(t_new, sixteen) == {"v": "new"}
     with pytest.raises(payhook.InvalidKeyError):
         payhook.leanx.decode(t_new, ["x"] + sixteen)
+
+
+class _KeyRing(collections.abc.Sequence):
+    """A user's own sequence of keys."""
+
+    def __init__(self, *keys):
+        self._keys = list(keys)
+
+    def __getitem__(self, i):
+        return self._keys[i]
+
+    def __len__(self):
+        return len(self._keys)
+
+
+def test_key_rotation_takes_any_sequence():
+    old, new = "old-hash-key", "new-hash-key"
+    t_old = make_token({"v": "old"}, old)
+    t_new = make_token({"v": "new"}, new)
+    for keys in ((old.encode(), new.encode()), [old, new], _KeyRing(old, new),
+                 _KeyRing(old.encode(), new), (new, old)):
+        assert payhook.leanx.decode(t_old, keys) == {"v": "old"}
+        assert payhook.leanx.Decoder(keys).decode(t_new) == {"v": "new"}
+        assert payhook.jwt.decode(t_new, keys) == {"v": "new"}
+        assert payhook.jwt.Decoder(keys).decode(t_old) == {"v": "old"}
+    # str and bytes are sequences, but each is one key, never its letters.
+    with pytest.raises(payhook.InvalidSignatureError):
+        payhook.leanx.decode(make_token({"v": 1}, "o"), "old")
+    with pytest.raises(payhook.InvalidSignatureError):
+        payhook.jwt.decode(make_token({"v": 1}, b"o"), b"old")
+    for empty in ((), [], _KeyRing()):
+        with pytest.raises(payhook.InvalidKeyError):
+            payhook.leanx.decode(t_old, empty)
+    # Not sequences, or not of keys: TypeError, as before.
+    for bad in ({old, new}, iter([old, new]), (old, 1), range(2)):
+        with pytest.raises(TypeError):
+            payhook.leanx.decode(t_old, bad)
+        with pytest.raises(TypeError):
+            payhook.jwt.Decoder(bad)
 
 
 # ---------------------------------------------------------------------------

@@ -43,6 +43,31 @@ USER_CODE = textwrap.dedent('''
         claims: dict[str, Any] = jwt.decode(token, key, ["HS256"],
                                             leeway=5, now=1.0)
         return str(payload) + str(other) + str(raw) + str(claims)
+
+    def rotate(body: bytes, token: str, old: str, new: str,
+               raw_old: bytes, raw_new: bytes) -> list[dict[str, Any]]:
+        # Rotation keys: any sequence of str or bytes.
+        texts: list[str] = [old, new]
+        raws: tuple[bytes, ...] = (raw_old, raw_new)
+        mixed: tuple[str, bytes] = (old, raw_new)
+        out = [payhook.leanx.decode(body, texts),
+               payhook.leanx.decode(body, raws),
+               payhook.leanx.Decoder(texts).decode(body),
+               payhook.leanx.Decoder(raws, leeway=1).decode(body),
+               jwt.decode(token, texts, ["HS256"]),
+               jwt.decode(token, raws),
+               jwt.decode(token, mixed),
+               jwt.Decoder(texts).decode(token),
+               jwt.Decoder(raws).decode(token, now=1.0)]
+        return out
+''')
+
+# Code that must not type-check: what the runtime refuses.
+BAD_USER_CODE = textwrap.dedent('''
+    import payhook
+
+    def keys_are_not_ints(body: bytes) -> object:
+        return payhook.leanx.decode(body, [1, 2])
 ''')
 
 
@@ -58,6 +83,26 @@ def test_user_code_type_checks(tmp_path):
     path.write_text(USER_CODE)
     out, err, status = mypy(str(path))
     assert status == 0, out + err
+
+
+def test_user_code_with_wrong_key_types_does_not_type_check(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text(BAD_USER_CODE)
+    out, err, status = mypy(str(path))
+    assert status == 1, out + err
+    assert 'incompatible type "int"; expected "str | bytes"' in out, out
+
+
+def test_rotation_types_in_user_code_work_at_runtime():
+    # The shapes the typed user code passes, run for real.
+    from conftest import make_token
+
+    old, new = "typing-old-key", "typing-new-key"
+    token = make_token({"v": 1}, new)
+    for keys in ([old, new], (old.encode(), new.encode()),
+                 (old, new.encode())):
+        assert payhook.leanx.decode(token, keys) == {"v": 1}
+        assert payhook.jwt.Decoder(keys).decode(token) == {"v": 1}
 
 
 def test_stub_exception_bases_match_runtime():

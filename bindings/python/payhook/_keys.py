@@ -33,8 +33,13 @@ def key_bytes(key: Any, what: str = "key") -> bytes:
 
 
 def key_tuple(key: Any) -> tuple[bytes, ...]:
-    """One key, or a list/tuple of keys during a rotation."""
-    if isinstance(key, (list, tuple)):
+    """One key, or a sequence of keys (list, tuple, ...) during a rotation.
+
+    str and the bytes-like types are sequences too, but each is one key.
+    """
+    if isinstance(key, (str, bytes, bytearray, memoryview)):
+        return (key_bytes(key),)
+    if isinstance(key, Sequence):
         if not key:
             raise InvalidKeyError("no key was given")
         return tuple(key_bytes(k) for k in key)

@@ -168,8 +168,9 @@ def decode(
 ) -> dict[str, Any]:
     """Verify a compact JWT and return its claims, as PyJWT's ``decode``.
 
-    ``key`` is the HMAC secret (str as UTF-8, or bytes), or a list of them
-    during a key rotation.  ``now`` pins the clock (Unix seconds).
+    ``key`` is the HMAC secret (str as UTF-8, or bytes), or a sequence of
+    them (a list or tuple) during a key rotation.  ``now`` pins the clock
+    (Unix seconds).
 
     Raises :class:`DecodeError` (malformed), :class:`InvalidSignatureError`,
     :class:`InvalidAlgorithmError`, :class:`ExpiredSignatureError`,

@@ -8,7 +8,7 @@ the handler idempotent on ``output.invoice_no``.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from . import _payhook
 from ._keys import MAX_BYTES
@@ -23,11 +23,12 @@ class Decoder(_payhook.Verifier):
 
     ``Decoder(hash_key).decode(body, now=None)`` takes the raw POST body
     (``str``, ``bytes``, ``bytearray`` or ``memoryview``), verifies it and
-    returns the payload ``dict``.  ``hash_key`` may be a list of keys during
-    a rotation.  Safe to share between threads.
+    returns the payload ``dict``.  ``hash_key`` may be a sequence of keys
+    (a list or tuple, of str or bytes) during a rotation.  Safe to share
+    between threads.
     """
 
-    def __new__(cls, hash_key: str | bytes | list[str | bytes], *,
+    def __new__(cls, hash_key: str | bytes | Sequence[str | bytes], *,
                 leeway: float = 0, max_bytes: int = MAX_BYTES,
                 parse_float: Callable[[str], Any] | None = None) -> Decoder:
         return super().__new__(cls, *verifier_args(
@@ -40,8 +41,9 @@ _prepared = prepared(lambda key, leeway, max_bytes, parse_float: Decoder(
 
 
 def decode(body: str | bytes | bytearray | memoryview,
-           hash_key: str | bytes | list[str | bytes], *, leeway: float = 0,
-           now: float | None = None, max_bytes: int = MAX_BYTES,
+           hash_key: str | bytes | Sequence[str | bytes], *,
+           leeway: float = 0, now: float | None = None,
+           max_bytes: int = MAX_BYTES,
            parse_float: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """Verify a LeanX callback body and return the JWT payload.
 
