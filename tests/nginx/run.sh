@@ -6,6 +6,10 @@
 #
 #   bash tests/nginx/run.sh        (from anywhere; builds the LuaJIT module)
 #
+# payhook and the handler are installed into the test's own prefix under
+# /tmp, as a deployment installs them under /usr/local and /etc/nginx: the
+# workers (nobody when nginx starts as root) read them there, so the test
+# passes from a checkout in a private (0700) home, as root or not.
 # Needs nginx, libnginx-mod-http-lua (with lua-resty-core), luajit, curl.
 # PAYHOOK_NGINX_KEEP=1 keeps the temporary prefix for a look at the logs.
 set -uo pipefail
@@ -45,6 +49,8 @@ fi
 
 prefix=$(mktemp -d /tmp/payhook-nginx.XXXXXX)
 chmod 755 "$prefix"
+umask 022
+log_file=$prefix/logs/error.log
 nginx_pid=""
 stop_nginx() {
     if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
@@ -78,6 +84,37 @@ export SUPERPAY_SYMMETRIC_KEY=PCd1dlEmFnBXaVce06Pzp7Vike0oHnVJ
 
 mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/bodies" "$prefix/temp"
 
+# Install as the example's comment says, with the prefix in place of
+# /usr/local and /etc/nginx.
+lib=$prefix/lib/lua/5.1 share=$prefix/share/lua/5.1 handlers=$prefix/lua
+install -D -m 644 build/luajit/payhook/core.so "$lib/payhook/core.so" &&
+    install -D -m 644 bindings/lua/payhook.lua "$share/payhook.lua" &&
+    install -D -m 644 examples/openresty/payhook_callback.lua \
+        "$handlers/payhook_callback.lua" || { bad "install into $prefix"; finish; }
+installed=("$lib/payhook/core.so" "$share/payhook.lua" "$handlers/payhook_callback.lua")
+# Relative load_module paths (Debian's modules-enabled files use
+# modules/...) resolve against the prefix.
+ln -s "$mod_dir" "$prefix/modules"
+
+# The user the workers run as: nginx switches to "nobody" (or the conf's
+# `user`) only when started as root.
+worker_user=$(id -un)
+if [ "$(id -u)" -eq 0 ]; then
+    worker_user=$(sed -n 's/^[[:space:]]*user[[:space:]]\{1,\}\([^[:space:];]*\).*/\1/p' \
+        examples/openresty/nginx.conf | head -1)
+    worker_user=${worker_user:-nobody}
+fi
+# Every installed file must be readable by that user, or require() fails
+# in the worker and nginx answers 500 ("module not found").
+if [ "$(id -u)" -eq 0 ] && [ "$worker_user" != root ]; then
+    for f in "${installed[@]}"; do
+        if setpriv --reuid="$worker_user" --regid="$(id -g "$worker_user")" \
+                --clear-groups test -r "$f" 2>/dev/null; then ok; else
+            bad "the worker user $worker_user cannot read $f"
+        fi
+    done
+fi
+
 # The example configuration, with only what a test run must change: the
 # modules to load (Debian loads them from /etc/nginx/modules-enabled), pid
 # and log files and temporary paths inside the prefix, the port, and the
@@ -91,11 +128,15 @@ cat >"$prefix/conf/http-test.conf" <<EOF
     uwsgi_temp_path $prefix/temp/uwsgi;
     scgi_temp_path $prefix/temp/scgi;
 EOF
-lua_path="$top/bindings/lua/?.lua;$top/examples/openresty/?.lua;;"
-lua_cpath="$top/build/luajit/?.so;;"
+lua_path="$share/?.lua;$handlers/?.lua;;"
+lua_cpath="$lib/?.so;;"
 {
-    echo "load_module $mod_dir/ndk_http_module.so;"
-    echo "load_module $mod_dir/ngx_http_lua_module.so;"
+    # The modules, unless the example loads them itself.
+    if ! grep -Eq '^[[:space:]]*(load_module|include[[:space:]].*modules-enabled)' \
+            examples/openresty/nginx.conf; then
+        echo "load_module $mod_dir/ndk_http_module.so;"
+        echo "load_module $mod_dir/ngx_http_lua_module.so;"
+    fi
     echo "pid $prefix/logs/nginx.pid;"
     echo "error_log $prefix/logs/error.log info;"
     echo "daemon off;"
@@ -106,16 +147,31 @@ lua_cpath="$top/build/luajit/?.so;;"
         -e "/^http {/r $prefix/conf/http-test.conf" \
         examples/openresty/nginx.conf
 } >"$conf"
-for want in "listen 127.0.0.1:$port;" "$top/build/luajit/?.so;;" \
-            "$top/bindings/lua/?.lua;" "access_log $prefix/logs/access.log;" \
+for want in "listen 127.0.0.1:$port;" "lua_package_cpath \"$lua_cpath\";" \
+            "lua_package_path \"$lua_path\";" "access_log $prefix/logs/access.log;" \
             "worker_processes 2;"; do
     if grep -qF -- "$want" "$conf"; then ok; else bad "conf lacks: $want"; fi
 done
 # Workers may run as nobody: they must be able to write the temp paths.
 chmod 777 "$prefix/temp" "$prefix/logs"
 
-# The bodies, built with payhook in LuaJIT.
-if ! LUA_PATH="$top/bindings/lua/?.lua;;" LUA_CPATH="$top/build/luajit/?.so;;" \
+# What the error log says about a failure to start or to load a module:
+# the lines to read when a request gets 500 or nginx does not come up.
+# An entry may go on over several lines (Lua's "no file" list does).
+explain() {
+    echo "nginx error log ($log_file), the first errors:"
+    awk '/^[0-9][0-9][0-9][0-9]\/[0-9][0-9]\/[0-9][0-9] / {
+             keep = /\[(error|crit|alert|emerg)\]/ && !/callback refused/
+         }
+         keep' "$log_file" 2>/dev/null | head -"${1:-12}" | sed 's/^/  /'
+    if grep -q "module '[^']*' not found" "$log_file" 2>/dev/null; then
+        echo "  (Lua looked in the files named 'no file'; one that exists" \
+            "there is not readable by $worker_user)"
+    fi
+}
+
+# The bodies, built with the installed payhook in LuaJIT.
+if ! LUA_PATH="$lua_path" LUA_CPATH="$lua_cpath" \
         luajit tests/nginx/make_bodies.lua "$prefix/bodies"; then
     bad "make_bodies.lua"
     finish
@@ -147,18 +203,32 @@ if [ $up = 1 ]; then ok; else
     finish
 fi
 
+# The workers load payhook in init_worker_by_lua; a worker that could not
+# says so in the log, before any request.
+sleep 0.2
+if grep -q "init_worker_by_lua.*error\|module '[^']*' not found" "$log_file"; then
+    bad "a worker could not load payhook or the handler"
+    explain 20
+    finish
+fi
+
 post() {   # post FILE PATH -> "STATUS BODY..."
     curl -s --noproxy '*' -o "$prefix/response" -w '%{http_code}' \
         -H 'Content-Type: application/json' \
         --data-binary "@$prefix/bodies/$1" "$url$2"
 }
 
+explained=0
 while read -r name path status want; do
     [ -n "$name" ] || continue
     code=$(post "$name" "$path")
     got=$(head -c 200 "$prefix/response" | tr -d '\r\n')
     if [ "$code" != "$status" ]; then
         bad "$name -> $path: HTTP $code, want $status ($got)"
+        if [ "$code" = 500 ] && [ $explained = 0 ]; then
+            explain
+            explained=1
+        fi
     elif [ "$want" != "-" ] && [ "$got" != "$want" ]; then
         bad "$name -> $path: body \"$got\", want \"$want\""
     else
