@@ -27,6 +27,8 @@ finish() {
     exit $?
 }
 
+# nginx lives in /usr/sbin, which a non-root user's PATH may lack.
+export PATH=$PATH:/usr/sbin:/sbin
 for tool in nginx luajit curl; do
     if ! command -v "$tool" >/dev/null; then
         bad "$tool is not installed"
