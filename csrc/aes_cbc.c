@@ -46,8 +46,10 @@ ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     ph_status st;
 
-    if (ctx == NULL)
+    if (ctx == NULL) {
+        ph_clear_openssl_errors();
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    }
     if (!EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), NULL, NULL, NULL)) {
         EVP_CIPHER_CTX_free(ctx);
         ph_clear_openssl_errors();
@@ -75,6 +77,7 @@ ph_status ph_aes256cbc_encrypt(const unsigned char key[PH_AES_KEY_LEN],
     if ((out = malloc(cap)) == NULL)
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
     if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+        ph_clear_openssl_errors();
         free(out);
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
     }

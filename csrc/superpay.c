@@ -37,6 +37,7 @@ ph_status ph_superpay_key_new(const unsigned char *key, size_t len,
     memcpy(k->key, key, PH_AES_KEY_LEN);
     if ((k->work = calloc(1, sizeof *k->work)) == NULL ||
         (k->work->ctx = EVP_CIPHER_CTX_new()) == NULL) {
+        ph_clear_openssl_errors();
         ph_superpay_key_free(k);
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
     }
@@ -189,6 +190,7 @@ ph_status ph_superpay_encrypt(const ph_superpay_key *k,
                                    err)) != PH_OK)
         return st;
     if ((*hex = malloc(2 * ct_len + 1)) == NULL) {
+        ph_clear_openssl_errors();
         ph_free(ct, ct_len);
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
     }

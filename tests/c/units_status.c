@@ -1,8 +1,13 @@
-/* Unit tests: status names and messages, the version, scratch memory. */
+/* Unit tests: status names and messages, the version, scratch memory,
+ * and OpenSSL's error queue after failures. */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include "runner.h"
 
@@ -183,9 +188,279 @@ static void scratch(void)
     t_end();
 }
 
+/* ------------------------------------------------------------------ */
+/* OpenSSL's error queue after a failure                                */
+
+/*
+ * OpenSSL's allocations go through these functions for the whole run, so
+ * that one of them can be made to fail.  They must be installed before
+ * OpenSSL allocates anything (CRYPTO_set_mem_functions refuses otherwise),
+ * hence a constructor.  While `alloc_budget` is -1 nothing fails; set to
+ * n >= 0, the next n allocations succeed and the one after fails, once.
+ */
+static atomic_long alloc_budget = -1;
+static atomic_long alloc_failed;
+static int alloc_hooks;
+
+static int alloc_fails_now(void)
+{
+    long b = atomic_load(&alloc_budget);
+
+    while (b >= 0)
+        if (atomic_compare_exchange_weak(&alloc_budget, &b, b - 1)) {
+            if (b > 0)
+                return 0;
+            atomic_fetch_add(&alloc_failed, 1);
+            return 1;
+        }
+    return 0;
+}
+
+static void *hook_malloc(size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return alloc_fails_now() ? NULL : malloc(n);
+}
+
+static void *hook_realloc(void *p, size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return alloc_fails_now() ? NULL : realloc(p, n);
+}
+
+static void hook_free(void *p, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    free(p);
+}
+
+#if defined(__GNUC__)
+__attribute__((constructor))
+#endif
+static void install_alloc_hooks(void)
+{
+    alloc_hooks = CRYPTO_set_mem_functions(hook_malloc, hook_realloc,
+                                           hook_free);
+}
+
+/* One core call under test; 0 when it failed. */
+typedef struct queue_op {
+    const char *what;
+    ph_status (*run)(struct queue_op *op, ph_error *err);
+    int allocates;      /* OpenSSL is known to allocate during the call */
+    ph_superpay_key *key;
+    ph_jwt_verifier *verifier;
+    ph_scratch scratch;
+    char *hex, *token;
+    unsigned char *ct;
+    size_t ct_len;
+} queue_op;
+
+#define ALL_ALGS (PH_ALG_HS256 | PH_ALG_HS384 | PH_ALG_HS512)
+
+static const unsigned char *const one_key[1] = {key32};
+static const size_t one_len[1] = {32};
+
+static ph_status op_verifier_new(queue_op *op, ph_error *err)
+{
+    ph_jwt_verifier *v = NULL;
+    ph_status st = ph_jwt_verifier_new(one_key, one_len, 1, ALL_ALGS, &v,
+                                       err);
+    ph_jwt_verifier_free(v);
+    (void)op;
+    return st;
+}
+
+static ph_status op_jwt_sign(queue_op *op, ph_error *err)
+{
+    char *tok = NULL;
+    ph_status st = ph_jwt_sign("{\"alg\":\"HS512\"}", 15, "{}", 2,
+                               PH_ALG_HS512, key32, 32, &tok, err);
+    ph_free(tok, tok != NULL ? strlen(tok) : 0);
+    (void)op;
+    return st;
+}
+
+static ph_status op_jwt_verify(queue_op *op, ph_error *err)
+{
+    const char *pl;
+    size_t pl_len;
+
+    return ph_jwt_verify(op->verifier, op->token, strlen(op->token),
+                         PH_DEFAULT_MAX_BYTES, &op->scratch, &pl, &pl_len,
+                         err);
+}
+
+static ph_status op_superpay_key_new(queue_op *op, ph_error *err)
+{
+    ph_superpay_key *k = NULL;
+    ph_status st = ph_superpay_key_new(key32, 32, &k, err);
+    ph_superpay_key_free(k);
+    (void)op;
+    return st;
+}
+
+static ph_status op_superpay_encrypt(queue_op *op, ph_error *err)
+{
+    char *hex = NULL;
+    ph_status st = ph_superpay_encrypt(op->key, (const unsigned char *)"{}",
+                                       2, &hex, err);
+    ph_free(hex, hex != NULL ? strlen(hex) : 0);
+    return st;
+}
+
+static ph_status op_superpay_decrypt(queue_op *op, ph_error *err)
+{
+    const unsigned char *pt;
+    size_t pt_len;
+
+    return ph_superpay_decrypt_hex(op->key, NULL, op->hex, strlen(op->hex),
+                                   PH_DEFAULT_MAX_BYTES, &op->scratch, &pt,
+                                   &pt_len, err);
+}
+
+static ph_status op_aes_decrypt(queue_op *op, ph_error *err)
+{
+    const unsigned char *pt;
+    size_t pt_len;
+
+    return ph_aes256cbc_decrypt(key32, key32, op->ct, op->ct_len,
+                                &op->scratch, &pt, &pt_len, err);
+}
+
+static ph_status op_aes_encrypt(queue_op *op, ph_error *err)
+{
+    unsigned char *ct = NULL;
+    size_t ct_len = 0;
+    ph_status st = ph_aes256cbc_encrypt(key32, key32,
+                                        (const unsigned char *)"payhook", 7,
+                                        &ct, &ct_len, err);
+    ph_free(ct, ct_len);
+    (void)op;
+    return st;
+}
+
+/*
+ * Make each OpenSSL allocation of one call fail in turn, with an unrelated
+ * error already queued.  Whatever the call returns, a failure must leave
+ * the queue empty: nothing of it may reach the next caller's error report
+ * (the error queued beforehand stands for one such caller).  Returns the
+ * number of failures seen.
+ */
+static long fail_each_allocation(queue_op *op)
+{
+    long n, failures = 0;
+    ph_error err;
+    ph_status st;
+
+    for (n = 0; n < 100000; n++) {
+        ERR_clear_error();
+        ERR_raise(ERR_LIB_USER, ERR_R_INTERNAL_ERROR);
+        atomic_store(&alloc_failed, 0);
+        t_error_reset(&err);
+        atomic_store(&alloc_budget, n);
+        st = op->run(op, &err);
+        atomic_store(&alloc_budget, -1);
+        if (atomic_load(&alloc_failed) == 0) {
+            /* Every allocation of the call succeeded: all were tried. */
+            CHECK_STATUS(st, PH_OK, "without a failed allocation");
+            break;
+        }
+        if (st == PH_OK)
+            continue;       /* OpenSSL worked around the failure */
+        failures++;
+        t_check_error(&err, st, one_key, one_len, 1);
+        if (!CHECK(ERR_peek_error() == 0,
+                   "allocation %ld failed: %s returned %s and left an "
+                   "error queued", n + 1, op->what, ph_status_name(st)))
+            break;
+    }
+    ERR_clear_error();
+    return failures;
+}
+
+static void error_queue(void)
+{
+    queue_op ops[] = {
+        {.what = "ph_jwt_verifier_new", .run = op_verifier_new,
+         .allocates = 1},
+        {.what = "ph_jwt_sign", .run = op_jwt_sign, .allocates = 1},
+        {.what = "ph_jwt_verify", .run = op_jwt_verify},
+        {.what = "ph_superpay_key_new", .run = op_superpay_key_new,
+         .allocates = 1},
+        {.what = "ph_superpay_encrypt", .run = op_superpay_encrypt,
+         .allocates = 1},
+        {.what = "ph_superpay_decrypt_hex", .run = op_superpay_decrypt},
+        {.what = "ph_aes256cbc_decrypt", .run = op_aes_decrypt,
+         .allocates = 1},
+        {.what = "ph_aes256cbc_encrypt", .run = op_aes_encrypt,
+         .allocates = 1},
+    };
+    size_t i;
+    ph_error err;
+
+    t_begin("OpenSSL allocations can be made to fail in this run");
+    CHECK(alloc_hooks == 1, "CRYPTO_set_mem_functions was refused");
+    t_end();
+    if (alloc_hooks != 1)
+        return;
+    for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        queue_op *op = &ops[i];
+        long failures;
+        t_begin("%s: no OpenSSL error left queued after a failed "
+                "allocation", op->what);
+        memset(&op->scratch, 0, sizeof op->scratch);
+        op->key = NULL;
+        op->verifier = NULL;
+        op->hex = op->token = NULL;
+        op->ct = NULL;
+        op->ct_len = 0;
+        /* What the call needs, made before any allocation can fail; each
+         * call also runs once first, so that what OpenSSL sets up on
+         * first use is not what fails. */
+        if (CHECK_STATUS(ph_superpay_key_new(key32, 32, &op->key, &err),
+                         PH_OK, "key") &&
+            CHECK_STATUS(ph_superpay_encrypt(op->key,
+                                             (const unsigned char *)"{}", 2,
+                                             &op->hex, &err),
+                         PH_OK, "encrypt") &&
+            CHECK_STATUS(ph_aes256cbc_encrypt(key32, key32,
+                                              (const unsigned char *)"pay",
+                                              3, &op->ct, &op->ct_len, &err),
+                         PH_OK, "AES") &&
+            CHECK_STATUS(ph_jwt_verifier_new(one_key, one_len, 1, ALL_ALGS,
+                                             &op->verifier, &err),
+                         PH_OK, "verifier") &&
+            CHECK_STATUS(ph_jwt_sign("{\"alg\":\"HS384\"}", 15, "{}", 2,
+                                     PH_ALG_HS384, key32, 32, &op->token,
+                                     &err),
+                         PH_OK, "sign") &&
+            CHECK_STATUS(op->run(op, &err), PH_OK, "the call itself")) {
+            failures = fail_each_allocation(op);
+            CHECK(!op->allocates || failures > 0,
+                  "no allocation of %s could be made to fail", op->what);
+            ERR_clear_error();
+            CHECK_STATUS(op->run(op, &err), PH_OK, "the call afterwards");
+            CHECK(ERR_peek_error() == 0, "a successful call queued an "
+                                         "error");
+        }
+        ph_superpay_key_free(op->key);
+        ph_jwt_verifier_free(op->verifier);
+        ph_free(op->hex, op->hex != NULL ? strlen(op->hex) : 0);
+        ph_free(op->token, op->token != NULL ? strlen(op->token) : 0);
+        ph_free(op->ct, op->ct_len);
+        ph_scratch_free(&op->scratch);
+        t_end();
+    }
+}
+
 void run_units_status(void)
 {
     statuses();
     version();
     scratch();
+    error_queue();
 }
