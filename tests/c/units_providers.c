@@ -337,9 +337,138 @@ static void superpay(void)
     ph_scratch_free(&s);
 }
 
+/* The whole SuperPay decode: open the body, then parse the plaintext. */
+static ph_status superpay_decode(const ph_superpay_key *k, const char *body,
+                                 ph_scratch *s, ph_error *err)
+{
+    const char *plain;
+    size_t plain_len;
+    void *root = NULL;
+    ph_status st;
+
+    t_error_reset(err);
+    st = ph_superpay_open(k, body, strlen(body), PH_DEFAULT_MAX_BYTES, s,
+                          &plain, &plain_len, err);
+    if (st == PH_OK)
+        st = ph_superpay_parse(plain, plain_len, &ph_cjson_sink, NULL, s,
+                               &root, err);
+    if (st == PH_OK)
+        cJSON_Delete(root);
+    return st;
+}
+
+/*
+ * The padding-oracle probe: from a genuine callback C1..Cn, the body
+ * C1..C(n-2) || X || Cn, with X chosen so that the last block decrypts to
+ * valid padding (the plaintext is then the genuine prefix, a garbage
+ * block and a chosen tail) or to invalid padding.  Both, a wrong key and
+ * bad hex end with one status and one message.
+ */
+static void superpay_probe(void)
+{
+    static const unsigned char key[] = "payhook-units-probe-key-00000032";
+    static const unsigned char other[] = "payhook-units-probe-key-00000064";
+    static const char payload[] =
+        "{\"message\":\"Success\",\"data\":{\"status\":\"SUCCESS\","
+        "\"transaction\":{\"id\":10025,\"amountWithdraw\":150.75},"
+        "\"order\":{\"id\":\"ORD-20231114-0001\",\"amount\":\"150.75\"},"
+        "\"recipient\":{\"name\":\"Test Recipient\",\"methodValue\":"
+        "\"8000000001\"}}}";
+    static const struct {
+        const char *what;
+        unsigned char tail[16];
+        size_t tail_len;    /* the last bytes of the block that are set */
+    } tails[] = {
+        {"valid padding 01", {0x01}, 1},
+        {"valid padding 02 02", {0x02, 0x02}, 2},
+        {"valid padding of a whole block",
+         {16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16},
+         16},
+        {"invalid padding 00", {0x00}, 1},
+        {"invalid padding 03 02", {0x03, 0x02}, 2},
+        {"invalid padding 11", {0x11}, 1},
+    };
+    const unsigned char *secrets[1] = {key};
+    const size_t secret_len[1] = {32};
+    ph_superpay_key *k = NULL, *k2 = NULL;
+    ph_scratch s = PH_SCRATCH_INIT;
+    EVP_CIPHER_CTX *ecb = NULL;
+    unsigned char inner[16], *ct = NULL;
+    char *hex = NULL, *probe_hex, first[PH_MESSAGE_SIZE] = "", body[1024];
+    size_t ct_len = 0, i, j;
+    int out_len = 0;
+    ph_error err;
+    ph_status st;
+
+    t_begin("SuperPay: the padding-oracle probe gives the one error");
+    if (!CHECK_STATUS(ph_superpay_key_new(key, 32, &k, &err), PH_OK, "key") ||
+        !CHECK_STATUS(ph_superpay_key_new(other, 32, &k2, &err), PH_OK,
+                      "other key") ||
+        !CHECK_STATUS(ph_superpay_encrypt(k, (const unsigned char *)payload,
+                                          strlen(payload), &hex, &err),
+                      PH_OK, "encrypt"))
+        goto done;
+    CHECK_STATUS(superpay_decode(k, hex, &s, &err), PH_OK, "the callback");
+    ct = t_unhex(hex, &ct_len);
+    if (!CHECK(ct != NULL && ct_len >= 48 && ct_len % 16 == 0 &&
+                   2 * ct_len + 1 < sizeof body,
+               "ciphertext of %zu bytes", ct_len))
+        goto done;
+    /* D(Cn), the raw block decryption of the last block. */
+    ecb = EVP_CIPHER_CTX_new();
+    if (!CHECK(ecb != NULL &&
+                   EVP_DecryptInit_ex2(ecb, EVP_aes_256_ecb(), key, NULL,
+                                       NULL) &&
+                   EVP_CIPHER_CTX_set_padding(ecb, 0) &&
+                   EVP_DecryptUpdate(ecb, inner, &out_len,
+                                     ct + ct_len - 16, 16) &&
+                   out_len == 16,
+               "AES-256-ECB"))
+        goto done;
+    for (i = 0; i < sizeof tails / sizeof tails[0]; i++) {
+        unsigned char *x = ct + ct_len - 32;
+        /* Garbage before the tail, then the tail: X = D(Cn) xor block. */
+        for (j = 0; j < 16; j++) {
+            unsigned char want = (unsigned char)(0xa5 ^ (j * 29));
+            if (j >= 16 - tails[i].tail_len)
+                want = tails[i].tail[j - (16 - tails[i].tail_len)];
+            x[j] = inner[j] ^ want;
+        }
+        probe_hex = t_tohex(ct, ct_len);
+        snprintf(body, sizeof body, "{\"encryptedData\":\"%s\"}",
+                 probe_hex);
+        free(probe_hex);
+        st = superpay_decode(k, body, &s, &err);
+        if (!CHECK(st == PH_ERR_DECRYPT, "%s: %s", tails[i].what,
+                   ph_status_name(st)))
+            continue;
+        t_check_error(&err, st, secrets, secret_len, 1);
+        if (first[0] == '\0')
+            memcpy(first, err.message, sizeof first);
+        CHECK(strcmp(err.message, first) == 0, "%s: \"%s\", not \"%s\"",
+              tails[i].what, err.message, first);
+    }
+    st = superpay_decode(k2, hex, &s, &err);
+    CHECK(st == PH_ERR_DECRYPT && strcmp(err.message, first) == 0,
+          "wrong key: %s \"%s\"", ph_status_name(st), err.message);
+    hex[0] = 'z';
+    st = superpay_decode(k, hex, &s, &err);
+    CHECK(st == PH_ERR_DECRYPT && strcmp(err.message, first) == 0,
+          "bad hex: %s \"%s\"", ph_status_name(st), err.message);
+done:
+    EVP_CIPHER_CTX_free(ecb);
+    free(ct);
+    ph_free(hex, hex != NULL ? strlen(hex) : 0);
+    ph_superpay_key_free(k);
+    ph_superpay_key_free(k2);
+    ph_scratch_free(&s);
+    t_end();
+}
+
 void run_units_providers(void)
 {
     leanx_envelope();
     leanx_strict_token();
     superpay();
+    superpay_probe();
 }

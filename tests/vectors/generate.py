@@ -2296,6 +2296,132 @@ def build_superpay() -> VectorFile:
     blocks("padding-iso7816", "ISO/IEC 7816-4 padding (0x80 then zeros).",
            obj + b"\x80" + b"\x00" * 8)
 
+    # -- every padding value; a wrong byte at every padding position ---------
+    # A constant-time padding check has no branch on the pad bytes, so each
+    # of these must end the same way as any other bad padding.
+    def object_of(length: int) -> bytes:
+        """A JSON object of exactly `length` bytes (at least 15)."""
+        text = b'{"padding":"' + b"x" * (length - 14) + b'"}'
+        assert len(text) == length and json.loads(text)
+        return text
+
+    for n in range(18):
+        if 1 <= n <= 16:
+            obj_n = object_of(32 - n)
+            data = obj_n + bytes([n]) * n
+            assert data == pkcs7(obj_n)
+            a(f"padding-value-{n}", f"The last block ends in {n} bytes of "
+              f"0x{n:02x}: valid PKCS#7, and the rest is a JSON object.",
+              env(sp_encrypt(data, pad=False)), ok=json.loads(obj_n))
+            for i in range(n):
+                # One bit flipped; never into 0x01, which would be a
+                # valid one-byte padding when it is the last byte.
+                wrong = n ^ (1 << (i % 5))
+                if wrong == 1:
+                    wrong = n ^ 0x20
+                bad_data = bytearray(data)
+                bad_data[32 - n + i] = wrong
+                blocks(f"padding-{n}-wrong-byte-{i + 1}", f"Padding of {n} "
+                       f"bytes whose byte {i + 1} of {n} is 0x{wrong:02x} "
+                       f"instead of 0x{n:02x}.", bytes(bad_data))
+        elif n == 0:
+            blocks("padding-value-0", "The last block ends in 0x00: no "
+                   "PKCS#7 padding has length 0.", object_of(31) + b"\x00")
+        else:
+            blocks("padding-value-17", "The last 17 bytes are 0x11: longer "
+                   "than a block.", object_of(15) + b"\x11" * 17)
+
+    # -- the padding-oracle probe ------------------------------------------------
+    # From a genuine callback C1..Cn the attacker sends C1..C(n-2) || X || Cn:
+    # the last block decrypts to D(Cn) xor X, chosen by the attacker, and
+    # the block before it to garbage.  Whether the padding of that last
+    # block is valid must not show: with valid padding the plaintext is the
+    # genuine prefix, a garbage block and a chosen tail, which is not JSON;
+    # with invalid padding it fails earlier.  Both are DecryptionError.
+    def probes(name: str, what: str, hex_text: str, key: str) -> None:
+        kb = key.encode()
+        ct = bytes.fromhex(hex_text)
+        n = len(ct) // 16
+        assert n >= 3 and len(ct) % 16 == 0
+        c_prev = ct[-32:-16]
+        inner = cbc_decrypt_raw(kb, bytes(16), ct[-16:])   # D(Cn)
+        garbage = hashlib.sha256(b"payhook probe " + name.encode()).digest()
+        for label, tail, valid in (
+                ("valid-pad-1", garbage[:15] + b"\x01", True),
+                ("valid-pad-2", garbage[:14] + b"\x02\x02", True),
+                ("valid-pad-16", b"\x10" * 16, True),
+                ("invalid-pad-0", garbage[:15] + b"\x00", False),
+                ("invalid-pad-inconsistent", garbage[:14] + b"\x03\x02",
+                 False),
+                ("invalid-pad-17", garbage[:15] + b"\x11", False)):
+            x = bytes(i ^ t for i, t in zip(inner, tail))
+            assert x != c_prev
+            probe = ct[:-32] + x + ct[-16:]
+            pt = cbc_decrypt_raw(kb, md5(kb), probe)
+            assert pt[-16:] == tail and pt[:-32] == \
+                cbc_decrypt_raw(kb, md5(kb), ct)[:-32]
+            a(f"probe-{name}-{label}", f"The padding-oracle probe on {what} "
+              f"({n} blocks): C(n-1) replaced so that the last block "
+              f"decrypts to {'valid' if valid else 'invalid'} padding "
+              f"({tail[-2:].hex()} at its end). "
+              + ("The padding passes and the plaintext, the genuine prefix "
+                 "then garbage, is not JSON." if valid else
+                 "The padding fails.") + " The same DecryptionError either "
+              "way.", env(probe.hex()), key=key, error="DecryptionError",
+              stage="json" if valid else "padding")
+        # The attacker's first step: only the last byte of C(n-1) changed.
+        p_last = cbc_decrypt_raw(kb, md5(kb), ct)[-1]
+        for label, target, valid in (("valid", 0x01, True),
+                                     ("invalid", 0x00, False)):
+            x = c_prev[:15] + bytes([c_prev[15] ^ p_last ^ target])
+            probe = ct[:-32] + x + ct[-16:]
+            a(f"probe-{name}-last-byte-{label}", f"The probe on {what} "
+              f"with only the last byte of C(n-1) changed, so that the "
+              f"plaintext ends in 0x{target:02x}: the garbled block before "
+              f"it " + ("leaves a valid one-byte padding and no JSON." if
+                        valid else "does not matter, the padding fails.")
+              + " DecryptionError.", env(probe.hex()), key=key,
+              error="DecryptionError", stage="json" if valid else "padding")
+
+    probes("payout", "a payout callback", h, SP_KEY)
+    long_payout = sp_payout(recipient={
+        "name": "Test Recipient " * 20, "phone": "0123456789",
+        "email": "recipient@example.com", "methodType": "CIBBMYKL",
+        "methodValue": "8000000001", "methodRef": "r" * 600})
+    long_h = sp_encrypt(long_payout)
+    assert 1100 <= len(long_h.plain) <= 1300, len(long_h.plain)
+    probes("long-payout", "a 1.2 KB payout callback", long_h, SP_KEY)
+    probes("vendor", "the vendor sample", SP_VENDOR_HEX, vk)
+
+    # -- wrong keys ----------------------------------------------------------
+    # A wrong key (and with it a wrong IV, MD5 of the key) decrypts to
+    # noise, whose padding is valid about once in 256 keys: found by
+    # counting up, so that both outcomes are covered.
+    found: dict = {}
+    for i in range(100000):
+        wk = f"payhook-wrong-key-{i:014d}"
+        assert len(wk) == 32
+        noise = cbc_decrypt_raw(wk.encode(), md5(wk.encode()),
+                                bytes.fromhex(h))
+        valid = 1 <= noise[-1] <= 16 and \
+            noise[-noise[-1]:] == bytes([noise[-1]]) * noise[-1]
+        found.setdefault(valid, wk)
+        if len(found) == 2:
+            break
+    a("key-wrong-padding-valid", "A wrong key under which the padding "
+      "happens to be valid: the noise is not JSON. DecryptionError, as for "
+      "any wrong key.", env(h), key=found[True], error="DecryptionError",
+      stage="json")
+    a("key-wrong-padding-invalid", "A wrong key under which the padding is "
+      "invalid.", env(h), key=found[False], error="DecryptionError",
+      stage="padding")
+    near = SP_KEY[:-1] + chr(ord(SP_KEY[-1]) ^ 1)
+    a("key-wrong-last-bit", "The right key with one bit of its last byte "
+      "flipped.", env(h), key=near, error="DecryptionError")
+    a("key-wrong-vendor-sample-bare", "The vendor sample as bare hex under "
+      "another merchant's key.", SP_VENDOR_HEX, key=SP_KEY_2,
+      error="DecryptionError")
+
     # -- tampering ------------------------------------------------------------
     ct = bytes.fromhex(h)
     flipped = ct[:-1] + bytes([ct[-1] ^ 0x01])
