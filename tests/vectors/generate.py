@@ -2331,7 +2331,7 @@ def build_superpay() -> VectorFile:
             blocks("padding-value-17", "The last 17 bytes are 0x11: longer "
                    "than a block.", object_of(15) + b"\x11" * 17)
 
-    # -- the padding-oracle probe ------------------------------------------------
+    # -- the padding-oracle probe ---------------------------------------------
     # From a genuine callback C1..Cn the attacker sends C1..C(n-2) || X || Cn:
     # the last block decrypts to D(Cn) xor X, chosen by the attacker, and
     # the block before it to garbage.  Whether the padding of that last
