@@ -1,7 +1,13 @@
 """Build payhook's CPython extension against the system OpenSSL and cJSON.
 
 Environment:
-  PAYHOOK_SANITIZE=1  build with AddressSanitizer + UBSan (for the tests)
+  PAYHOOK_DEV=1       the project's own builds (scripts/, CI): warnings are
+                      errors (-Werror), as in the Makefile
+  PAYHOOK_SANITIZE=1  build with AddressSanitizer + UBSan (for the tests);
+                      implies PAYHOOK_DEV=1
+
+A user's `pip install` never gets -Werror: CFLAGS from the environment
+(say -Wconversion) add warnings, and a warning must not stop an install.
 """
 
 import glob
@@ -60,11 +66,16 @@ for name, (header, lib, debian) in DEPS.items():
     libraries += libs
 libraries.append("m")
 
-extra_compile_args = ["-std=c11", "-Wall", "-Wextra", "-Werror",
+SANITIZE = os.environ.get("PAYHOOK_SANITIZE") == "1"
+DEV = SANITIZE or os.environ.get("PAYHOOK_DEV") == "1"
+
+extra_compile_args = ["-std=c11", "-Wall", "-Wextra",
                       "-Wno-missing-field-initializers",
                       "-Wno-cast-function-type"]
+if DEV:
+    extra_compile_args.append("-Werror")
 extra_link_args = []
-if os.environ.get("PAYHOOK_SANITIZE") == "1":
+if SANITIZE:
     san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
            "-fno-omit-frame-pointer"]
     extra_compile_args += san + ["-O1", "-g"]
@@ -72,6 +83,11 @@ if os.environ.get("PAYHOOK_SANITIZE") == "1":
 
 sources = sorted(glob.glob("bindings/python/*.c")) + sorted(
     glob.glob("csrc/*.c"))
+headers = sorted(glob.glob("bindings/python/*.h")) + sorted(
+    glob.glob("csrc/*.h"))
+if not sources or not headers:
+    sys.exit("payhook: no C sources or headers next to setup.py "
+             "(an incomplete source tree or sdist)")
 
 setup(
     version=VERSION,
@@ -82,6 +98,7 @@ setup(
         Extension(
             "payhook._payhook",
             sources=sources,
+            depends=headers,
             include_dirs=include_dirs,
             library_dirs=library_dirs,
             libraries=libraries,
