@@ -119,6 +119,25 @@ static inline void phl_pushint64(lua_State *L, int64_t v)
 #endif
 }
 
+/* 1 if the interpreter's numbers hold the integer v exactly as the value
+ * phl_pushint64 pushes: always with 64-bit integers (Lua 5.3+), within
+ * the lua_Integer range or +-2^53 with narrower ones, within +-2^53 (the
+ * integers every double holds) in Lua 5.1 and LuaJIT. */
+static inline int phl_int64_exact(int64_t v)
+{
+#if PHL_HAVE_INTEGERS && LUA_MAXINTEGER >= INT64_MAX
+    (void)v;
+    return 1;
+#else
+    const int64_t limit = (int64_t)1 << 53;
+#if PHL_HAVE_INTEGERS
+    if (v >= (int64_t)LUA_MININTEGER && v <= (int64_t)LUA_MAXINTEGER)
+        return 1;
+#endif
+    return v >= -limit && v <= limit;
+#endif
+}
+
 /*
  * strtod as if the C locale were in force: the JSON literal's '.' is
  * swapped for the current locale's decimal point first.  `text` is

@@ -23,6 +23,15 @@
 /* ------------------------------------------------------------------ */
 /* Per-call C memory (payhook_core.c)                                  */
 
+/* Strings copied out of an option table (audience, issuer, subject), back
+ * to back, in the order they were read. */
+typedef struct phl_texts {
+    char *bytes;                /* malloc'd; `used` of `cap` bytes filled */
+    size_t used, cap;
+    size_t *lens;               /* malloc'd; the length of each string    */
+    size_t count, lens_cap;
+} phl_texts;
+
 typedef struct phl_work {
     ph_scratch scratch;         /* the core's working buffers             */
     cJSON *tree;                /* a value being encoded                  */
@@ -31,6 +40,7 @@ typedef struct phl_work {
     size_t out_len;
     ph_jwt_verifier *verifier;  /* prepared by a one-shot function        */
     ph_superpay_key *key;
+    phl_texts texts;            /* option strings being read              */
 } phl_work;
 
 /* Push a new, empty work box and return it.  Raises only on memory
@@ -44,17 +54,25 @@ void phl_work_release(phl_work *w);
 /* JSON text to Lua values (lua_sink.c)                                */
 
 /* Values live on the Lua stack; a handle is a stack index cast to a
- * pointer.  `array_mt` is the stack index of the array metatable. */
+ * pointer.  `array_mt` is the stack index of the array metatable.
+ * `exact_numbers` is the option of that name.  `refused` is set when a
+ * number was refused (a float literal that overflows to infinity); with
+ * `late_refusal` the parse goes on past it (the value built is then
+ * unusable) so the caller can let the core's claim checks speak first. */
 typedef struct phl_sink_ctx {
     lua_State *L;
     int array_mt;
+    int exact_numbers;
+    int late_refusal;
+    int refused;
 } phl_sink_ctx;
 
 extern const ph_json_sink phl_lua_sink;
 
 /* Push the array metatable, make room on the stack for the deepest value
  * the core accepts, and fill `ctx`.  Raises if the stack cannot grow. */
-void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx);
+void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, int exact_numbers,
+                    int late_refusal);
 
 /* ------------------------------------------------------------------ */
 /* Lua values to JSON text (lua_json.c)                                */
@@ -74,36 +92,56 @@ enum {
     PHL_OPT_NOW = 1u << 0,        /* now                                  */
     PHL_OPT_LEEWAY = 1u << 1,     /* leeway                               */
     PHL_OPT_MAX_BYTES = 1u << 2,  /* max_bytes                            */
-    PHL_OPT_JWT = 1u << 3         /* algorithms, audience, issuer, ...    */
+    PHL_OPT_JWT = 1u << 3,        /* algorithms, audience, issuer, ...    */
+    PHL_OPT_NUMBERS = 1u << 4     /* exact_numbers                        */
 };
 
+/*
+ * An option table, read once.  Every option is fetched exactly once with
+ * raw access (no __index, __len or __pairs is consulted) and everything
+ * derived from it (its type, a list's length, a string's bytes) comes from
+ * that one read: the audience, issuer and subject strings are copied into
+ * `texts` (C memory in a work box) as they are read.  So a finaliser that
+ * changes the table while it is read (any allocation can run one) cannot
+ * make two reads disagree.
+ */
 typedef struct phl_opts {
     unsigned algorithms;        /* PH_ALG_* bits; HS256 by default        */
     double leeway;
     int has_now;
     double now;
     size_t max_bytes;
+    int exact_numbers;
     unsigned verify;            /* PH_CLAIM_* bits                        */
     unsigned require;
     int strict_aud;
-    int has_audience, has_issuer, has_subject;
     int audience_is_list;       /* given as a table, not a string         */
+    int has_audience, has_issuer, has_subject;
     size_t n_audience, n_issuer;
-    size_t str_bytes;           /* audience + issuer + subject bytes      */
+    const phl_texts *texts;     /* the strings: audience, issuer, subject */
 } phl_opts;
 
 /* Check the option table at `idx` (absent or nil: defaults) against the
- * names `allowed` permits and fill `o`.  Raises a Lua error naming
- * argument `arg` for unknown names, wrong types and unusable values. */
+ * names `allowed` permits and fill `o`.  Strings are copied into
+ * `texts` (the work box's; may be NULL unless PHL_OPT_JWT is allowed),
+ * which keeps them until the box is released.  Raises a Lua error naming
+ * argument `arg` for unknown names, wrong types and unusable values, and
+ * on memory errors; the box frees whatever was copied. */
 void phl_opts_parse(lua_State *L, int idx, int arg, unsigned allowed,
-                    phl_opts *o);
+                    phl_opts *o, phl_texts *texts);
 
-/* Copy the audience, issuer and subject strings of the (already parsed)
- * option table at `idx` into `strs` (n_audience + n_issuer + 1 entries)
- * and `bytes` (str_bytes long), and point the claims at them.  Raises
- * only on memory errors: call it before the core allocates anything. */
-void phl_opts_claims(lua_State *L, int idx, const phl_opts *o, ph_str *strs,
-                     char *bytes, ph_claims *claims);
+/* The number of strings and of their bytes that phl_opts_claims needs. */
+size_t phl_opts_nstrs(const phl_opts *o);
+size_t phl_opts_nbytes(const phl_opts *o);
+
+/* Copy the (parsed) audience, issuer and subject strings into `strs`
+ * (phl_opts_nstrs entries) and `bytes` (phl_opts_nbytes long), and point
+ * the claims at them.  Reads no Lua value; never fails. */
+void phl_opts_claims(const phl_opts *o, ph_str *strs, char *bytes,
+                     ph_claims *claims);
+
+/* Free the copied strings (the work box's release does this too). */
+void phl_texts_release(phl_texts *t);
 
 /* The current time in Unix seconds, with sub-second precision. */
 double phl_now(void);

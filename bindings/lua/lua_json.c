@@ -9,6 +9,16 @@
  * __gc deletes the whole tree.  The one temporary malloc (an escaped
  * string) is freed before anything that can raise.
  *
+ * Hostile tables: tables are read raw (no __index, __len or __pairs runs),
+ * and every value is fetched once.  Any allocation can run a finaliser
+ * that changes a table being encoded, so nothing read before an
+ * allocation is trusted after it: a table's shape is decided once and
+ * then used; an array's elements are fetched once each (a changed one is
+ * written as it is then, nil as null); an object's names are copied into
+ * a table the encoder owns before they are sorted, so they stay alive
+ * whatever happens to the original, and each member is fetched once (a
+ * member removed meanwhile is left out).
+ *
  * Mapping:
  *   table with the array metatable, or whose metatable's __jsontype is
  *   "array"                              -> array of t[1..#t] (nil: null)
@@ -24,6 +34,7 @@
  *                                           Lua 5.3+; NaN/inf raise
  *   anything else                        -> raises
  */
+#include <limits.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -261,6 +272,7 @@ static void fill_array(encoder *e, cJSON *arr, int idx, size_t n, int depth)
 typedef struct key_ref {
     const char *s;
     size_t len;
+    size_t slot;        /* its index in the name table */
 } key_ref;
 
 static int key_cmp(const void *a, const void *b)
@@ -274,50 +286,73 @@ static int key_cmp(const void *a, const void *b)
     return (x->len > y->len) - (x->len < y->len);
 }
 
+static void check_key(encoder *e, int idx)
+{
+    if (lua_type(e->L, idx) != LUA_TSTRING)
+        encode_error(e, "JSON object keys must be strings (a table that is "
+                        "neither a sequence nor marked as an array is an "
+                        "object)");
+}
+
 /* Members in byte order of their names, so the text does not depend on
- * the table's traversal order.  The name list is a userdata (collected by
- * Lua, never leaked); the names it points to are keys of the table, which
- * nothing can change while this runs (no Lua code is called). */
+ * the table's traversal order.
+ *
+ * The names are counted in one traversal, then copied into a new table of
+ * exactly that many slots in a second one.  Neither traversal allocates
+ * (the slots exist already), so no finaliser can change the table while
+ * it is traversed; between the two one may have, so the second checks
+ * every name again and takes at most the counted number.  The sorted
+ * references point into the strings the name table keeps alive. */
 static void fill_object(encoder *e, cJSON *obj, int idx, int depth)
 {
     lua_State *L = e->L;
     size_t i, n = 0;
     key_ref *keys;
+    int names;
 
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
         lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            encode_error(e, "JSON object keys must be strings (a table "
-                            "that is neither a sequence nor marked as an "
-                            "array is an object)");
+        check_key(e, -1);
         n++;
     }
     if (n == 0)
         return;
-    keys = phl_newuserdata(L, n * sizeof *keys);
+    if (n > (size_t)INT_MAX)
+        out_of_memory(e);
+    lua_createtable(L, (int)n, 0);
+    names = lua_gettop(L);
     i = 0;
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
         lua_pop(L, 1);
+        check_key(e, -1);
         if (i < n) {
-            keys[i].s = lua_tolstring(L, -1, &keys[i].len);
-            i++;
+            lua_pushvalue(L, -1);
+            phl_rawseti(L, names, ++i);
         }
     }
     n = i;
+    keys = phl_newuserdata(L, n * sizeof *keys + 1);
+    for (i = 0; i < n; i++) {
+        phl_rawgeti(L, names, i + 1);
+        keys[i].s = lua_tolstring(L, -1, &keys[i].len);
+        keys[i].slot = i + 1;
+        lua_pop(L, 1);
+    }
     qsort(keys, n, sizeof *keys, key_cmp);
     for (i = 0; i < n; i++) {
         int nul;
         if (!utf8_valid(keys[i].s, keys[i].len, &nul) || nul)
             encode_error(e, "JSON object keys must be UTF-8 without NUL "
                             "bytes");
-        lua_pushlstring(L, keys[i].s, keys[i].len);
+        phl_rawgeti(L, names, keys[i].slot);
         lua_rawget(L, idx);
-        add_value(e, obj, keys[i].s, lua_gettop(L), depth);
+        if (lua_type(L, -1) != LUA_TNIL)
+            add_value(e, obj, keys[i].s, lua_gettop(L), depth);
         lua_pop(L, 1);
     }
-    lua_pop(L, 1);          /* the name list */
+    lua_pop(L, 2);          /* the references and the name table */
 }
 
 /* Attach `item` to `parent` (under `key` for an object), or make it the
@@ -338,6 +373,19 @@ static void attach(encoder *e, cJSON *parent, const char *key, cJSON *item)
         cJSON_Delete(item);
         out_of_memory(e);
     }
+}
+
+/* The table at idx, whose shape the caller decided (once). */
+static void add_table(encoder *e, cJSON *parent, const char *key, int idx,
+                      int depth, int is_array, size_t n)
+{
+    cJSON *item = is_array ? cJSON_CreateArray() : cJSON_CreateObject();
+
+    attach(e, parent, key, item);
+    if (is_array)
+        fill_array(e, item, idx, n, depth + 1);
+    else
+        fill_object(e, item, idx, depth + 1);
 }
 
 static void add_value(encoder *e, cJSON *parent, const char *key, int idx,
@@ -377,12 +425,7 @@ static void add_value(encoder *e, cJSON *parent, const char *key, int idx,
                             "contains itself)");
         luaL_checkstack(L, 8, "payhook: JSON nesting");
         is_array = table_is_array(e, idx, &n);
-        item = is_array ? cJSON_CreateArray() : cJSON_CreateObject();
-        attach(e, parent, key, item);
-        if (is_array)
-            fill_array(e, item, idx, n, depth + 1);
-        else
-            fill_object(e, item, idx, depth + 1);
+        add_table(e, parent, key, idx, depth, is_array, n);
         return;
     default:
         lua_pushfstring(L, "cannot encode a %s as JSON",
@@ -405,10 +448,15 @@ void phl_json_encode(lua_State *L, int idx, int arg, int want, phl_work *w)
     lua_getfield(L, LUA_REGISTRYINDEX, PHL_ARRAY_MT);
     e.array_mt = lua_gettop(L);
     e.w = w;
-    if (want == PHL_JSON_OBJECT &&
-        (lua_type(L, idx) != LUA_TTABLE || table_is_array(&e, idx, &n)))
-        luaL_argerror(L, arg, "must be a table that encodes as a JSON object");
-    add_value(&e, NULL, NULL, idx, 0);
+    if (want == PHL_JSON_OBJECT) {
+        /* The shape checked is the shape written: it is decided once. */
+        if (lua_type(L, idx) != LUA_TTABLE || table_is_array(&e, idx, &n))
+            luaL_argerror(L, arg,
+                          "must be a table that encodes as a JSON object");
+        add_table(&e, NULL, NULL, idx, 0, 0, 0);
+    } else {
+        add_value(&e, NULL, NULL, idx, 0);
+    }
     lua_pop(L, 1);
     if ((w->text = cJSON_PrintUnformatted(w->tree)) == NULL)
         out_of_memory(&e);

@@ -1,8 +1,18 @@
 /* Option tables of payhook's Lua functions, checked and converted to the
  * core's ph_claims.  A wrong name, type or value is a caller's mistake:
- * it raises.  No C memory is held here, so raising is always safe. */
+ * it raises.
+ *
+ * Each option is read once, with raw access: the names are checked in one
+ * traversal (lua_next, which allocates nothing, so no finaliser can run
+ * during it), then each known name is fetched with one rawget and
+ * everything is taken from that value.  A list is traversed once by its
+ * raw length, each element fetched once.  The audience, issuer and subject
+ * strings are copied into C memory held by the caller's work box as they
+ * are read, so nothing is read a second time, and a Lua error raised part
+ * way leaves the copies to the box's __gc. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lua_binding.h"
@@ -39,6 +49,7 @@ static const struct {
     {"verify_iss", PHL_OPT_JWT},
     {"verify_sub", PHL_OPT_JWT},
     {"verify_jti", PHL_OPT_JWT},
+    {"exact_numbers", PHL_OPT_NUMBERS},
 };
 #define N_OPTIONS (sizeof option_names / sizeof option_names[0])
 
@@ -114,41 +125,84 @@ static void boolean_option(lua_State *L, int idx, int arg, const char *name,
     lua_pop(L, 1);
 }
 
-/* The list at the top of the stack: its length, checking every element is
- * a string.  Returns the total byte count through *bytes. */
-static size_t string_list(lua_State *L, int arg, const char *name,
-                          size_t *bytes)
-{
-    size_t i, n = phl_rawlen(L, -1);
+/* ------------------------------------------------------------------ */
+/* Copied strings                                                      */
 
-    for (i = 1; i <= n; i++) {
-        phl_rawgeti(L, -1, i);
-        if (lua_type(L, -1) != LUA_TSTRING)
-            option_error(L, arg, name, "must be a list of strings");
-        *bytes += phl_rawlen(L, -1);
-        lua_pop(L, 1);
-    }
-    return n;
+void phl_texts_release(phl_texts *t)
+{
+    free(t->bytes);
+    free(t->lens);
+    memset(t, 0, sizeof *t);
 }
 
-/* audience / issuer: a string or a list of strings.  Returns 0 if
- * absent, 1 for a string, 2 for a list. */
+/* Room for `n` more of `size`-byte items in *buf (capacity *cap). */
+static int reserve(void **buf, size_t *cap, size_t used, size_t n,
+                   size_t size)
+{
+    size_t want, next;
+    void *p;
+
+    if (n > SIZE_MAX / size - used)
+        return 0;
+    want = used + n;
+    if (want <= *cap)
+        return 1;
+    next = *cap < 16 ? 16 : *cap;
+    while (next < want)
+        next = next > SIZE_MAX / 2 ? want : next * 2;
+    if (next > SIZE_MAX / size || (p = realloc(*buf, next * size)) == NULL)
+        return 0;
+    *buf = p;
+    *cap = next;
+    return 1;
+}
+
+/* Append the string at the top of the stack (checked to be one) to `t`. */
+static void copy_top(lua_State *L, phl_texts *t)
+{
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    void *bytes = t->bytes, *lens = t->lens;
+    int ok = reserve(&bytes, &t->cap, t->used, len, 1);
+
+    t->bytes = bytes;
+    ok = ok && reserve(&lens, &t->lens_cap, t->count, 1, sizeof(size_t));
+    t->lens = lens;
+    if (!ok)
+        luaL_error(L, "payhook: out of memory while reading options");
+    if (len > 0)
+        memcpy(t->bytes + t->used, s, len);
+    t->used += len;
+    t->lens[t->count++] = len;
+}
+
+/* audience / issuer: a string or a list of strings, copied into `t`.
+ * Returns 0 if absent, 1 for a string, 2 for a list; *count is the number
+ * of strings. */
 static int text_option(lua_State *L, int idx, int arg, const char *name,
-                       size_t *count, size_t *bytes)
+                       phl_texts *t, size_t *count)
 {
     int kind = 1;
+    int type = get_option(L, idx, name);
 
-    int t = get_option(L, idx, name);
-
-    if (t == LUA_TNIL) {
+    if (type == LUA_TNIL) {
         lua_pop(L, 1);
         return 0;
     }
-    if (t == LUA_TSTRING) {
+    if (type == LUA_TSTRING) {
+        copy_top(L, t);
         *count = 1;
-        *bytes += phl_rawlen(L, -1);
-    } else if (t == LUA_TTABLE) {
-        *count = string_list(L, arg, name, bytes);
+    } else if (type == LUA_TTABLE) {
+        size_t i, n = phl_rawlen(L, -1);
+
+        for (i = 1; i <= n; i++) {
+            phl_rawgeti(L, -1, i);
+            if (lua_type(L, -1) != LUA_TSTRING)
+                option_error(L, arg, name, "must be a list of strings");
+            copy_top(L, t);
+            lua_pop(L, 1);
+        }
+        *count = n;
         kind = 2;
     } else {
         option_error(L, arg, name, "must be a string or a list of strings");
@@ -223,7 +277,7 @@ static void require_option(lua_State *L, int idx, int arg, phl_opts *o)
 }
 
 void phl_opts_parse(lua_State *L, int idx, int arg, unsigned allowed,
-                    phl_opts *o)
+                    phl_opts *o, phl_texts *texts)
 {
     int t = lua_type(L, idx);
     size_t i;
@@ -254,22 +308,25 @@ void phl_opts_parse(lua_State *L, int idx, int arg, unsigned allowed,
             o->max_bytes = m >= (double)SIZE_MAX ? SIZE_MAX : (size_t)m;
         }
     }
+    if (allowed & PHL_OPT_NUMBERS)
+        boolean_option(L, idx, arg, "exact_numbers", &o->exact_numbers);
     if (!(allowed & PHL_OPT_JWT))
         return;
 
     algorithms_option(L, idx, arg, o);
     require_option(L, idx, arg, o);
-    o->has_audience = text_option(L, idx, arg, "audience", &o->n_audience,
-                                  &o->str_bytes);
+    /* The strings, in the order phl_opts_claims lays them out. */
+    o->texts = texts;
+    o->has_audience = text_option(L, idx, arg, "audience", texts,
+                                  &o->n_audience);
     o->audience_is_list = o->has_audience == 2;
-    o->has_issuer = text_option(L, idx, arg, "issuer", &o->n_issuer,
-                                &o->str_bytes);
+    o->has_issuer = text_option(L, idx, arg, "issuer", texts, &o->n_issuer);
     t = get_option(L, idx, "subject");
     if (t != LUA_TNIL && t != LUA_TSTRING)
         option_error(L, arg, "subject", "must be a string");
     if (t == LUA_TSTRING) {
+        copy_top(L, texts);
         o->has_subject = 1;
-        o->str_bytes += phl_rawlen(L, -1);
     }
     lua_pop(L, 1);
 
@@ -293,62 +350,43 @@ void phl_opts_parse(lua_State *L, int idx, int arg, unsigned allowed,
     }
 }
 
-/* Copy the string at the top of the stack to *bytes; fill `s`. */
-static void copy_top(lua_State *L, ph_str *s, char **bytes)
+size_t phl_opts_nstrs(const phl_opts *o)
 {
-    size_t len;
-    const char *p = lua_tolstring(L, -1, &len);
-
-    if (len > 0)
-        memcpy(*bytes, p, len);
-    s->ptr = *bytes;
-    s->len = len;
-    *bytes += len;
+    return o->texts != NULL ? o->texts->count : 0;
 }
 
-/* strs[0..] from opts[name]: a string or a list of strings (checked). */
-static void copy_texts(lua_State *L, int idx, const char *name, ph_str *strs,
-                       char **bytes)
+size_t phl_opts_nbytes(const phl_opts *o)
 {
-    if (get_option(L, idx, name) == LUA_TSTRING) {
-        copy_top(L, strs, bytes);
-    } else {
-        size_t i, n = phl_rawlen(L, -1);
-        for (i = 1; i <= n; i++) {
-            phl_rawgeti(L, -1, i);
-            copy_top(L, &strs[i - 1], bytes);
-            lua_pop(L, 1);
-        }
-    }
-    lua_pop(L, 1);
+    return o->texts != NULL ? o->texts->used : 0;
 }
 
-void phl_opts_claims(lua_State *L, int idx, const phl_opts *o, ph_str *strs,
-                     char *bytes, ph_claims *claims)
+void phl_opts_claims(const phl_opts *o, ph_str *strs, char *bytes,
+                     ph_claims *claims)
 {
+    size_t i, n = phl_opts_nstrs(o);
+
     ph_claims_init(claims, 0);
     claims->leeway = o->leeway;
     claims->verify = o->verify;
     claims->require = o->require;
     claims->strict_aud = o->strict_aud;
-    if (!o->has_audience && !o->has_issuer && !o->has_subject)
+    if (n == 0)
         return;
-    idx = phl_absindex(L, idx);
+    if (o->texts->used > 0)
+        memcpy(bytes, o->texts->bytes, o->texts->used);
+    for (i = 0; i < n; i++) {
+        strs[i].ptr = bytes;
+        strs[i].len = o->texts->lens[i];
+        bytes += strs[i].len;
+    }
     if (o->has_audience) {
-        copy_texts(L, idx, "audience", strs, &bytes);
         claims->audience = strs;
         claims->n_audience = o->n_audience;
     }
     if (o->has_issuer) {
-        copy_texts(L, idx, "issuer", strs + o->n_audience, &bytes);
         claims->issuer = strs + o->n_audience;
         claims->n_issuer = o->n_issuer;
     }
-    if (o->has_subject) {
-        ph_str *s = strs + o->n_audience + o->n_issuer;
-        get_option(L, idx, "subject");
-        copy_top(L, s, &bytes);
-        lua_pop(L, 1);
-        claims->subject = s;
-    }
+    if (o->has_subject)
+        claims->subject = strs + o->n_audience + o->n_issuer;
 }

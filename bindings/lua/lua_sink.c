@@ -14,9 +14,25 @@
  *
  * JSON null is a lightuserdata NULL (payhook.null, equal to cjson.null).
  * Arrays, empty ones included, get the array metatable so they stay arrays
- * when encoded again.  Integer literals that fit are Lua integers where the
- * interpreter has them (5.3+); other numbers are floats.
+ * when encoded again.
+ *
+ * Numbers: an integer literal that fits int64 is a Lua integer where the
+ * interpreter has 64-bit integers (5.3+), a double otherwise (rounded past
+ * 2^53); a larger integer literal is the nearest double (math.huge past
+ * the double range, as Lua's own tonumber gives); a literal with a
+ * fraction or an exponent is the nearest double, except that one whose
+ * nearest double is infinite (1e400: every JSON literal is finite) is
+ * refused rather than returned as math.huge.  With exact_numbers, an
+ * integer literal the interpreter cannot hold exactly, and a float literal
+ * that overflows, come back as the literal's text.
+ *
+ * A refusal either fails the parse at once (SuperPay: the core turns it
+ * into its one decryption error) or, with `late_refusal`, pushes a
+ * placeholder and lets the parse finish, so that the core's verdict on the
+ * claims comes first and the caller reports the refusal only if the token
+ * passed them.
  */
+#include <math.h>
 #include <stdint.h>
 
 #include "lua_binding.h"
@@ -46,17 +62,42 @@ static void *sink_bool(void *ctx, int value)
     return top_handle(L);
 }
 
+/* The literal as a Lua string, for exact_numbers. */
+static void *push_literal(lua_State *L, const char *text, size_t len)
+{
+    lua_pushlstring(L, text, len);
+    return top_handle(L);
+}
+
 static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
                          const char *text, size_t len)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    phl_sink_ctx *c = ctx;
+    lua_State *L = c->L;
 
-    if (kind == PH_NUMBER_INT64) {
+    if (kind == PH_NUMBER_INT64 && phl_int64_exact(i)) {
         phl_pushint64(L, i);
-    } else if (!phl_pushfloattext(L, text, len)) {
-        /* A big integer or a float literal; the core only hands over
-         * literals of the JSON grammar, which always convert. */
+        return top_handle(L);
+    }
+    /* An integer this interpreter would round. */
+    if (kind != PH_NUMBER_FLOAT && c->exact_numbers)
+        return push_literal(L, text, len);
+    if (kind == PH_NUMBER_INT64) {
+        phl_pushint64(L, i);            /* the nearest double */
+        return top_handle(L);
+    }
+    /* A big integer or a float literal; the core only hands over literals
+     * of the JSON grammar, which always convert. */
+    if (!phl_pushfloattext(L, text, len))
         return NULL;
+    if (kind == PH_NUMBER_FLOAT && isinf((double)lua_tonumber(L, -1))) {
+        lua_pop(L, 1);
+        if (c->exact_numbers)
+            return push_literal(L, text, len);
+        c->refused = 1;
+        if (!c->late_refusal)
+            return NULL;
+        lua_pushboolean(L, 0);          /* a placeholder, never returned */
     }
     return top_handle(L);
 }
@@ -149,7 +190,8 @@ const ph_json_sink phl_lua_sink = {
     sink_discard,
 };
 
-void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx)
+void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, int exact_numbers,
+                    int late_refusal)
 {
     /* At most a container and a pending key per level of nesting, and one
      * value on top. */
@@ -157,4 +199,7 @@ void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx)
     lua_getfield(L, LUA_REGISTRYINDEX, PHL_ARRAY_MT);
     ctx->L = L;
     ctx->array_mt = lua_gettop(L);
+    ctx->exact_numbers = exact_numbers;
+    ctx->late_refusal = late_refusal;
+    ctx->refused = 0;
 }

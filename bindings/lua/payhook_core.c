@@ -65,6 +65,7 @@ void phl_work_release(phl_work *w)
     w->verifier = NULL;
     ph_superpay_key_free(w->key);           /* wipes key and IV */
     w->key = NULL;
+    phl_texts_release(&w->texts);
 }
 
 phl_work *phl_work_new(lua_State *L)
@@ -128,49 +129,51 @@ static const char *check_string(lua_State *L, int arg, size_t *len)
 /* ------------------------------------------------------------------ */
 /* Keys                                                                */
 
-/* The key argument of a JWT / LeanX function: a string, or a list of
- * strings during a rotation.  Returns the number of keys; raises on a
- * wrong type. */
-static size_t check_keys(lua_State *L, int arg)
+/* The keys of a JWT / LeanX function, read once.  The pointers are into
+ * Lua strings that stay anchored (the argument itself, or copies of the
+ * list's elements pushed on the stack), and Lua strings never change, so
+ * whatever a finaliser does to the list afterwards, these stay valid until
+ * the caller's frame is gone.  At most PH_MAX_KEYS + 1 are kept, which is
+ * enough for the core to refuse a longer list; `n` is that number. */
+typedef struct phl_keys {
+    const unsigned char *ptrs[PH_MAX_KEYS + 1];
+    size_t lens[PH_MAX_KEYS + 1];
+    size_t n;
+} phl_keys;
+
+/* Read the key argument: a string, or a list of strings during a
+ * rotation, by its raw length and raw elements (no metamethod runs).
+ * Raises on a wrong type.  Pushes up to PH_MAX_KEYS + 1 strings.  Nothing
+ * here allocates but the stack check, so the list cannot change while it
+ * is read. */
+static void read_keys(lua_State *L, int arg, phl_keys *k)
 {
     size_t i, n;
 
-    if (lua_type(L, arg) == LUA_TSTRING)
-        return 1;
+    k->n = 0;
+    if (lua_type(L, arg) == LUA_TSTRING) {
+        k->ptrs[0] = (const unsigned char *)lua_tolstring(L, arg,
+                                                          &k->lens[0]);
+        k->n = 1;
+        return;
+    }
     if (lua_type(L, arg) != LUA_TTABLE)
         luaL_argerror(L, arg, "key must be a string or a list of strings");
+    luaL_checkstack(L, PH_MAX_KEYS + 4, "payhook: keys");
     n = phl_rawlen(L, arg);
     for (i = 1; i <= n; i++) {
         phl_rawgeti(L, arg, i);
         if (lua_type(L, -1) != LUA_TSTRING)
             luaL_argerror(L, arg, "key must be a string or a list of strings");
-        lua_pop(L, 1);
+        if (k->n == PH_MAX_KEYS + 1) {
+            lua_pop(L, 1);
+            continue;
+        }
+        /* Left on the stack: it anchors the string. */
+        k->ptrs[k->n] = (const unsigned char *)lua_tolstring(L, -1,
+                                                             &k->lens[k->n]);
+        k->n++;
     }
-    return n;
-}
-
-/* Pointers to the (checked) key strings; at most PH_MAX_KEYS + 1 are
- * filled, which is enough for the core to refuse a longer list. */
-static size_t collect_keys(lua_State *L, int arg,
-                           const unsigned char *ptrs[PH_MAX_KEYS + 1],
-                           size_t lens[PH_MAX_KEYS + 1])
-{
-    size_t i, n;
-
-    if (lua_type(L, arg) == LUA_TSTRING) {
-        ptrs[0] = (const unsigned char *)lua_tolstring(L, arg, &lens[0]);
-        return 1;
-    }
-    n = phl_rawlen(L, arg);
-    if (n > PH_MAX_KEYS + 1)
-        n = PH_MAX_KEYS + 1;
-    for (i = 0; i < n; i++) {
-        /* The strings stay anchored by the list, an argument. */
-        phl_rawgeti(L, arg, i + 1);
-        ptrs[i] = (const unsigned char *)lua_tolstring(L, -1, &lens[i]);
-        lua_pop(L, 1);
-    }
-    return n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -179,22 +182,22 @@ static size_t collect_keys(lua_State *L, int arg,
 typedef struct phl_verifier {
     ph_jwt_verifier *v;         /* NULL once closed                     */
     int envelope;               /* LeanX: the token is inside {"data"}  */
+    int exact_numbers;
     size_t max_bytes;
     ph_claims claims;           /* `now` filled in per call             */
     ph_str strs[];              /* audience, issuer, subject, then the
                                    bytes they point to                  */
 } phl_verifier;
 
-/* Push a verifier userdata for the key at `karg` and the parsed options
- * `o` of the table at `oidx`.  Returns it, or NULL with `err` filled when
- * the key or the options are refused (a userdata may have been pushed). */
-static phl_verifier *verifier_push(lua_State *L, int karg, int oidx,
+/* Push a verifier userdata for the keys `k` and the parsed options `o`.
+ * Returns it, or NULL with `err` filled when the key or the options are
+ * refused (a userdata may have been pushed).  Reads no Lua table: `k` and
+ * `o` hold everything. */
+static phl_verifier *verifier_push(lua_State *L, const phl_keys *k,
                                    const phl_opts *o, int envelope,
                                    ph_error *err)
 {
-    const unsigned char *ptrs[PH_MAX_KEYS + 1];
-    size_t lens[PH_MAX_KEYS + 1], nkeys;
-    size_t nstr = o->n_audience + o->n_issuer + 1;
+    size_t nstr = phl_opts_nstrs(o), nbytes = phl_opts_nbytes(o);
     phl_verifier *ud;
 
     clear_error(err);
@@ -207,19 +210,17 @@ static phl_verifier *verifier_push(lua_State *L, int karg, int oidx,
                  "invalid audience (strict): audience must be a string");
         return NULL;
     }
-    ud = phl_newuserdata(L, sizeof *ud + nstr * sizeof(ph_str) +
-                                o->str_bytes);
+    ud = phl_newuserdata(L, sizeof *ud + nstr * sizeof(ph_str) + nbytes);
     memset(ud, 0, sizeof *ud);
     luaL_getmetatable(L, PHL_VERIFIER_MT);
     lua_setmetatable(L, -2);
     ud->envelope = envelope;
+    ud->exact_numbers = o->exact_numbers;
     ud->max_bytes = o->max_bytes;
-    phl_opts_claims(L, oidx, o, ud->strs, (char *)(ud->strs + nstr),
-                    &ud->claims);
+    phl_opts_claims(o, ud->strs, (char *)(ud->strs + nstr), &ud->claims);
     /* Nothing below raises: the core's allocation is never orphaned. */
-    nkeys = collect_keys(L, karg, ptrs, lens);
-    if (ph_jwt_verifier_new(ptrs, lens, nkeys, o->algorithms, &ud->v, err) !=
-        PH_OK)
+    if (ph_jwt_verifier_new(k->ptrs, k->lens, k->n, o->algorithms, &ud->v,
+                            err) != PH_OK)
         return NULL;
     return ud;
 }
@@ -232,6 +233,11 @@ static phl_verifier *check_verifier(lua_State *L, int arg)
         luaL_argerror(L, arg, "the decoder is closed");
     return ud;
 }
+
+/* Why a payload was refused when the sink would not build a number. */
+#define NUMBER_REFUSED                                                     \
+    "a number in the payload overflows a Lua number (exact_numbers = "     \
+    "true returns such numbers as their text)"
 
 /* Verify `in` (a LeanX body or a bare token) and push the payload, or
  * nil, message, kind.  `w` is a work box on the stack. */
@@ -247,6 +253,7 @@ static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
     ph_error err;
     ph_status rc = PH_OK;
 
+    memset(&ctx, 0, sizeof ctx);
     clear_error(&err);
     claims.now = now;
     if (ud->envelope)
@@ -256,13 +263,17 @@ static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
         rc = ph_jwt_verify(ud->v, token, token_len, ud->max_bytes,
                            &w->scratch, &payload, &payload_len, &err);
     if (rc == PH_OK) {
-        phl_sink_begin(L, &ctx);
+        /* A refused number lets the parse finish: a token that fails its
+         * claims reports that, as in the other bindings. */
+        phl_sink_begin(L, &ctx, ud->exact_numbers, 1);
         rc = ph_jwt_parse_claims(payload, payload_len, &claims, &phl_lua_sink,
                                  &ctx, &w->scratch, &root, &err);
     }
     phl_work_release(w);
-    if (rc != PH_OK || (intptr_t)root != lua_gettop(L)) {
+    if (rc != PH_OK || ctx.refused || (intptr_t)root != lua_gettop(L)) {
         lua_settop(L, base);
+        if (rc == PH_OK && ctx.refused)
+            return fail_status(L, PH_ERR_DECODE, NUMBER_REFUSED);
         if (rc == PH_OK)
             return fail_status(L, PH_ERR_SINK, "the value could not be built");
         return push_failure(L, &err);
@@ -320,18 +331,25 @@ static int verifier_tostring(lua_State *L)
 /* new(key [, opts]) for LeanX (`envelope`) or plain JWTs. */
 static int verifier_new(lua_State *L, int envelope)
 {
+    phl_keys keys;
+    phl_work *w;
     phl_opts o;
     ph_error err;
 
-    check_keys(L, 1);
-    phl_opts_parse(L, 2, 2,
-                   envelope ? PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES
-                            : PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES |
-                                  PHL_OPT_JWT,
-                   &o);
     lua_settop(L, 2);
-    if (verifier_push(L, 1, 2, &o, envelope, &err) == NULL)
+    read_keys(L, 1, &keys);
+    w = phl_work_new(L);
+    phl_opts_parse(L, 2, 2,
+                   envelope ? PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES |
+                                  PHL_OPT_NUMBERS
+                            : PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES |
+                                  PHL_OPT_NUMBERS | PHL_OPT_JWT,
+                   &o, &w->texts);
+    if (verifier_push(L, &keys, &o, envelope, &err) == NULL) {
+        phl_work_release(w);
         return push_failure(L, &err);
+    }
+    phl_work_release(w);
     return 1;
 }
 
@@ -352,21 +370,29 @@ static int verifier_decode_once(lua_State *L, int envelope)
     size_t len;
     const char *in = check_string(L, 1, &len);
     phl_verifier *ud;
+    phl_keys keys;
     phl_work *w;
     phl_opts o;
     ph_error err;
     int n;
 
-    check_keys(L, 2);
-    phl_opts_parse(L, 3, 3,
-                   envelope ? PHL_OPT_NOW | PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES
-                            : PHL_OPT_NOW | PHL_OPT_LEEWAY |
-                                  PHL_OPT_MAX_BYTES | PHL_OPT_JWT,
-                   &o);
     lua_settop(L, 3);
-    if ((ud = verifier_push(L, 2, 3, &o, envelope, &err)) == NULL)
-        return push_failure(L, &err);
+    read_keys(L, 2, &keys);
     w = phl_work_new(L);
+    phl_opts_parse(L, 3, 3,
+                   envelope ? PHL_OPT_NOW | PHL_OPT_LEEWAY |
+                                  PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS
+                            : PHL_OPT_NOW | PHL_OPT_LEEWAY |
+                                  PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS |
+                                  PHL_OPT_JWT,
+                   &o, &w->texts);
+    if ((ud = verifier_push(L, &keys, &o, envelope, &err)) == NULL) {
+        phl_work_release(w);
+        return push_failure(L, &err);
+    }
+    /* The option strings are copied into the verifier: the box is free
+     * for the call's own memory. */
+    phl_texts_release(&w->texts);
     n = verifier_run(L, ud, in, len, o.has_now ? o.now : phl_now(), w);
     ph_jwt_verifier_free(ud->v);
     ud->v = NULL;
@@ -482,6 +508,7 @@ static int json_encode(lua_State *L)
 typedef struct phl_superpay {
     ph_superpay_key *k;         /* NULL once closed */
     size_t max_bytes;
+    int exact_numbers;
 } phl_superpay;
 
 static phl_superpay *check_superpay(lua_State *L, int arg)
@@ -495,8 +522,8 @@ static phl_superpay *check_superpay(lua_State *L, int arg)
 
 /* Decrypt a body and push its JSON object, or nil, message, kind. */
 static int superpay_run(lua_State *L, const ph_superpay_key *k,
-                        size_t max_bytes, const char *body, size_t len,
-                        phl_work *w)
+                        size_t max_bytes, int exact_numbers,
+                        const char *body, size_t len, phl_work *w)
 {
     const char *plain = NULL;
     size_t plain_len = 0;
@@ -506,11 +533,14 @@ static int superpay_run(lua_State *L, const ph_superpay_key *k,
     ph_error err;
     ph_status rc;
 
+    memset(&ctx, 0, sizeof ctx);
     clear_error(&err);
     rc = ph_superpay_open(k, body, len, max_bytes, &w->scratch, &plain,
                           &plain_len, &err);
     if (rc == PH_OK) {
-        phl_sink_begin(L, &ctx);
+        /* A number the sink refuses fails as any other bad plaintext
+         * does: the core makes it the one decryption error. */
+        phl_sink_begin(L, &ctx, exact_numbers, 0);
         rc = ph_superpay_parse(plain, plain_len, &phl_lua_sink, &ctx,
                                &w->scratch, &root, &err);
     }
@@ -625,13 +655,14 @@ static int superpay_new(lua_State *L)
     phl_opts o;
     ph_error err;
 
-    phl_opts_parse(L, 2, 2, PHL_OPT_MAX_BYTES, &o);
+    phl_opts_parse(L, 2, 2, PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS, &o, NULL);
     lua_settop(L, 2);
     ud = phl_newuserdata(L, sizeof *ud);
     memset(ud, 0, sizeof *ud);
     luaL_getmetatable(L, PHL_SUPERPAY_MT);
     lua_setmetatable(L, -2);
     ud->max_bytes = o.max_bytes;
+    ud->exact_numbers = o.exact_numbers;
     clear_error(&err);
     if (ph_superpay_key_new((const unsigned char *)key, len, &ud->k, &err) !=
         PH_OK)
@@ -648,12 +679,13 @@ static int superpay_decode(lua_State *L)
     phl_opts o;
 
     check_string(L, 2, NULL);
-    phl_opts_parse(L, 3, 3, PHL_OPT_MAX_BYTES, &o);
+    phl_opts_parse(L, 3, 3, PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS, &o, NULL);
     lua_settop(L, 3);
     w = phl_work_new(L);
     if (work_key(L, w, 2) == NULL)
         return 3;
-    return superpay_run(L, w->key, o.max_bytes, body, len, w);
+    return superpay_run(L, w->key, o.max_bytes, o.exact_numbers, body, len,
+                        w);
 }
 
 /* superpay.decrypt(data_hex, key [, iv [, opts]]) -> plaintext bytes */
@@ -668,7 +700,7 @@ static int superpay_decrypt(lua_State *L)
 
     check_string(L, 2, NULL);
     iv = check_iv(L, 3, &bad_iv);
-    phl_opts_parse(L, 4, 4, PHL_OPT_MAX_BYTES, &o);
+    phl_opts_parse(L, 4, 4, PHL_OPT_MAX_BYTES, &o, NULL);
     lua_settop(L, 4);
     if (bad_iv)
         return fail_status(L, PH_ERR_KEY, "the IV must be 16 bytes");
@@ -707,7 +739,8 @@ static int sp_decode(lua_State *L)
 
     lua_settop(L, 2);
     w = phl_work_new(L);
-    return superpay_run(L, ud->k, ud->max_bytes, body, len, w);
+    return superpay_run(L, ud->k, ud->max_bytes, ud->exact_numbers, body,
+                        len, w);
 }
 
 /* decoder:decrypt(data_hex [, iv]) */
