@@ -1,6 +1,7 @@
 -- Lua-only cases: how values come back (null, arrays, integers, NUL bytes),
 -- the nil, message, kind contract and what raises, prepared decoders,
--- memory, the version string, and the builders.
+-- memory, the version string, and the builders; then the hostile tables of
+-- cases_hostile.lua.
 
 local T = require "testlib"
 local reader = require "json_reader"
@@ -183,14 +184,14 @@ return function(payhook, root)
         local v = assert(decode_json(payhook,
             '[0,-0,1,-1,9007199254740993,9223372036854775807,' ..
             '-9223372036854775808,9223372036854775808,1.0,-0.0,1e2,1.5E-3,' ..
-            '123456789012345678901234567890,1e400]'))
+            '123456789012345678901234567890,1e-400,1' .. ("0"):rep(400) .. ']'))
         if T.has_integers then
             for i, want in ipairs { 0, 0, 1, -1, 9007199254740993,
                                     math.maxinteger, math.mininteger } do
                 T.eq(math.type(v[i]), "integer", "type of element " .. i)
                 T.eq(v[i], want, "element " .. i)
             end
-            for i = 8, 14 do
+            for i = 8, 15 do
                 T.eq(math.type(v[i]), "float", "type of element " .. i)
             end
             T.eq(v[8], 2.0 ^ 63, "2^63 as a float")
@@ -204,7 +205,139 @@ return function(payhook, root)
         T.eq(v[11], 100, "1e2")
         T.eq(v[12], 0.0015, "1.5E-3")
         T.check(math.abs(v[13] - 1.2345678901234568e29) < 1e14, "big int")
-        T.eq(v[14], 1 / 0, "1e400 overflows to infinity, as in json.loads")
+        T.eq(v[14], 0, "1e-400 underflows to zero, as in json.loads")
+        -- An integer literal past the double range is a big integer like
+        -- any other: the nearest double, as Lua's tonumber gives.
+        T.eq(v[15], 1 / 0, "10^400 written as digits")
+    end)
+
+    -- A finite literal whose nearest double is infinite is refused, never
+    -- returned as math.huge; exact_numbers returns it as its text.
+    local SP_BAD_PADDING = payhook.superpay.decode(SP_HEX:sub(1, -3) .. "00",
+                                                   SP_KEY)
+    local _, SP_MESSAGE = payhook.superpay.decode(SP_HEX:sub(1, -3) .. "00",
+                                                  SP_KEY)
+
+    case("numbers: a float literal that overflows is a DecodeError", function()
+        T.eq(SP_BAD_PADDING, nil, "bad padding")
+        for _, lit in ipairs { "1e400", "-1e400", "1.8e308", "-17976931348623159e292",
+                               "0.1e310", "1" .. ("0"):rep(400) .. ".0" } do
+            local json = '{"n":' .. lit .. ',"a":[1,{"x":' .. lit .. '}]}'
+            local tok = token(json)
+            T.bad("DecodeError", SECRETS, payhook.jwt.decode(tok, LEANX_KEY))
+            T.bad("DecodeError", SECRETS, payhook.jwt.new(LEANX_KEY):decode(tok))
+            T.bad("DecodeError", SECRETS, payhook.leanx.decode(
+                '{"data":"' .. tok .. '"}', LEANX_KEY))
+            T.bad("DecodeError", SECRETS, payhook.leanx.new(LEANX_KEY):decode(tok))
+            T.bad("DecodeError", SECRETS, decode_json(payhook, "[" .. lit .. "]"))
+            -- SuperPay: the one decryption error, with the one message.
+            local hex = assert(payhook.superpay.encrypt(json, SP_KEY))
+            local msg = T.bad("DecryptionError", SECRETS,
+                              payhook.superpay.decode(hex, SP_KEY))
+            T.eq(msg, SP_MESSAGE, "the bad-padding message")
+            msg = T.bad("DecryptionError", SECRETS,
+                        payhook.superpay.new(SP_KEY):decode(hex))
+            T.eq(msg, SP_MESSAGE, "the bad-padding message (decoder)")
+        end
+        -- The largest finite double still decodes.
+        local v = assert(decode_json(payhook, "[1.7976931348623157e308,-1e308]"))
+        T.eq(v[1], 1.7976931348623157e308, "DBL_MAX")
+        T.eq(v[2], -1e308, "-1e308")
+        -- The refusal says what to do and names no input.
+        local _, msg = payhook.jwt.decode(token('{"n":1e400}'), LEANX_KEY)
+        T.check(msg:find("exact_numbers", 1, true), "message: %s", msg)
+        T.check(not msg:find("1e400", 1, true), "message echoes input: %s", msg)
+    end)
+
+    case("numbers: claim checks come before the refusal", function()
+        local now = 1700000000
+        T.bad("ExpiredSignatureError", SECRETS, payhook.jwt.decode(
+            token('{"exp":' .. (now - 10) .. ',"big":1e400}'), LEANX_KEY,
+            { now = now }))
+        T.bad("InvalidIssuedAtError", SECRETS, payhook.jwt.decode(
+            token('{"iat":1e400}'), LEANX_KEY, { now = now }))
+        T.bad("DecodeError", SECRETS, payhook.jwt.decode(
+            token('{"exp":' .. (now + 10) .. ',"big":-1e400}'), LEANX_KEY,
+            { now = now }))
+    end)
+
+    case("numbers: exact_numbers returns what a Lua number cannot hold",
+         function()
+        local lits = {
+            "1e400", "-1e400", "9007199254740992", "-9007199254740992",
+            "9007199254740993", "-9007199254740993", "9007199254740994",
+            "9223372036854775807", "-9223372036854775808",
+            "9223372036854775808", "-9223372036854775809",
+            "123456789012345678901234567890", "1" .. ("0"):rep(400),
+            "0.1", "1e2", "1e-400", "2.5", "42", "1" .. ("0"):rep(400) .. ".0",
+        }
+        local json = "[" .. table.concat(lits, ",") .. "]"
+        local exact = { exact_numbers = true }
+        local tok = token('{"v":' .. json .. '}')
+        local results = {
+            payhook.jwt.decode(tok, LEANX_KEY, exact).v,
+            payhook.jwt.new(LEANX_KEY, exact):decode(tok).v,
+            payhook.leanx.decode(tok, LEANX_KEY, exact).v,
+            payhook.leanx.new(LEANX_KEY, exact):decode(tok).v,
+        }
+        local hex = assert(payhook.superpay.encrypt('{"v":' .. json .. '}', SP_KEY))
+        results[5] = payhook.superpay.decode(hex, SP_KEY, exact).v
+        results[6] = payhook.superpay.new(SP_KEY, exact):decode(hex).v
+        -- Which literals come back as text: past int64 in Lua 5.4, past
+        -- 2^53 in LuaJIT, and overflowing literals in both.
+        local as_text = {}
+        for _, lit in ipairs { "1e400", "-1e400", "9223372036854775808",
+                               "-9223372036854775809",
+                               "123456789012345678901234567890",
+                               "1" .. ("0"):rep(400),
+                               "1" .. ("0"):rep(400) .. ".0" } do
+            as_text[lit] = true
+        end
+        if not T.has_integers then
+            for _, lit in ipairs { "9007199254740993", "-9007199254740993",
+                                   "9007199254740994", "9223372036854775807",
+                                   "-9223372036854775808" } do
+                as_text[lit] = true
+            end
+        end
+        for r, v in ipairs(results) do
+            T.eq(#v, #lits, "result " .. r .. " length")
+            for i, lit in ipairs(lits) do
+                local what = ("result %d, %s"):format(r, lit:sub(1, 30))
+                if as_text[lit] then
+                    T.eq(v[i], lit, what)
+                else
+                    T.eq(type(v[i]), "number", what)
+                    T.eq(v[i], tonumber(lit), what)
+                    if T.has_integers then
+                        T.eq(math.type(v[i]), lit:match("^-?%d+$") and
+                             "integer" or "float", what .. " subtype")
+                    end
+                end
+            end
+        end
+        if T.has_integers then
+            T.eq(results[1][5], 9007199254740993, "2^53 + 1 is exact in 5.4")
+        else
+            T.eq(results[1][3], 2 ^ 53, "2^53 is exact in LuaJIT")
+        end
+        -- Off (the default) and false are the same.
+        local off = payhook.jwt.decode(token('{"v":[9223372036854775808,' ..
+            '9007199254740993]}'), LEANX_KEY, { exact_numbers = false }).v
+        T.eq(off[1], 2 ^ 63, "rounded without exact_numbers")
+        if T.has_integers then
+            T.eq(math.type(off[1]), "float", "a float")
+            T.eq(off[2], 9007199254740993, "exact integer")
+        else
+            T.eq(off[2], 2 ^ 53, "rounded to 2^53")
+        end
+        -- The claims are checked on the literal, whatever comes back.
+        T.eq(payhook.jwt.decode(token('{"exp":1' .. ("0"):rep(30) .. '}'),
+             LEANX_KEY, exact).exp, "1" .. ("0"):rep(30), "exp as text")
+        -- Only functions that decode JSON take it, and it is a boolean.
+        T.raises(payhook.superpay.decrypt, SP_HEX, SP_KEY, nil, exact)
+        T.raises(payhook.jwt.decode, tok, LEANX_KEY, { exact_numbers = 1 })
+        T.raises(payhook.superpay.new, SP_KEY, { exact_numbers = "yes" })
     end)
 
     case("numbers: float literals convert exactly", function()
@@ -756,4 +889,8 @@ return function(payhook, root)
             T.check(set[k], "kind %s", k)
         end
     end)
+
+    -- Option tables, key lists and payloads that change while they are
+    -- read, or that carry metamethods.
+    require("cases_hostile")(payhook)
 end
