@@ -1,15 +1,21 @@
--- payhook for Lua 5.4 (and any Lua from 5.1 up): `luarocks make` from a
--- checkout.  The version is the VERSION file's; tests/lua checks that this
--- file, its PH_VERSION define and VERSION agree, and that `sources` lists
--- every C file of csrc/ and bindings/lua/.
+-- payhook for Lua 5.4 and LuaJIT (any Lua from 5.1 up): `luarocks make`
+-- from a checkout, or `luarocks install payhook-0.1.0-1.src.rock`.  The
+-- version is the VERSION file's; tests/lua checks that this file, its
+-- PH_VERSION define and VERSION agree, and that `sources` lists every C
+-- file of csrc/ and bindings/lua/.
 rockspec_format = "3.0"
 package = "payhook"
 version = "0.1.0-1"
--- `luarocks make` builds the checkout it runs in and never fetches this;
--- set the public repository's address here before a `luarocks upload`.
+-- The release tarball, payhook-0.1.0.tar.gz, whose top directory is
+-- payhook-0.1.0.  The project has no public address yet, so the URL is the
+-- tarball's bare name: `luarocks install` of this rockspec works in a
+-- directory that holds the tarball, and a source rock packed from a
+-- checkout (`tests/lua/rock.sh pack DIR`) carries the tarball inside it and
+-- installs anywhere, offline.  `luarocks make` builds the checkout it runs
+-- in and never reads this.
 source = {
-   url = "git+file:///payhook",
-   tag = "v0.1.0",
+   url = "payhook-0.1.0.tar.gz",
+   dir = "payhook-0.1.0",
 }
 description = {
    summary = "Verify and decrypt payment-gateway payout callbacks (LeanX, SuperPay)",
@@ -44,6 +50,7 @@ build = {
             "csrc/cjson_sink.c",
             "csrc/encoding.c",
             "csrc/envelope.c",
+            "csrc/json_ct.c",
             "csrc/json_parse.c",
             "csrc/jwt_claims.c",
             "csrc/jwt_sign.c",

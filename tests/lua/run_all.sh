@@ -156,6 +156,7 @@ part "memory: 100,000 decodes of each kind, Lua 5.4" lua_env lua54 lua5.4 tests/
 part "memory: 100,000 decodes of each kind, LuaJIT" lua_env luajit luajit tests/lua/memory.lua
 part "valgrind: Lua 5.4, LuaJIT, out-of-memory harness" valgrind_suites
 part "rockspec (luarocks make, Lua 5.4)" rockspec
+part "source rock (luarocks pack, install for Lua 5.4 and LuaJIT)" bash tests/lua/rock.sh
 part "nginx + lua module on 127.0.0.1" env PAYHOOK_NO_BUILD=1 bash tests/nginx/run.sh
 
 echo
