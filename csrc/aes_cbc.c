@@ -10,6 +10,67 @@
  * unauthenticated cipher must not learn why it failed. */
 const char ph_decrypt_message[] = "the payload could not be decrypted";
 
+/* Constant-time helpers on small unsigned values: all ones or zero. */
+static unsigned ct_is_negative(unsigned x)
+{
+    return 0u - (x >> (sizeof x * CHAR_BIT - 1));
+}
+
+static unsigned ct_eq(unsigned a, unsigned b)
+{
+    unsigned d = a ^ b;
+    return ~ct_is_negative(d | (0u - d));
+}
+
+/* a < b, for a and b below 2^31. */
+static unsigned ct_lt(unsigned a, unsigned b)
+{
+    return ct_is_negative(a - b);
+}
+
+unsigned ph_pkcs7_check(unsigned char *pt, size_t len, size_t *pad_len,
+                        int blank)
+{
+    unsigned char *last = pt + len - PH_AES_BLOCK;
+    unsigned pad = last[PH_AES_BLOCK - 1];
+    unsigned good = ~ct_eq(pad, 0) & ct_lt(pad, PH_AES_BLOCK + 1);
+    unsigned i;
+
+    /* Every byte of the block is looked at, whatever `pad` says. */
+    for (i = 0; i < PH_AES_BLOCK; i++) {
+        unsigned in_pad = ~ct_lt(i, PH_AES_BLOCK - pad) & ct_lt(pad, 17);
+        good &= ~in_pad | ct_eq(last[i], pad);
+    }
+    if (blank) {
+        for (i = 0; i < PH_AES_BLOCK; i++) {
+            unsigned m = ~ct_lt(i, PH_AES_BLOCK - pad) & good;
+            last[i] = (unsigned char)((last[i] & ~m) | (' ' & m));
+        }
+    }
+    *pad_len = pad & good;
+    return good;
+}
+
+ph_status ph_aes_cbc_raw(EVP_CIPHER_CTX *ctx,
+                         const unsigned char key[PH_AES_KEY_LEN],
+                         const unsigned char iv[PH_AES_BLOCK],
+                         const unsigned char *ct, size_t len,
+                         unsigned char *out, ph_error *err)
+{
+    int n = 0, ok;
+
+    /* No padding here: EVP's own removal branches on the padding bytes,
+     * and so tells through its time whether they were valid. */
+    ok = len > 0 && len % PH_AES_BLOCK == 0 && len <= INT_MAX &&
+         EVP_DecryptInit_ex2(ctx, NULL, key, iv, NULL) &&
+         EVP_CIPHER_CTX_set_padding(ctx, 0) &&
+         EVP_DecryptUpdate(ctx, out, &n, ct, (int)len) && (size_t)n == len;
+    ph_clear_openssl_errors();
+    if (!ok)
+        return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC decryption failed");
+    return PH_OK;
+}
+
 ph_status ph_aes_cbc_decrypt_with(EVP_CIPHER_CTX *ctx,
                                   const unsigned char key[PH_AES_KEY_LEN],
                                   const unsigned char iv[PH_AES_BLOCK],
@@ -18,22 +79,21 @@ ph_status ph_aes_cbc_decrypt_with(EVP_CIPHER_CTX *ctx,
                                   size_t *pt_len, ph_error *err)
 {
     unsigned char *out;
-    int n1 = 0, n2 = 0, ok;
+    size_t pad;
+    ph_status st;
 
     if (len == 0 || len % PH_AES_BLOCK != 0 || len > INT_MAX - PH_AES_BLOCK)
         return ph_fail(err, PH_ERR_DECRYPT, "%s", ph_decrypt_message);
-    if ((out = ph_scratch_data(s, len + PH_AES_BLOCK, err)) == NULL)
+    if ((out = ph_scratch_data(s, len, err)) == NULL)
         return PH_ERR_MEMORY;
-    ok = EVP_DecryptInit_ex2(ctx, NULL, key, iv, NULL) &&
-         EVP_DecryptUpdate(ctx, out, &n1, ct, (int)len) &&
-         EVP_DecryptFinal_ex(ctx, out + n1, &n2);
-    ph_clear_openssl_errors();
-    if (!ok) {
-        OPENSSL_cleanse(out, len + PH_AES_BLOCK);
+    if ((st = ph_aes_cbc_raw(ctx, key, iv, ct, len, out, err)) != PH_OK)
+        return st;
+    if (!ph_pkcs7_check(out, len, &pad, 0)) {
+        OPENSSL_cleanse(out, len);
         return ph_fail(err, PH_ERR_DECRYPT, "%s", ph_decrypt_message);
     }
     *pt = out;
-    *pt_len = (size_t)n1 + (size_t)n2;
+    *pt_len = len - pad;
     return PH_OK;
 }
 

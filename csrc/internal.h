@@ -92,4 +92,31 @@ ph_status ph_aes_cbc_decrypt_with(EVP_CIPHER_CTX *ctx,
                                   size_t *pt_len, ph_error *err);
 extern const char ph_decrypt_message[];
 
+/* AES-256-CBC decryption of `len` bytes (a positive multiple of 16) into
+ * `out`, padding left in place.  PH_ERR_CRYPTO if OpenSSL fails. */
+ph_status ph_aes_cbc_raw(EVP_CIPHER_CTX *ctx,
+                         const unsigned char key[PH_AES_KEY_LEN],
+                         const unsigned char iv[PH_AES_BLOCK],
+                         const unsigned char *ct, size_t len,
+                         unsigned char *out, ph_error *err);
+
+/* PKCS#7 check of the last block of `pt`, in constant time: all ones if
+ * the padding is valid (*pad_len its length), else 0 (*pad_len 0).  With
+ * `blank` the padding bytes of a valid block become spaces, so that a JSON
+ * check can read all `len` bytes either way. */
+unsigned ph_pkcs7_check(unsigned char *pt, size_t len, size_t *pad_len,
+                        int blank);
+
+/* The constant-time JSON check of json_ct.c.  `events` must hold `len`
+ * bytes.  ph_json_ct_scan reads all of `text` in a time that depends on
+ * `len` alone and returns 1 if it is well-formed token by token;
+ * ph_json_ct_nesting, for text that passed the scan, returns 1 if its
+ * nesting is right too.  Both 1: `text` is one JSON object exactly as
+ * ph_json_parse_hooked accepts it (PH_MAX_DEPTH, PH_MAX_NUMBER_CHARS). */
+int ph_json_ct_scan(const unsigned char *text, size_t len,
+                    unsigned char *events);
+int ph_json_ct_nesting(const unsigned char *events, size_t len);
+int ph_json_ct_valid(const unsigned char *text, size_t len,
+                     unsigned char *events);
+
 #endif

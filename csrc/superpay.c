@@ -77,13 +77,54 @@ static ph_status decrypt_failed(ph_error *err)
     return ph_fail(err, PH_ERR_DECRYPT, "%s", ph_decrypt_message);
 }
 
-ph_status ph_superpay_decrypt_hex(const ph_superpay_key *k,
-                                  const unsigned char *iv, const char *hex,
-                                  size_t len, size_t max_bytes, ph_scratch *s,
-                                  const unsigned char **plain,
-                                  size_t *plain_len, ph_error *err)
+/* AES-256-CBC with this key, padding left in place: on the key's own
+ * context when no other thread holds it, else on a fresh one. */
+static ph_status decrypt_raw(const ph_superpay_key *k,
+                             const unsigned char *iv, const unsigned char *ct,
+                             size_t len, unsigned char *out, ph_error *err)
 {
-    unsigned char *ct;
+    EVP_CIPHER_CTX *ctx;
+    int expected = 0;
+    ph_status st;
+
+    if (atomic_compare_exchange_strong(&k->work->busy, &expected, 1)) {
+        /* NULL key: keep the expanded schedule, set only the IV. */
+        st = ph_aes_cbc_raw(k->work->ctx, NULL, iv, ct, len, out, err);
+        atomic_store(&k->work->busy, 0);
+        return st;
+    }
+    if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+        ph_clear_openssl_errors();
+        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    }
+    if (!EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), NULL, NULL, NULL)) {
+        EVP_CIPHER_CTX_free(ctx);
+        ph_clear_openssl_errors();
+        return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC is not available");
+    }
+    st = ph_aes_cbc_raw(ctx, k->key, iv, ct, len, out, err);
+    EVP_CIPHER_CTX_free(ctx);   /* wipes the key schedule */
+    return st;
+}
+
+/*
+ * Hex ciphertext to plaintext, with every check that follows in constant
+ * time: the hex decoding, the decryption, the PKCS#7 check and, with
+ * `json`, the JSON check of json_ct.c all run to the end whatever they
+ * find, and only their combined verdict decides.  So a wrong hex digit, a
+ * bad padding, a valid padding before garbage (the padding-oracle probe)
+ * and a wrong key take the same time and give the same error.  The length
+ * is public (it is the attacker's own input) and may be checked first.
+ */
+static ph_status open_hex(const ph_superpay_key *k, const unsigned char *iv,
+                          const char *hex, size_t len, size_t max_bytes,
+                          ph_scratch *s, int json,
+                          const unsigned char **plain, size_t *plain_len,
+                          ph_error *err)
+{
+    unsigned char *ct, *pt, *events;
+    size_t n = len / 2, pad;
+    unsigned good;
     ph_status st;
 
     if (len > max_bytes)
@@ -95,33 +136,46 @@ ph_status ph_superpay_decrypt_hex(const ph_superpay_key *k,
     /* The ciphertext goes to the envelope buffer unless the hex itself
      * lives there; the plaintext always goes to scratch->data. */
     if ((uintptr_t)hex >= (uintptr_t)s->env &&
-        (uintptr_t)hex < (uintptr_t)s->env + s->env_cap) {
-        unsigned char *tmp = ph_scratch_text(s, len / 2, err);
-        if (tmp == NULL)
-            return PH_ERR_MEMORY;
-        ct = tmp;
-    } else if ((ct = ph_scratch_env(s, len / 2, err)) == NULL) {
+        (uintptr_t)hex < (uintptr_t)s->env + s->env_cap)
+        ct = ph_scratch_text(s, n, err);
+    else
+        ct = ph_scratch_env(s, n, err);
+    if (ct == NULL || (pt = ph_scratch_data(s, n, err)) == NULL)
         return PH_ERR_MEMORY;
-    }
-    if (ph_hex_decode(hex, len, ct) != PH_OK)
-        return decrypt_failed(err);
-    {
-        int expected = 0;
-        if (atomic_compare_exchange_strong(&k->work->busy, &expected, 1)) {
-            /* NULL key: keep the expanded schedule, set only the IV. */
-            st = ph_aes_cbc_decrypt_with(k->work->ctx, NULL,
-                                         iv != NULL ? iv : k->iv, ct,
-                                         len / 2, s, plain, plain_len, err);
-            atomic_store(&k->work->busy, 0);
-        } else {
-            st = ph_aes256cbc_decrypt(k->key, iv != NULL ? iv : k->iv, ct,
-                                      len / 2, s, plain, plain_len, err);
+    good = ph_hex_decode(hex, len, ct) == PH_OK ? ~0u : 0u;
+    st = decrypt_raw(k, iv != NULL ? iv : k->iv, ct, n, pt, err);
+    OPENSSL_cleanse(ct, n);
+    if (st != PH_OK)
+        return st;              /* OpenSSL itself failed: not the input */
+    good &= ph_pkcs7_check(pt, n, &pad, json);
+    if (json) {
+        /* The padding bytes are spaces now if the padding was valid, so
+         * all n bytes are read either way. */
+        if ((events = ph_scratch_text(s, n, err)) == NULL) {
+            OPENSSL_cleanse(pt, n);
+            return PH_ERR_MEMORY;
         }
+        good &= 0u - (unsigned)ph_json_ct_scan(pt, n, events);
+        /* Only text that is JSON token by token gets here (json_ct.c). */
+        if (good && !ph_json_ct_nesting(events, n))
+            good = 0;
     }
-    OPENSSL_cleanse(ct, len / 2);
-    if (st == PH_ERR_DECRYPT)
+    if (!good) {
+        OPENSSL_cleanse(pt, n);
         return decrypt_failed(err);
-    return st;
+    }
+    *plain = pt;
+    *plain_len = n - pad;
+    return PH_OK;
+}
+
+ph_status ph_superpay_decrypt_hex(const ph_superpay_key *k,
+                                  const unsigned char *iv, const char *hex,
+                                  size_t len, size_t max_bytes, ph_scratch *s,
+                                  const unsigned char **plain,
+                                  size_t *plain_len, ph_error *err)
+{
+    return open_hex(k, iv, hex, len, max_bytes, s, 0, plain, plain_len, err);
 }
 
 ph_status ph_superpay_open(const ph_superpay_key *k, const char *body,
@@ -145,8 +199,8 @@ ph_status ph_superpay_open(const ph_superpay_key *k, const char *body,
             PH_OK)
             return st;
     }
-    st = ph_superpay_decrypt_hex(k, NULL, hex, hex_len, max_bytes, s, &pt,
-                                 plain_len, err);
+    st = open_hex(k, NULL, hex, hex_len, max_bytes, s, 1, &pt, plain_len,
+                  err);
     if (st == PH_OK)
         *plain = (const char *)pt;
     return st;
