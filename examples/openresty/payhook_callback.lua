@@ -2,13 +2,19 @@
 --
 -- nginx.conf (beside this file) calls init_worker() once per worker, and
 -- leanx() / superpay() for each POST.  A callback that verifies gets 200;
--- anything else gets 401 and a log line with the error's kind, never the
--- body or a key.
+-- anything else gets 401 and a log line at "error" (the level nginx's
+-- default error log keeps) with the error's kind, never the body or a key.
 --
 -- Keys: from the environment (nginx's `env` directive passes them through)
--- or, if PAYHOOK_KEY_DIR is set, from the files leanx_hash_key and
--- superpay_symmetric_key in that directory (mode 0400, owned by the nginx
--- user).  A trailing newline in a key file is ignored.
+-- or, if PAYHOOK_KEY_DIR is set (and passed through by `env
+-- PAYHOOK_KEY_DIR;`), from the files leanx_hash_key and
+-- superpay_symmetric_key in that directory (mode 0400, owned by the user
+-- the workers run as).  A trailing newline in a key file is ignored.
+--
+-- With `lua_shared_dict payhook_refusals` declared (nginx.conf's optional
+-- limit), each refusal is counted per client address for 10 minutes, and
+-- refused_source() names the sources refused 5 times or more, for
+-- limit_req to slow down.
 --
 -- What is left to the merchant (see record_payout below):
 --   * LeanX payloads carry no exp: a captured callback verifies forever, so
@@ -26,11 +32,18 @@ local _M = {}
 -- Per-worker prepared decoders (each worker has its own Lua VM).
 local leanx, superpay
 
+-- Refusals per client address, and for how long they count.
+local REFUSALS_WINDOW = 600
+local REFUSALS_LIMIT = 5
+
 local function read_key(env_name, file_name)
     local dir = os.getenv("PAYHOOK_KEY_DIR")
     if dir and dir ~= "" then
-        local f = io.open(dir .. "/" .. file_name, "rb")
+        local f, err = io.open(dir .. "/" .. file_name, "rb")
         if not f then
+            -- err names the file and the reason (for example "Permission
+            -- denied"), never its content.
+            ngx.log(ngx.ERR, "payhook: cannot read a key file: ", err)
             return nil
         end
         local key = f:read("*a")
@@ -54,7 +67,7 @@ function _M.init_worker()
             ngx.log(ngx.ERR, "payhook: LeanX key refused: ", kind, ": ", err)
         end
     else
-        ngx.log(ngx.WARN, "payhook: no LeanX hash key; LeanX callbacks ",
+        ngx.log(ngx.ERR, "payhook: no LeanX hash key; LeanX callbacks ",
                 "will be refused")
     end
     key = read_key("SUPERPAY_SYMMETRIC_KEY", "superpay_symmetric_key")
@@ -65,7 +78,7 @@ function _M.init_worker()
                     err)
         end
     else
-        ngx.log(ngx.WARN, "payhook: no SuperPay key; SuperPay callbacks ",
+        ngx.log(ngx.ERR, "payhook: no SuperPay key; SuperPay callbacks ",
                 "will be refused")
     end
 end
@@ -82,9 +95,30 @@ local function request_body()
 end
 
 local function refuse(provider, msg, kind)
-    ngx.log(ngx.WARN, "payhook: ", provider, " callback refused: ",
+    ngx.log(ngx.ERR, "payhook: ", provider, " callback refused: ",
             kind or "?", ": ", msg or "")
+    local refusals = ngx.shared.payhook_refusals
+    if refusals then
+        -- The count starts at the first refusal and lapses with it.
+        local _, err = refusals:incr(ngx.var.binary_remote_addr, 1, 0,
+                                     REFUSALS_WINDOW)
+        if err then
+            ngx.log(ngx.ERR, "payhook: refusal not counted: ", err)
+        end
+    end
     return ngx.exit(ngx.HTTP_UNAUTHORIZED)
+end
+
+--- For set_by_lua: the client's address if it has been refused
+--- REFUSALS_LIMIT times within the window, else "" (which limit_req does
+--- not count).
+function _M.refused_source()
+    local refusals = ngx.shared.payhook_refusals
+    local addr = ngx.var.binary_remote_addr
+    if refusals and addr and (refusals:get(addr) or 0) >= REFUSALS_LIMIT then
+        return addr
+    end
+    return ""
 end
 
 local function field(t, ...)
