@@ -24,6 +24,11 @@ local BODY = '{"data":"' .. TOKEN .. '","response_code":2100}'
 local HEX = assert(payhook.superpay.encrypt(PAYLOAD, SP_KEY))
 local SP_BODY = '{"encryptedData":"' .. HEX .. '"}'
 local TABLE = assert(payhook.jwt.decode(TOKEN, KEY))
+-- Numbers a Lua number cannot hold: text with exact_numbers, refused
+-- without it.
+local BIG = core.jwt_sign('{"alg":"HS256"}', '{"a":[9223372036854775808,' ..
+    '1e400,-1e400,12345678901234567890123,1.5,7],"aud":"x"}', "HS256", KEY)
+local EXACT = { exact_numbers = true, audience = { "w", "x" } }
 local LEANX = payhook.leanx.new(KEY)
 local SUPERPAY = payhook.superpay.new(SP_KEY)
 
@@ -43,6 +48,18 @@ return {
             verify_aud = false, verify_iss = false, require = {},
             algorithms = { "HS256", "HS512" }, now = 1,
         }))
+    end,
+    jwt_new_claims = function()
+        assert(payhook.jwt.new({ KEY, "k2" }, {
+            audience = { "a", "b", "c" }, issuer = { "i1", "i2" },
+            subject = "s", leeway = 2, exact_numbers = true,
+        }))
+    end,
+    jwt_decode_exact = function()
+        assert(payhook.jwt.decode(BIG, KEY, EXACT).a[2] == "1e400")
+    end,
+    jwt_refuses_overflow = function()
+        assert(not payhook.jwt.decode(BIG, KEY, { audience = "x" }))
     end,
     jwt_rejects = function()
         assert(not payhook.jwt.decode(TOKEN, "wrong key"))
