@@ -231,8 +231,52 @@ static void hex_units(void)
     t_end();
 }
 
+/* Long inputs go through the 32-characters-at-a-time path: the same
+ * rules at every position, in each of its two halves and in the tail. */
+static void hex_long(void)
+{
+    unsigned char raw[100], out[100];
+    char enc[200];
+    size_t n, pos;
+    int c;
+
+    t_begin("hex: long inputs decode at every length 0..100");
+    for (n = 0; n <= sizeof raw; n++) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            raw[i] = (unsigned char)(i * 37 + n * 11);
+        ph_hex_encode(raw, n, enc);
+        /* Upper-case every other digit: either case anywhere. */
+        for (i = 0; i < 2 * n; i += 2)
+            if (enc[i] >= 'a')
+                enc[i] = (char)(enc[i] - 'a' + 'A');
+        memset(out, 0, sizeof out);
+        if (!CHECK(ph_hex_decode(enc, 2 * n, out) == PH_OK, "length %zu",
+                   2 * n) ||
+            !CHECK(memcmp(out, raw, n) == 0, "length %zu differs", 2 * n))
+            break;
+    }
+    t_end();
+
+    t_begin("hex: one bad character at any position of a 160-char input");
+    for (pos = 0; pos < 160; pos++) {
+        for (c = 0; c < 256; c++) {
+            int ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                     (c >= 'A' && c <= 'F');
+            memset(enc, '7', 160);
+            enc[pos] = (char)c;
+            if (!CHECK(ph_hex_decode(enc, 160, out) ==
+                           (ok ? PH_OK : PH_ERR_DECODE),
+                       "byte 0x%02x at %zu", c, pos))
+                break;
+        }
+    }
+    t_end();
+}
+
 void run_units_encoding(void)
 {
+    hex_long();
     b64_known();
     b64_round_trips();
     b64_rejects();
