@@ -441,7 +441,8 @@ static void *s_number(void *ctx, ph_number_kind kind, int64_t i,
     check_place(c, text, len + 1);
     FZ_CHECK(text[len] == '\0', "number text not NUL-terminated");
     FZ_CHECK(fz_json_number_ok(text, len), "number outside the grammar");
-    FZ_CHECK(len <= PH_MAX_NUMBER_CHARS, "number longer than the limit");
+    FZ_CHECK(len - (text[0] == '-') <= PH_MAX_NUMBER_CHARS,
+             "number longer than the limit");
     integer = memchr(text, '.', len) == NULL &&
               memchr(text, 'e', len) == NULL &&
               memchr(text, 'E', len) == NULL;

@@ -92,6 +92,8 @@ static void suite(const char *name, void (*fn)(void))
  * names it. */
 /* units_scratch.c */
 void run_units_scratch(void);
+/* units_json_ct.c */
+void run_units_json_ct(void);
 
 static const char *vectors_dir, *shared_dir;
 
@@ -122,6 +124,7 @@ int main(int argc, char **argv)
 
     suite("units: encodings", run_units_encoding);
     suite("units: JSON parser", run_units_json);
+    suite("units: constant-time JSON and PKCS#7 checks", run_units_json_ct);
     suite("units: status, version, scratch", run_units_status);
     suite("units: scratch wipe", run_units_scratch);
     suite("units: JWT verify and sign", run_units_jwt);
