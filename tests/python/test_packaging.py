@@ -253,9 +253,20 @@ def test_repaired_wheel_carries_its_libraries(tmp_path, wheelhouse, tools):
         proc.stdout
 
     with zipfile.ZipFile(wheel) as zf:
-        bundled = [n for n in zf.namelist() if n.startswith("payhook.libs/")]
+        names = zf.namelist()
+        (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        meta = zf.read(metadata).decode()
+    bundled = [n for n in names if n.startswith("payhook.libs/")]
     assert any(re.match(r"payhook\.libs/libcrypto-\w+\.so", n) for n in bundled)
     assert any(re.match(r"payhook\.libs/libcjson-\w+\.so", n) for n in bundled)
+    # The bundled libraries' licences travel with them, named in METADATA.
+    licenses = re.findall(r"^License-File: (.+)$", meta, re.M)
+    licenses_dir = metadata.rsplit("/", 1)[0] + "/licenses/"
+    assert all(licenses_dir + n in names for n in licenses), licenses
+    assert "LICENSE" in licenses
+    assert any(re.fullmatch(r"bundled/libssl\w*\.copyright", n) for n in licenses)
+    assert any(re.fullmatch(r"bundled/libcjson\w*\.copyright", n) for n in licenses)
+    assert "bundled/common-licenses/Apache-2.0" in licenses
 
     venv = tmp_path / "user"
     python = fresh_venv(venv)
