@@ -77,40 +77,72 @@ int ph_json_ct_scan(const unsigned char *text, size_t len,
     return ((bad >> 13 & 1) | (uint64_t)(s != JCT_ACCEPT)) == 0;
 }
 
+/* The position of the lowest non-zero byte of w (w != 0), times 8. */
+static unsigned lowest_byte(uint64_t w)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(w) & ~7u;
+#else
+    unsigned bit = 0;
+    while ((w & 0xff) == 0) {
+        w >>= 8;
+        bit += 8;
+    }
+    return bit;
+#endif
+}
+
+/* One event of ph_json_ct_nesting's walk: 0 if it breaks a rule. */
+static inline int nest_step(unsigned ev, unsigned char *open, size_t *depth,
+                     int *closed)
+{
+    unsigned context;
+
+    if (*closed)
+        return 0;               /* something after the top-level object */
+    context = *depth == 0 ? 2 : open[*depth];
+    if (ev >> (JCT_BAD_SHIFT + context) & 1)
+        return 0;
+    if (ev & JCT_POP) {
+        if (*depth == 0)
+            return 0;
+        *closed = --*depth == 0;
+    } else if (ev & JCT_PUSH) {
+        if (*depth == PH_MAX_DEPTH)
+            return 0;
+        open[++*depth] = (ev & JCT_OBJ) != 0;
+    }
+    return 1;
+}
+
 int ph_json_ct_nesting(const unsigned char *events, size_t len)
 {
+    const uint64_t numbers = UINT64_C(0x0808080808080808) * (JCT_NUMBER / 8);
     unsigned char open[PH_MAX_DEPTH + 1];   /* 1 object, 0 array */
     size_t depth = 0, i = 0;
     int closed = 0;         /* the top-level object has closed */
 
-    while (i < len) {
-        unsigned ev, context;
-        /* Most bytes have no event: skip them eight at a time. */
-        if (len - i >= 8) {
-            uint64_t w;
-            memcpy(&w, events + i, 8);
-            if ((w & ~UINT64_C(0x0808080808080808)) == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        ev = events[i++] & ~JCT_NUMBER;
-        if (ev == 0)
-            continue;
-        if (closed)
-            return 0;
-        context = depth == 0 ? 2 : open[depth];
-        if (ev >> (JCT_BAD_SHIFT + context) & 1)
-            return 0;
-        if (ev & JCT_POP) {
-            if (depth == 0)
+    /* Eight events at a time; only the bytes that hold one are looked at,
+     * in order (the word's lowest byte is the first event). */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, events + i, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        w &= ~numbers;
+        while (w != 0) {
+            unsigned bit = lowest_byte(w);
+            if (!nest_step((unsigned)(w >> bit) & 0xff, open, &depth,
+                           &closed))
                 return 0;
-            closed = --depth == 0;
-        } else if (ev & JCT_PUSH) {
-            if (depth == PH_MAX_DEPTH)
-                return 0;
-            open[++depth] = (ev & JCT_OBJ) != 0;
+            w &= ~(UINT64_C(0xff) << bit);
         }
+    }
+    for (; i < len; i++) {
+        unsigned ev = events[i] & ~JCT_NUMBER;
+        if (ev != 0 && !nest_step(ev, open, &depth, &closed))
+            return 0;
     }
     return depth == 0 && closed;
 }
