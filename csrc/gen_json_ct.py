@@ -109,14 +109,19 @@ ESCAPES = chars("QUOTE", "BSLASH", "SLASH", "b", "f", "n", "r", "t")
 # ----------------------------------------------------------------- events
 # What a step does to the nesting check in json_ct.c, as the bits of its
 # event byte.  The rules are written as "the step is wrong when the
-# innermost open container is ...", for the four cases json_ct.c tells
-# apart: 0 an array, 1 an object, 2 and 3 nothing open (before the
-# top-level object or after it closed).
-PUSH = 1          # open a container ...
-OBJ = 2           # ... that is an object
-POP = 4           # close the innermost container
-NUMBER = 8        # this byte is part of a number, past its sign
-IN_ARR, IN_OBJ, AT_TOP = 16, 32, 64 | 128    # bad when the context is ...
+# innermost open container is ...", for the three cases json_ct.c tells
+# apart: 0 an array, 1 an object, 2 nothing open (before the top-level
+# object or after it closed).
+PUSH_ARR = 1      # open an array
+PUSH_OBJ = 2      # open an object
+POP = 3           # close the innermost container (bits 0-1 together)
+NUMBER = 4        # this byte is part of a number, past its sign
+IN_ARR, IN_OBJ, AT_TOP = 8, 16, 32           # bad when the context is ...
+# Two marks for the parser that builds the values afterwards (json_parse.c
+# reads them to skip through strings): a backslash inside a string, and a
+# string's closing quote.
+ESCAPE = 64
+STRING_END = 128
 
 NEED_OBJ = IN_ARR | AT_TOP                    # ':' after a key
 NEED_ARR = IN_OBJ | AT_TOP                    # an item with no key
@@ -176,7 +181,7 @@ def on(src: str, classes, dst: str, event: int = 0) -> None:
 
 # START: whitespace, then the top-level object.
 on(START, WS, START)
-on(START, C["LBRACE"], OPEN, PUSH | OBJ)   # the only step at the top
+on(START, C["LBRACE"], OPEN, PUSH_OBJ)   # the only step at the top
 
 
 def value_start(src: str, item: bool, string_to: str) -> None:
@@ -184,8 +189,8 @@ def value_start(src: str, item: bool, string_to: str) -> None:
     or ',') a value with no key is only allowed in an array; a string may
     still turn out to be a key."""
     need = NEED_ARR if item else 0
-    on(src, C["LBRACE"], OPEN, PUSH | OBJ | need)
-    on(src, C["LBRACK"], OPEN, PUSH | need)
+    on(src, C["LBRACE"], OPEN, PUSH_OBJ | need)
+    on(src, C["LBRACK"], OPEN, PUSH_ARR | need)
     on(src, C["QUOTE"], string_to)
     on(src, C["MINUS"], "NM", need)
     on(src, C["ZERO"], "NZ", need | NUMBER)
@@ -250,8 +255,8 @@ for kind, done in (("K", AFTER_KEY), ("V", AFTER)):
         return f"{kind}_{sub}"
 
     on(k("IN"), STRING_PLAIN, k("IN"))
-    on(k("IN"), C["QUOTE"], done)
-    on(k("IN"), C["BSLASH"], k("ESC"))
+    on(k("IN"), C["QUOTE"], done, STRING_END)
+    on(k("IN"), C["BSLASH"], k("ESC"), ESCAPE)
     # UTF-8 as Python decodes it: no overlong forms, no surrogates, nothing
     # past U+10FFFF.
     on(k("IN"), C["UC2_DF"], k("C1"))
@@ -282,7 +287,7 @@ for kind, done in (("K", AFTER_KEY), ("V", AFTER)):
     on(k("U4"), HEX, k("IN"))
     on(k("U3H"), HEX, k("U4H"))
     on(k("U4H"), HEX, k("PBS"))
-    on(k("PBS"), C["BSLASH"], k("PU"))      # ... must be followed by
+    on(k("PBS"), C["BSLASH"], k("PU"), ESCAPE)  # ... must be followed by
     on(k("PU"), C["u"], k("PD"))            # \uDC00-\uDFFF
     on(k("PD"), HEX_LEAD_D, k("PC"))
     on(k("PC"), HEX_LOW2, k("U3"))
@@ -305,10 +310,12 @@ def render() -> str:
     out.append(f"#define JCT_STATES {NSTATES}")
     out.append(f"#define JCT_START {S[START] * width}")
     out.append(f"#define JCT_ACCEPT {S[ACCEPT] * width}")
-    for name, bit in (("PUSH", PUSH), ("OBJ", OBJ), ("POP", POP),
-                      ("NUMBER", NUMBER)):
+    for name, bit in (("PUSH_ARR", PUSH_ARR), ("PUSH_OBJ", PUSH_OBJ),
+                      ("POP", POP), ("NUMBER", NUMBER), ("ESCAPE", ESCAPE),
+                      ("STRING_END", STRING_END)):
         out.append(f"#define JCT_{name} {bit}u")
-    out.append("#define JCT_BAD_SHIFT 4   /* bits 4-7: bad in context 0-3 */")
+    out.append("#define JCT_STACK 3u      /* bits 0-1: the stack step */")
+    out.append("#define JCT_BAD_SHIFT 3   /* bits 3-5: bad in context 0-2 */")
     out.append("")
     out.append("/* Byte to class. */")
     out.append("static const uint8_t jct_class[256] = {")

@@ -119,4 +119,34 @@ int ph_json_ct_nesting(const unsigned char *events, size_t len);
 int ph_json_ct_valid(const unsigned char *text, size_t len,
                      unsigned char *events);
 
+/* The index of the lowest non-zero byte of w (w != 0; byte 0 is the least
+ * significant). */
+static inline unsigned ph_lowest_byte(uint64_t w)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctzll(w) / 8;
+#else
+    unsigned i = 0;
+    while ((w & 0xff) == 0) {
+        w >>= 8;
+        i++;
+    }
+    return i;
+#endif
+}
+
+/* Two bits of those events that the parser can use on checked text: a
+ * backslash inside a string, and a string's closing quote. */
+#define PH_JSON_MARK_ESCAPE 64u
+#define PH_JSON_MARK_STRING_END 128u
+
+/* ph_json_parse_hooked on text that passed ph_json_ct_valid, with its
+ * events as `marks`: strings are found through the marks instead of being
+ * scanned byte by byte.  `marks` NULL: exactly ph_json_parse_hooked. */
+ph_status ph_json_parse_marked(const char *json, size_t len,
+                               const unsigned char *marks,
+                               const ph_json_sink *sink, void *ctx,
+                               const ph_top_hook *hook, ph_scratch *s,
+                               void **root, ph_error *err);
+
 #endif

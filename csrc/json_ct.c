@@ -37,6 +37,11 @@
 #include "internal.h"
 #include "json_ct_table.h"
 
+#if JCT_ESCAPE != PH_JSON_MARK_ESCAPE || \
+    JCT_STRING_END != PH_JSON_MARK_STRING_END
+#error "json_ct_table.h and internal.h disagree on the string marks"
+#endif
+
 /* Read every cache line of a table; the sum only keeps the loads. */
 static unsigned touch(const void *table, size_t size)
 {
@@ -70,26 +75,11 @@ int ph_json_ct_scan(const unsigned char *text, size_t len,
         s = column[s];
         events[i] = (unsigned char)ev;
         /* Characters of a number past its sign, as json_parse.c counts. */
-        digits = (digits + 1) & (0 - (uint64_t)(ev >> 3 & 1));
+        digits = (digits + 1) & (0 - (uint64_t)(ev >> 2 & 1));
         bad |= digits + (8191 - PH_MAX_NUMBER_CHARS);
     }
     /* Bit 13 of `bad` is set if some number had more than the limit. */
     return ((bad >> 13 & 1) | (uint64_t)(s != JCT_ACCEPT)) == 0;
-}
-
-/* The position of the lowest non-zero byte of w (w != 0), times 8. */
-static unsigned lowest_byte(uint64_t w)
-{
-#if defined(__GNUC__)
-    return (unsigned)__builtin_ctzll(w) & ~7u;
-#else
-    unsigned bit = 0;
-    while ((w & 0xff) == 0) {
-        w >>= 8;
-        bit += 8;
-    }
-    return bit;
-#endif
 }
 
 /* One event of ph_json_ct_nesting's walk: 0 if it breaks a rule. */
@@ -103,21 +93,23 @@ static inline int nest_step(unsigned ev, unsigned char *open, size_t *depth,
     context = *depth == 0 ? 2 : open[*depth];
     if (ev >> (JCT_BAD_SHIFT + context) & 1)
         return 0;
-    if (ev & JCT_POP) {
+    if ((ev & JCT_STACK) == JCT_POP) {
         if (*depth == 0)
             return 0;
         *closed = --*depth == 0;
-    } else if (ev & JCT_PUSH) {
+    } else if (ev & JCT_STACK) {
         if (*depth == PH_MAX_DEPTH)
             return 0;
-        open[++*depth] = (ev & JCT_OBJ) != 0;
+        open[++*depth] = (ev & JCT_STACK) == JCT_PUSH_OBJ;
     }
     return 1;
 }
 
 int ph_json_ct_nesting(const unsigned char *events, size_t len)
 {
-    const uint64_t numbers = UINT64_C(0x0808080808080808) * (JCT_NUMBER / 8);
+    /* The bits the nesting walk does not use, in every byte of a word. */
+    const uint64_t unused = UINT64_C(0x0101010101010101) *
+                            (JCT_NUMBER | JCT_ESCAPE | JCT_STRING_END);
     unsigned char open[PH_MAX_DEPTH + 1];   /* 1 object, 0 array */
     size_t depth = 0, i = 0;
     int closed = 0;         /* the top-level object has closed */
@@ -130,9 +122,9 @@ int ph_json_ct_nesting(const unsigned char *events, size_t len)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
         w = __builtin_bswap64(w);
 #endif
-        w &= ~numbers;
+        w &= ~unused;
         while (w != 0) {
-            unsigned bit = lowest_byte(w);
+            unsigned bit = 8 * ph_lowest_byte(w);
             if (!nest_step((unsigned)(w >> bit) & 0xff, open, &depth,
                            &closed))
                 return 0;
@@ -140,7 +132,8 @@ int ph_json_ct_nesting(const unsigned char *events, size_t len)
         }
     }
     for (; i < len; i++) {
-        unsigned ev = events[i] & ~JCT_NUMBER;
+        unsigned ev =
+            events[i] & ~(JCT_NUMBER | JCT_ESCAPE | JCT_STRING_END);
         if (ev != 0 && !nest_step(ev, open, &depth, &closed))
             return 0;
     }

@@ -85,9 +85,15 @@ typedef struct ph_scratch {
     unsigned char *text;    /* unescaped JSON strings of one parse        */
     size_t text_cap;
     size_t env_used, data_used, text_used;
+    /* Set by ph_superpay_open for ph_superpay_parse: where the strings of
+     * the checked plaintext end (in env), for that plaintext only.  Any
+     * later use of env or data forgets it. */
+    const unsigned char *marks;
+    const void *marks_for;
+    size_t marks_len;
 } ph_scratch;
 
-#define PH_SCRATCH_INIT {NULL, 0, NULL, 0, NULL, 0, 0, 0, 0}
+#define PH_SCRATCH_INIT {NULL, 0, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, 0}
 
 /* Wipe (OPENSSL_cleanse) the bytes of each buffer handed out since the last
  * wipe, and only those, so the cost follows what the calls used and not

@@ -151,7 +151,7 @@ static ph_status open_hex(const ph_superpay_key *k, const unsigned char *iv,
     if (json) {
         /* The padding bytes are spaces now if the padding was valid, so
          * all n bytes are read either way. */
-        if ((events = ph_scratch_text(s, n, err)) == NULL) {
+        if ((events = ph_scratch_env(s, n, err)) == NULL) {
             OPENSSL_cleanse(pt, n);
             return PH_ERR_MEMORY;
         }
@@ -166,6 +166,12 @@ static ph_status open_hex(const ph_superpay_key *k, const unsigned char *iv,
     }
     *plain = pt;
     *plain_len = n - pad;
+    if (json) {
+        /* For ph_superpay_parse: this plaintext's strings are marked. */
+        s->marks = events;
+        s->marks_for = pt;
+        s->marks_len = n - pad;
+    }
     return PH_OK;
 }
 
@@ -219,10 +225,16 @@ ph_status ph_superpay_parse(const char *plain, size_t len,
                             ph_scratch *s, void **root, ph_error *err)
 {
     ph_top_hook object_only = {ignore_member, NULL, NULL, NULL};
+    const unsigned char *marks = NULL;
     ph_status st;
 
-    st = ph_json_parse_hooked(plain, len, sink, ctx, &object_only, s, root,
-                              err);
+    /* Text ph_superpay_open checked and marked, untouched since: its
+     * strings need not be scanned again. */
+    if (s->marks != NULL && s->marks_for == (const void *)plain &&
+        s->marks_len == len)
+        marks = s->marks;
+    st = ph_json_parse_marked(plain, len, marks, sink, ctx, &object_only, s,
+                              root, err);
     /* A value the host cannot build (a raising parse_float, an integer
      * past the host's digit limit) is a failure of the decrypted text
      * like any other: the caller must not be able to tell it apart. */
