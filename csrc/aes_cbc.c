@@ -59,11 +59,12 @@ ph_status ph_aes_cbc_raw(EVP_CIPHER_CTX *ctx,
 {
     int n = 0, ok;
 
-    /* No padding here: EVP's own removal branches on the padding bytes,
-     * and so tells through its time whether they were valid. */
+    /* The context has EVP's padding switched off (its removal branches on
+     * the padding bytes, and so tells through its time whether they were
+     * valid); a context that still had it would hold back the last block,
+     * which the length check turns into an error, never a short result. */
     ok = len > 0 && len % PH_AES_BLOCK == 0 && len <= INT_MAX &&
          EVP_DecryptInit_ex2(ctx, NULL, key, iv, NULL) &&
-         EVP_CIPHER_CTX_set_padding(ctx, 0) &&
          EVP_DecryptUpdate(ctx, out, &n, ct, (int)len) && (size_t)n == len;
     ph_clear_openssl_errors();
     if (!ok)
@@ -71,12 +72,14 @@ ph_status ph_aes_cbc_raw(EVP_CIPHER_CTX *ctx,
     return PH_OK;
 }
 
-ph_status ph_aes_cbc_decrypt_with(EVP_CIPHER_CTX *ctx,
-                                  const unsigned char key[PH_AES_KEY_LEN],
-                                  const unsigned char iv[PH_AES_BLOCK],
-                                  const unsigned char *ct, size_t len,
-                                  ph_scratch *s, const unsigned char **pt,
-                                  size_t *pt_len, ph_error *err)
+/* Decryption and PKCS#7 removal on a context set up for AES-256-CBC with
+ * EVP's padding off. */
+static ph_status decrypt_with(EVP_CIPHER_CTX *ctx,
+                              const unsigned char key[PH_AES_KEY_LEN],
+                              const unsigned char iv[PH_AES_BLOCK],
+                              const unsigned char *ct, size_t len,
+                              ph_scratch *s, const unsigned char **pt,
+                              size_t *pt_len, ph_error *err)
 {
     unsigned char *out;
     size_t pad;
@@ -110,12 +113,13 @@ ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
         ph_clear_openssl_errors();
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
     }
-    if (!EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), NULL, NULL, NULL)) {
+    if (!EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), NULL, NULL, NULL) ||
+        !EVP_CIPHER_CTX_set_padding(ctx, 0)) {
         EVP_CIPHER_CTX_free(ctx);
         ph_clear_openssl_errors();
         return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC is not available");
     }
-    st = ph_aes_cbc_decrypt_with(ctx, key, iv, ct, len, s, pt, pt_len, err);
+    st = decrypt_with(ctx, key, iv, ct, len, s, pt, pt_len, err);
     EVP_CIPHER_CTX_free(ctx);   /* wipes the key schedule */
     return st;
 }

@@ -81,15 +81,7 @@ ph_status ph_json_parse_hooked(const char *json, size_t len,
  * Overflow gives an infinity and underflow zero, as float() does. */
 double ph_number_to_double(const char *text, size_t len);
 
-/* AES-256-CBC decryption on a context already set up for AES-256-CBC
- * (key may be NULL to keep the context's key).  The one failure message is
- * ph_decrypt_message. */
-ph_status ph_aes_cbc_decrypt_with(EVP_CIPHER_CTX *ctx,
-                                  const unsigned char key[PH_AES_KEY_LEN],
-                                  const unsigned char iv[PH_AES_BLOCK],
-                                  const unsigned char *ct, size_t len,
-                                  ph_scratch *s, const unsigned char **pt,
-                                  size_t *pt_len, ph_error *err);
+/* The one failure message of every decryption. */
 extern const char ph_decrypt_message[];
 
 /* AES-256-CBC decryption of `len` bytes (a positive multiple of 16) into

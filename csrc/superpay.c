@@ -45,7 +45,8 @@ ph_status ph_superpay_key_new(const unsigned char *key, size_t len,
     if (!EVP_Digest(key, len, k->iv, &md_len, EVP_md5(), NULL) ||
         md_len != PH_AES_BLOCK ||
         !EVP_DecryptInit_ex2(k->work->ctx, EVP_aes_256_cbc(), k->key, k->iv,
-                             NULL)) {
+                             NULL) ||
+        !EVP_CIPHER_CTX_set_padding(k->work->ctx, 0)) {
         ph_clear_openssl_errors();
         ph_superpay_key_free(k);
         return ph_fail(err, PH_ERR_CRYPTO, "MD5 or AES is not available");
@@ -97,7 +98,8 @@ static ph_status decrypt_raw(const ph_superpay_key *k,
         ph_clear_openssl_errors();
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
     }
-    if (!EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), NULL, NULL, NULL)) {
+    if (!EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), NULL, NULL, NULL) ||
+        !EVP_CIPHER_CTX_set_padding(ctx, 0)) {
         EVP_CIPHER_CTX_free(ctx);
         ph_clear_openssl_errors();
         return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC is not available");
