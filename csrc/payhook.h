@@ -268,7 +268,8 @@ ph_status ph_jwt_sign(const char *header_json, size_t header_len,
 /* LeanX                                                               */
 
 /* Find the token in a LeanX body: {"data": "<jwt>", ...} (other members
- * ignored, "data" exactly once) or a bare token, with surrounding JSON
+ * ignored, "data" exactly once, its string exactly the token: no
+ * whitespace inside the quotes) or a bare token, with surrounding JSON
  * whitespace allowed.  *token points into `body` or into scratch->env. */
 ph_status ph_leanx_token(const char *body, size_t len, size_t max_bytes,
                          ph_scratch *s, const char **token, size_t *token_len,
@@ -280,9 +281,10 @@ ph_status ph_leanx_token(const char *body, size_t len, size_t max_bytes,
 #define PH_AES_KEY_LEN 32
 #define PH_AES_BLOCK 16
 
-/* Raw AES-256-CBC with PKCS#7 padding.  Every decryption failure (length
- * not a positive multiple of 16, bad padding) is PH_ERR_DECRYPT with one
- * message.  Output goes to scratch->data. */
+/* Raw AES-256-CBC with PKCS#7 padding, checked in constant time (no
+ * branch on the padding bytes).  Every decryption failure (length not a
+ * positive multiple of 16, bad padding) is PH_ERR_DECRYPT with one message.
+ * Output goes to scratch->data. */
 ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
                                const unsigned char iv[PH_AES_BLOCK],
                                const unsigned char *ct, size_t len,
@@ -308,25 +310,34 @@ void ph_superpay_key_iv(const ph_superpay_key *k,
 
 /* Decrypt a SuperPay body: {"encryptedData": "<hex>"} or bare hex, with
  * surrounding JSON whitespace allowed.  A body that is not one of those
- * shapes is PH_ERR_DECODE; once the hex has been found, every failure (bad
- * hex, bad length, bad padding) is PH_ERR_DECRYPT with one message.
- * `iv` NULL means the key's own IV.  Plaintext goes to scratch->data. */
+ * shapes is PH_ERR_DECODE.  Once the hex has been found, the hex decoding,
+ * the decryption, the PKCS#7 check and a check that the plaintext is one
+ * strict JSON object all run to the end in a time that depends on the
+ * length alone, and every failure (bad hex, bad length, bad padding, not
+ * JSON, not an object) is PH_ERR_DECRYPT with one message: nothing tells
+ * an attacker which check failed, by its status or by its time.  The
+ * plaintext goes to scratch->data; the scratch also keeps marks for
+ * ph_superpay_parse (see ph_scratch). */
 ph_status ph_superpay_open(const ph_superpay_key *k, const char *body,
                            size_t len, size_t max_bytes, ph_scratch *s,
                            const char **plain, size_t *plain_len,
                            ph_error *err);
 
-/* Decrypt hex ciphertext (no envelope).  `iv` NULL: the key's IV. */
+/* Decrypt hex ciphertext (no envelope; the plaintext may be anything):
+ * hex, decryption and padding checked as in ph_superpay_open.  `iv` NULL:
+ * the key's IV. */
 ph_status ph_superpay_decrypt_hex(const ph_superpay_key *k,
                                   const unsigned char *iv, const char *hex,
                                   size_t len, size_t max_bytes, ph_scratch *s,
                                   const unsigned char **plain,
                                   size_t *plain_len, ph_error *err);
 
-/* Parse decrypted plaintext into the sink.  It must be a JSON object; any
- * failure but PH_ERR_MEMORY, a sink failure included, is PH_ERR_DECRYPT
- * with the same message as a padding failure (a binding clears whatever
- * error its sink left pending before it reports that one). */
+/* Parse decrypted plaintext into the sink: call it only after
+ * ph_superpay_open succeeded, so that nothing is built from text that has
+ * not passed every check.  It must be a JSON object; any failure but
+ * PH_ERR_MEMORY, a sink failure included, is PH_ERR_DECRYPT with the same
+ * message as a padding failure (a binding clears whatever error its sink
+ * left pending before it reports that one). */
 ph_status ph_superpay_parse(const char *plain, size_t len,
                             const ph_json_sink *sink, void *ctx,
                             ph_scratch *s, void **root, ph_error *err);
