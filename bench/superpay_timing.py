@@ -53,7 +53,7 @@ CASES = FAILURES + ["ok"]
 PAIRS = [("bad_padding", "probe"), ("bad_padding", "wrong_key"),
          ("probe", "wrong_key")]
 WRONG_KEY = "Q" * 32
-BATCH_SECONDS = 0.004
+BATCH_SECONDS = 0.01
 
 
 # --------------------------------------------------------------- inputs
@@ -267,7 +267,7 @@ def start_workers(runtimes: list[str], builds: dict, manifest: str):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=41)
+    ap.add_argument("--rounds", type=int, default=61)
     ap.add_argument("--baseline", default="c55a64f")
     ap.add_argument("--runtimes", default="python,lua5.4,luajit")
     ap.add_argument("--worker", metavar="MANIFEST")
