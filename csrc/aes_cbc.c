@@ -72,39 +72,10 @@ ph_status ph_aes_cbc_raw(EVP_CIPHER_CTX *ctx,
     return PH_OK;
 }
 
-/* Decryption and PKCS#7 removal on a context set up for AES-256-CBC with
- * EVP's padding off. */
-static ph_status decrypt_with(EVP_CIPHER_CTX *ctx,
-                              const unsigned char key[PH_AES_KEY_LEN],
-                              const unsigned char iv[PH_AES_BLOCK],
-                              const unsigned char *ct, size_t len,
-                              ph_scratch *s, const unsigned char **pt,
-                              size_t *pt_len, ph_error *err)
-{
-    unsigned char *out;
-    size_t pad;
-    ph_status st;
-
-    if (len == 0 || len % PH_AES_BLOCK != 0 || len > INT_MAX - PH_AES_BLOCK)
-        return ph_fail(err, PH_ERR_DECRYPT, "%s", ph_decrypt_message);
-    if ((out = ph_scratch_data(s, len, err)) == NULL)
-        return PH_ERR_MEMORY;
-    if ((st = ph_aes_cbc_raw(ctx, key, iv, ct, len, out, err)) != PH_OK)
-        return st;
-    if (!ph_pkcs7_check(out, len, &pad, 0)) {
-        OPENSSL_cleanse(out, len);
-        return ph_fail(err, PH_ERR_DECRYPT, "%s", ph_decrypt_message);
-    }
-    *pt = out;
-    *pt_len = len - pad;
-    return PH_OK;
-}
-
-ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
-                               const unsigned char iv[PH_AES_BLOCK],
-                               const unsigned char *ct, size_t len,
-                               ph_scratch *s, const unsigned char **pt,
-                               size_t *pt_len, ph_error *err)
+ph_status ph_aes256cbc_raw(const unsigned char key[PH_AES_KEY_LEN],
+                           const unsigned char iv[PH_AES_BLOCK],
+                           const unsigned char *ct, size_t len,
+                           unsigned char *out, ph_error *err)
 {
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     ph_status st;
@@ -119,9 +90,34 @@ ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
         ph_clear_openssl_errors();
         return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC is not available");
     }
-    st = decrypt_with(ctx, key, iv, ct, len, s, pt, pt_len, err);
+    st = ph_aes_cbc_raw(ctx, key, iv, ct, len, out, err);
     EVP_CIPHER_CTX_free(ctx);   /* wipes the key schedule */
     return st;
+}
+
+ph_status ph_aes256cbc_decrypt(const unsigned char key[PH_AES_KEY_LEN],
+                               const unsigned char iv[PH_AES_BLOCK],
+                               const unsigned char *ct, size_t len,
+                               ph_scratch *s, const unsigned char **pt,
+                               size_t *pt_len, ph_error *err)
+{
+    unsigned char *out;
+    size_t pad;
+    ph_status st;
+
+    if (len == 0 || len % PH_AES_BLOCK != 0 || len > INT_MAX - PH_AES_BLOCK)
+        return ph_fail(err, PH_ERR_DECRYPT, "%s", ph_decrypt_message);
+    if ((out = ph_scratch_data(s, len, err)) == NULL)
+        return PH_ERR_MEMORY;
+    if ((st = ph_aes256cbc_raw(key, iv, ct, len, out, err)) != PH_OK)
+        return st;
+    if (!ph_pkcs7_check(out, len, &pad, 0)) {
+        OPENSSL_cleanse(out, len);
+        return ph_fail(err, PH_ERR_DECRYPT, "%s", ph_decrypt_message);
+    }
+    *pt = out;
+    *pt_len = len - pad;
+    return PH_OK;
 }
 
 ph_status ph_aes256cbc_encrypt(const unsigned char key[PH_AES_KEY_LEN],

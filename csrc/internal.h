@@ -92,6 +92,13 @@ ph_status ph_aes_cbc_raw(EVP_CIPHER_CTX *ctx,
                          const unsigned char *ct, size_t len,
                          unsigned char *out, ph_error *err);
 
+/* The same on a fresh context with `key` (whose schedule is wiped when the
+ * context is freed). */
+ph_status ph_aes256cbc_raw(const unsigned char key[PH_AES_KEY_LEN],
+                           const unsigned char iv[PH_AES_BLOCK],
+                           const unsigned char *ct, size_t len,
+                           unsigned char *out, ph_error *err);
+
 /* PKCS#7 check of the last block of `pt`, in constant time: all ones if
  * the padding is valid (*pad_len its length), else 0 (*pad_len 0).  With
  * `blank` the padding bytes of a valid block become spaces, so that a JSON

@@ -84,7 +84,6 @@ static ph_status decrypt_raw(const ph_superpay_key *k,
                              const unsigned char *iv, const unsigned char *ct,
                              size_t len, unsigned char *out, ph_error *err)
 {
-    EVP_CIPHER_CTX *ctx;
     int expected = 0;
     ph_status st;
 
@@ -94,19 +93,7 @@ static ph_status decrypt_raw(const ph_superpay_key *k,
         atomic_store(&k->work->busy, 0);
         return st;
     }
-    if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
-        ph_clear_openssl_errors();
-        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
-    }
-    if (!EVP_DecryptInit_ex2(ctx, EVP_aes_256_cbc(), NULL, NULL, NULL) ||
-        !EVP_CIPHER_CTX_set_padding(ctx, 0)) {
-        EVP_CIPHER_CTX_free(ctx);
-        ph_clear_openssl_errors();
-        return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC is not available");
-    }
-    st = ph_aes_cbc_raw(ctx, k->key, iv, ct, len, out, err);
-    EVP_CIPHER_CTX_free(ctx);   /* wipes the key schedule */
-    return st;
+    return ph_aes256cbc_raw(k->key, iv, ct, len, out, err);
 }
 
 /*
