@@ -203,6 +203,26 @@ static int json_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static int fz_no_member(void *hctx, const char *name, size_t len)
+{
+    (void)hctx;
+    (void)name;
+    (void)len;
+    return 0;
+}
+
+int fz_json_object_ok(const char *json, size_t len)
+{
+    ph_top_hook hook = {fz_no_member, NULL, NULL, NULL};
+    ph_scratch s = PH_SCRATCH_INIT;
+    ph_error err;
+    void *root = NULL;
+    int ok = ph_json_parse_hooked(json, len, NULL, NULL, &hook, &s, &root,
+                                  &err) == PH_OK;
+    ph_scratch_free(&s);
+    return ok;
+}
+
 void fz_trim(const char **p, size_t *len)
 {
     while (*len > 0 && json_space((*p)[0])) {

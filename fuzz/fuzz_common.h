@@ -50,6 +50,10 @@ size_t fz_b64url_encode(const unsigned char *in, size_t len, char *out);
 /* JSON whitespace trimmed from both ends, as the bodies allow. */
 void fz_trim(const char **p, size_t *len);
 
+/* Whether the parser accepts `json` as one object (what SuperPay's opening
+ * requires of a plaintext). */
+int fz_json_object_ok(const char *json, size_t len);
+
 /* An accepted JWT must be three canonical base64url segments (after the
  * whitespace trim), the last one a digest long; aborts otherwise. */
 void fz_check_jwt_canonical(const char *tok, size_t len);
