@@ -158,6 +158,7 @@ part "valgrind: Lua 5.4, LuaJIT, out-of-memory harness" valgrind_suites
 part "rockspec (luarocks make, Lua 5.4)" rockspec
 part "source rock (luarocks pack, install for Lua 5.4 and LuaJIT)" bash tests/lua/rock.sh
 part "nginx + lua module on 127.0.0.1" env PAYHOOK_NO_BUILD=1 bash tests/nginx/run.sh
+part "the OpenResty example as written (nginx -t, good and forged callbacks, limit_req)" env PAYHOOK_NO_BUILD=1 bash tests/nginx/example.sh
 
 echo
 echo "=== Lua tests: $((SECONDS - t_start)) s"

@@ -1,4 +1,5 @@
-"""The public third-party data in ../shared/vectors, through payhook's API.
+"""The public conformance data in tests/vectors/conformance, through payhook's
+API.
 
 * Wycheproof AES-CBC-PKCS5 (256-bit keys) through the raw primitive
   ``payhook.superpay.decrypt(hex, key, iv)``;
@@ -27,9 +28,10 @@ from conftest import (
 
 WYCHEPROOF = SHARED_VECTORS / "wycheproof"
 
+# A missing directory is an error naming it, never a skip (conftest.py also
+# stops the run before this when a file is missing).
 if not WYCHEPROOF.is_dir():
-    pytest.skip(f"shared vectors not found at {SHARED_VECTORS}",
-                allow_module_level=True)
+    raise FileNotFoundError(f"conformance vectors not found at {WYCHEPROOF}")
 
 
 def _load(name: str) -> dict:

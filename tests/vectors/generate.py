@@ -148,7 +148,8 @@ RFC7520_44_TOKEN = (
     "lvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3ZXB"
     "0IG9mZiB0by4.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0")
 RFC7520_44_KEY_B64 = "hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"
-RFC_SHARED_FILE = pathlib.Path("/work/shared/vectors/jwt_rfc_vectors.json")
+RFC_SHARED_FILE = (pathlib.Path(__file__).resolve().parent / "conformance" /
+                   "jwt_rfc_vectors.json")
 
 # ---------------------------------------------------------------------------
 # Encoding helpers
