@@ -82,62 +82,50 @@ int ph_json_ct_scan(const unsigned char *text, size_t len,
     return ((bad >> 13 & 1) | (uint64_t)(s != JCT_ACCEPT)) == 0;
 }
 
-/* One event of ph_json_ct_nesting's walk: 0 if it breaks a rule. */
-static inline int nest_step(unsigned ev, unsigned char *open, size_t *depth,
-                     int *closed)
-{
-    unsigned context;
-
-    if (*closed)
-        return 0;               /* something after the top-level object */
-    context = *depth == 0 ? 2 : open[*depth];
-    if (ev >> (JCT_BAD_SHIFT + context) & 1)
-        return 0;
-    if ((ev & JCT_STACK) == JCT_POP) {
-        if (*depth == 0)
-            return 0;
-        *closed = --*depth == 0;
-    } else if (ev & JCT_STACK) {
-        if (*depth == PH_MAX_DEPTH)
-            return 0;
-        open[++*depth] = (ev & JCT_STACK) == JCT_PUSH_OBJ;
-    }
-    return 1;
-}
-
 int ph_json_ct_nesting(const unsigned char *events, size_t len)
 {
     /* The bits the nesting walk does not use, in every byte of a word. */
     const uint64_t unused = UINT64_C(0x0101010101010101) *
                             (JCT_NUMBER | JCT_ESCAPE | JCT_STRING_END);
-    unsigned char open[PH_MAX_DEPTH + 1];   /* 1 object, 0 array */
+    /* Depth change of each stack step: none, push, push, pop. */
+    static const signed char step[4] = {0, 1, 1, -1};
+    /* The context of each open level: 1 object, 0 array; level 0 is
+     * "nothing open" (2), before the top-level object and after it. */
+    unsigned char open[PH_MAX_DEPTH + 2];
     size_t depth = 0, i = 0;
-    int closed = 0;         /* the top-level object has closed */
 
+    open[0] = 2;
     /* Eight events at a time; only the bytes that hold one are looked at,
-     * in order (the word's lowest byte is the first event). */
-    for (; i + 8 <= len; i += 8) {
+     * in order (the word's lowest byte is the first event).  The automaton
+     * lets nothing but ',' and a close follow the top-level object, and
+     * both break a rule at level 0, so no other check is needed there. */
+    while (i < len) {
         uint64_t w;
-        memcpy(&w, events + i, 8);
+        if (len - i >= 8) {
+            memcpy(&w, events + i, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        w = __builtin_bswap64(w);
+            w = __builtin_bswap64(w);
 #endif
+            i += 8;
+        } else {
+            w = events[i++];
+        }
         w &= ~unused;
         while (w != 0) {
-            unsigned bit = 8 * ph_lowest_byte(w);
-            if (!nest_step((unsigned)(w >> bit) & 0xff, open, &depth,
-                           &closed))
+            unsigned shift = 8 * ph_lowest_byte(w);
+            unsigned ev = (unsigned)(w >> shift) & 0xff;
+            if (ev >> (JCT_BAD_SHIFT + open[depth]) & 1)
                 return 0;
-            w &= ~(UINT64_C(0xff) << bit);
+            /* Written on every step: above the top it is overwritten by
+             * the next push before anything reads it. */
+            open[depth + 1] = (ev & JCT_STACK) == JCT_PUSH_OBJ;
+            depth += (size_t)(ptrdiff_t)step[ev & JCT_STACK];
+            if (depth > PH_MAX_DEPTH)
+                return 0;
+            w &= ~(UINT64_C(0xff) << shift);
         }
     }
-    for (; i < len; i++) {
-        unsigned ev =
-            events[i] & ~(JCT_NUMBER | JCT_ESCAPE | JCT_STRING_END);
-        if (ev != 0 && !nest_step(ev, open, &depth, &closed))
-            return 0;
-    }
-    return depth == 0 && closed;
+    return depth == 0;
 }
 
 int ph_json_ct_valid(const unsigned char *text, size_t len,
