@@ -60,6 +60,8 @@ for line in io.lines() do
     local c = calls[i .. " " .. case]
     local dec, body = c[1], c[2]
     reps = tonumber(reps)
+    -- A full collection first, so that no batch pays for another's garbage.
+    collectgarbage("collect")
     local t0 = clock()
     for _ = 1, reps do
         dec:decode(body)
