@@ -134,8 +134,10 @@ static ph_status open_hex(const ph_superpay_key *k, const unsigned char *iv,
     good = ph_hex_decode(hex, len, ct) == PH_OK ? ~0u : 0u;
     st = decrypt_raw(k, iv != NULL ? iv : k->iv, ct, n, pt, err);
     OPENSSL_cleanse(ct, n);
-    if (st != PH_OK)
-        return st;              /* OpenSSL itself failed: not the input */
+    if (st != PH_OK) {          /* OpenSSL itself failed: not the input */
+        OPENSSL_cleanse(pt, n);
+        return st;
+    }
     good &= ph_pkcs7_check(pt, n, &pad, json);
     if (json) {
         /* The padding bytes are spaces now if the padding was valid, so
