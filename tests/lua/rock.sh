@@ -17,16 +17,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-finish() {
-    echo "rock: $passed passed, $failed failed"
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-    exit $?
-}
+count_label="rock"
+. tests/count.sh
 
 version=$(cat VERSION)
 name=payhook-$version

@@ -25,16 +25,8 @@ cd "$(dirname "$0")/../.."
 top=$(pwd)
 example=$top/examples/openresty
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-finish() {
-    echo "nginx example: $passed passed, $failed failed"
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-    exit $?
-}
+count_label="nginx example"
+. tests/count.sh
 
 for tool in nginx curl luajit; do
     command -v "$tool" >/dev/null || { bad "$tool is not installed"; finish; }

@@ -16,16 +16,8 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
 
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-finish() {
-    echo "nginx: $passed passed, $failed failed"
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
-    exit $?
-}
+count_label="nginx"
+. tests/count.sh
 
 # nginx lives in /usr/sbin, which a non-root user's PATH may lack.
 export PATH=$PATH:/usr/sbin:/sbin
