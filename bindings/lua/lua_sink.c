@@ -18,11 +18,11 @@
  *
  * Numbers: an integer literal that fits int64 is a Lua integer where the
  * interpreter has 64-bit integers (5.3+), a double otherwise (rounded past
- * 2^53); a larger integer literal is the nearest double (math.huge past
- * the double range, as Lua's own tonumber gives); a literal with a
- * fraction or an exponent is the nearest double, except that one whose
- * nearest double is infinite (1e400: every JSON literal is finite) is
- * refused rather than returned as math.huge.  With exact_numbers, an
+ * 2^53); a larger integer literal is the nearest double; a literal with
+ * a fraction or an exponent is the nearest double too.  A literal whose
+ * nearest double is infinite (1e400, or 10^400 written out in digits:
+ * every JSON literal is finite) is refused rather than returned as
+ * math.huge, which would be a wrong value.  With exact_numbers, an
  * integer literal the interpreter cannot hold exactly, and a float literal
  * that overflows, come back as the literal's text.
  *
@@ -90,7 +90,7 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
      * of the JSON grammar, which always convert. */
     if (!phl_pushfloattext(L, text, len))
         return NULL;
-    if (kind == PH_NUMBER_FLOAT && isinf((double)lua_tonumber(L, -1))) {
+    if (isinf((double)lua_tonumber(L, -1))) {
         lua_pop(L, 1);
         if (c->exact_numbers)
             return push_literal(L, text, len);

@@ -184,14 +184,14 @@ return function(payhook, root)
         local v = assert(decode_json(payhook,
             '[0,-0,1,-1,9007199254740993,9223372036854775807,' ..
             '-9223372036854775808,9223372036854775808,1.0,-0.0,1e2,1.5E-3,' ..
-            '123456789012345678901234567890,1e-400,1' .. ("0"):rep(400) .. ']'))
+            '123456789012345678901234567890,1e-400]'))
         if T.has_integers then
             for i, want in ipairs { 0, 0, 1, -1, 9007199254740993,
                                     math.maxinteger, math.mininteger } do
                 T.eq(math.type(v[i]), "integer", "type of element " .. i)
                 T.eq(v[i], want, "element " .. i)
             end
-            for i = 8, 15 do
+            for i = 8, 14 do
                 T.eq(math.type(v[i]), "float", "type of element " .. i)
             end
             T.eq(v[8], 2.0 ^ 63, "2^63 as a float")
@@ -206,9 +206,7 @@ return function(payhook, root)
         T.eq(v[12], 0.0015, "1.5E-3")
         T.check(math.abs(v[13] - 1.2345678901234568e29) < 1e14, "big int")
         T.eq(v[14], 0, "1e-400 underflows to zero, as in json.loads")
-        -- An integer literal past the double range is a big integer like
-        -- any other: the nearest double, as Lua's tonumber gives.
-        T.eq(v[15], 1 / 0, "10^400 written as digits")
+        T.eq(v[15], nil, "nothing past the last element")
     end)
 
     -- A finite literal whose nearest double is infinite is refused, never
@@ -221,7 +219,12 @@ return function(payhook, root)
     case("numbers: a float literal that overflows is a DecodeError", function()
         T.eq(SP_BAD_PADDING, nil, "bad padding")
         for _, lit in ipairs { "1e400", "-1e400", "1.8e308", "-17976931348623159e292",
-                               "0.1e310", "1" .. ("0"):rep(400) .. ".0" } do
+                               "0.1e310", "1" .. ("0"):rep(400) .. ".0",
+                               -- an integer written out past the double
+                               -- range is just as finite and just as wrong
+                               -- as math.huge
+                               "1" .. ("0"):rep(400),
+                               "-1" .. ("0"):rep(400) } do
             local json = '{"n":' .. lit .. ',"a":[1,{"x":' .. lit .. '}]}'
             local tok = token(json)
             T.bad("DecodeError", SECRETS, payhook.jwt.decode(tok, LEANX_KEY))
