@@ -41,19 +41,7 @@ fi
 
 prefix=$(mktemp -d "${TMPDIR:-/tmp}/payhook-example.XXXXXX")
 chmod 755 "$prefix"
-nginx_pid=""
-stop_nginx() {
-    if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
-        kill -TERM "$nginx_pid" 2>/dev/null
-        for _ in $(seq 50); do
-            kill -0 "$nginx_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$nginx_pid" 2>/dev/null
-    fi
-    [ -n "$nginx_pid" ] && wait "$nginx_pid" 2>/dev/null
-    nginx_pid=""
-}
+. tests/nginx/stop.sh
 cleanup() {
     stop_nginx
     if [ "${PAYHOOK_NGINX_KEEP:-0}" = 1 ]; then

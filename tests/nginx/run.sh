@@ -45,25 +45,16 @@ prefix=$(mktemp -d /tmp/payhook-nginx.XXXXXX)
 chmod 755 "$prefix"
 umask 022
 log_file=$prefix/logs/error.log
-nginx_pid=""
-stop_nginx() {
-    if [ -n "$nginx_pid" ] && kill -0 "$nginx_pid" 2>/dev/null; then
-        kill -TERM "$nginx_pid" 2>/dev/null
-        for _ in $(seq 50); do
-            kill -0 "$nginx_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$nginx_pid" 2>/dev/null
-        wait "$nginx_pid" 2>/dev/null
-    fi
-    nginx_pid=""
+. tests/nginx/stop.sh
+cleanup() {
+    stop_nginx
     if [ "${PAYHOOK_NGINX_KEEP:-0}" = 1 ]; then
         echo "nginx: prefix kept in $prefix"
     else
         rm -rf "$prefix"
     fi
 }
-trap stop_nginx EXIT
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # A free port on the loopback interface.
