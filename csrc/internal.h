@@ -2,6 +2,8 @@
 #ifndef PAYHOOK_INTERNAL_H
 #define PAYHOOK_INTERNAL_H
 
+#include <string.h>
+
 #include <openssl/evp.h>
 
 #include "payhook.h"
@@ -117,6 +119,18 @@ int ph_json_ct_scan(const unsigned char *text, size_t len,
 int ph_json_ct_nesting(const unsigned char *events, size_t len);
 int ph_json_ct_valid(const unsigned char *text, size_t len,
                      unsigned char *events);
+
+/* Eight bytes at p as a word whose lowest byte is p[0], on any host. */
+static inline uint64_t ph_load_le64(const unsigned char *p)
+{
+    uint64_t w;
+
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    return w;
+}
 
 /* The index of the lowest non-zero byte of w (w != 0; byte 0 is the least
  * significant). */

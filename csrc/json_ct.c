@@ -102,10 +102,7 @@ int ph_json_ct_nesting(const unsigned char *events, size_t len)
     while (i < len) {
         uint64_t w;
         if (len - i >= 8) {
-            memcpy(&w, events + i, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-            w = __builtin_bswap64(w);
-#endif
+            w = ph_load_le64(events + i);
             i += 8;
         } else {
             w = events[i++];

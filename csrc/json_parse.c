@@ -192,18 +192,6 @@ static int special_in_word(const unsigned char *p)
     return ((quote | bslash | control) & high) != 0 || (v & high) != 0;
 }
 
-/* Eight bytes at p as a word whose lowest byte is p[0], on any host. */
-static uint64_t load_le(const unsigned char *p)
-{
-    uint64_t w;
-
-    memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    return w;
-}
-
 /* Checked text (json_ct.c): the string that starts at `begin` ends at the
  * first STRING_END mark, unless an ESCAPE mark comes first.  Without
  * escapes it is handed over in place, as the plain loop below would; with
@@ -226,7 +214,7 @@ static int find_marked_end(parser *ps, const unsigned char *begin,
                 m++;
             break;
         }
-        if ((w = load_le(m) & stop) != 0) {
+        if ((w = ph_load_le64(m) & stop) != 0) {
             m += ph_lowest_byte(w);
             break;
         }
@@ -238,10 +226,10 @@ static int find_marked_end(parser *ps, const unsigned char *begin,
     /* Any byte >= 0x80 in [begin, q): whole words, then the last few
      * bytes as a masked word when the buffer goes on that far. */
     for (p = begin; q - p >= 8; p += 8)
-        bits |= load_le(p);
+        bits |= ph_load_le64(p);
     if (p < q) {
         if (ps->end - p >= 8) {
-            bits |= load_le(p) & ((UINT64_C(1) << (8 * (q - p))) - 1);
+            bits |= ph_load_le64(p) & ((UINT64_C(1) << (8 * (q - p))) - 1);
         } else {
             for (; p < q; p++)
                 bits |= *p;
