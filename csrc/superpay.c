@@ -182,7 +182,7 @@ ph_status ph_superpay_open(const ph_superpay_key *k, const char *body,
 {
     const char *hex = body;
     size_t hex_len = len;
-    const unsigned char *pt;
+    const unsigned char *pt = NULL;
     ph_status st;
 
     if (len > max_bytes)
