@@ -48,6 +48,10 @@ typedef enum ph_status {
     PH_ERR_DECRYPT,         /* any failure to decrypt a SuperPay body      */
     PH_ERR_SINK,            /* the caller's JSON sink failed               */
     PH_ERR_CRYPTO,          /* OpenSSL failed internally                   */
+    PH_ERR_MISSING_SIGNATURE, /* a signature header or field is absent   */
+    PH_ERR_TIMESTAMP,       /* a signed timestamp outside the tolerance    */
+    PH_ERR_MISMATCH,        /* an expected field differs, is absent or is
+                               not covered by the signature                */
     PH_STATUS_COUNT
 } ph_status;
 
@@ -347,6 +351,237 @@ ph_status ph_superpay_parse(const char *plain, size_t len,
 ph_status ph_superpay_encrypt(const ph_superpay_key *k,
                               const unsigned char *pt, size_t len, char **hex,
                               ph_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Primitives the gateways share                                       */
+
+/* Strict standard base64 (RFC 4648 section 4): alphabet A-Z a-z 0-9 + /,
+ * `=` padding to a multiple of 4, the unused trailing bits zero, nothing
+ * else (no whitespace, no URL alphabet).  `out` must hold
+ * ph_b64_decoded_len(len) bytes.  PH_ERR_DECODE on anything else. */
+size_t ph_b64_decoded_len(size_t len);
+ph_status ph_b64_decode(const char *in, size_t len, unsigned char *out,
+                        size_t *out_len);
+/* Padded; `out` must hold ph_b64_encoded_len(len) bytes (no NUL). */
+size_t ph_b64_encoded_len(size_t len);
+void ph_b64_encode(const unsigned char *in, size_t len, char *out);
+
+/* HMAC of the concatenation of `nparts` byte strings.  `digest` is
+ * PH_DIGEST_SHA256 or PH_DIGEST_SHA512; `out` must hold 64 bytes;
+ * *out_len is the MAC length.  An empty key is PH_ERR_KEY. */
+typedef enum ph_digest {
+    PH_DIGEST_SHA256 = 0,
+    PH_DIGEST_SHA512
+} ph_digest;
+
+ph_status ph_hmac(ph_digest digest, const unsigned char *key, size_t key_len,
+                  const ph_str *parts, size_t nparts, unsigned char *out,
+                  size_t *out_len, ph_error *err);
+
+/* An RSA public key for PKCS#1 v1.5 signatures, read from PEM
+ * (SubjectPublicKeyInfo "PUBLIC KEY" or PKCS#1 "RSA PUBLIC KEY").  A key
+ * that is not PEM, not RSA, a private key, or outside 2048..16384 bits is
+ * PH_ERR_KEY.  Immutable once made; may be shared between threads. */
+typedef struct ph_rsa_key ph_rsa_key;
+
+ph_status ph_rsa_key_new(const char *pem, size_t len, ph_rsa_key **out,
+                         ph_error *err);
+void ph_rsa_key_free(ph_rsa_key *k);
+/* The modulus length in bytes: the length of every valid signature. */
+size_t ph_rsa_key_size(const ph_rsa_key *k);
+
+/* RSASSA-PKCS1-v1_5 verification of `msg` against `sig`: PH_OK, or
+ * PH_ERR_SIGNATURE for any mismatch (a wrong length included). */
+ph_status ph_rsa_verify(const ph_rsa_key *k, ph_digest digest,
+                        const unsigned char *msg, size_t len,
+                        const unsigned char *sig, size_t sig_len,
+                        ph_error *err);
+
+/* Signing with a PEM private key, for building test callbacks.  *sig is
+ * allocated (free with ph_free). */
+ph_status ph_rsa_sign(const char *private_pem, size_t pem_len,
+                      ph_digest digest, const unsigned char *msg, size_t len,
+                      unsigned char **sig, size_t *sig_len, ph_error *err);
+
+/* A Unix time in seconds as a scheme writes it: ASCII digits only, 1 to 15
+ * of them, no sign, no leading zero unless it is "0".  PH_ERR_DECODE
+ * otherwise. */
+ph_status ph_timestamp_parse(const char *text, size_t len, int64_t *out,
+                             ph_error *err);
+
+/* |now - ts| <= tolerance, both bounds included: PH_OK, else
+ * PH_ERR_TIMESTAMP.  `now` and `tolerance` must be finite and the
+ * tolerance >= 0 (PH_ERR_ARGUMENT).  The clock is the caller's: tests pass
+ * a fixed one. */
+ph_status ph_timestamp_check(int64_t ts, double now, double tolerance,
+                             ph_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Gateways: one pipeline for every callback                           */
+
+/*
+ * A callback is a request: the raw body and the request headers.  A
+ * gateway is a description (csrc/gw_*.c) of where its signature is, what it
+ * authenticates and how its payload is encoded; every gateway is opened by
+ * the same steps:
+ *
+ *   ph_gateway_key_new    the caller's key(s), checked for the form the
+ *                         gateway takes (PH_ERR_KEY)
+ *   ph_gateway_open       size limit, find the signed parts, authenticate
+ *                         them, check the signed timestamp; nothing of the
+ *                         payload is parsed before that
+ *   ph_gateway_parse      the authenticated payload into the caller's sink
+ *   ph_gateway_event_id   the id to deduplicate on, from the result
+ *   ph_gateway_expect     the merchant's expected fields, compared exactly
+ *
+ * ph_gateway_sign builds a genuine callback, for merchants' tests.
+ */
+typedef struct ph_header {
+    const char *name;       /* compared case-insensitively */
+    size_t name_len;
+    const char *value;      /* used exactly as given */
+    size_t value_len;
+} ph_header;
+
+typedef struct ph_request {
+    const char *body;
+    size_t body_len;
+    const ph_header *headers;   /* in the order received; may repeat */
+    size_t n_headers;
+} ph_request;
+
+#define PH_MAX_HEADERS 256      /* headers handed to one call             */
+#define PH_EVENT_ID_MAX 256     /* bytes of an event id                   */
+
+typedef struct ph_gateway ph_gateway;
+
+/* The registered gateways, in a fixed order: ph_gateway_at(i) for i from
+ * 0 until it returns NULL.  ph_gateway_find: NULL for an unknown name. */
+const ph_gateway *ph_gateway_at(size_t i);
+const ph_gateway *ph_gateway_find(const char *name, size_t len);
+
+/* Its name ("stripe"), as the bindings spell the module, and its title
+ * ("Stripe"). */
+const char *ph_gateway_name(const ph_gateway *g);
+const char *ph_gateway_title(const ph_gateway *g);
+
+/* What the signature covers: PH_COVERS_PAYLOAD (the whole payload, every
+ * field of it) or PH_COVERS_NOTHING (SuperPay: encrypted, not signed). */
+enum { PH_COVERS_NOTHING = 0, PH_COVERS_PAYLOAD = 1 };
+int ph_gateway_covers(const ph_gateway *g);
+
+/* The reply the gateway expects once the callback was handled: an HTTP
+ * status, a body (may be empty) and its content type. */
+typedef struct ph_reply {
+    int status;
+    const char *body;
+    size_t body_len;
+    const char *content_type;
+} ph_reply;
+
+const ph_reply *ph_gateway_reply(const ph_gateway *g);
+
+/* The seconds of tolerance a gateway that signs a timestamp allows by
+ * default, 0 for one that signs none (ph_gateway_signs_time() is 0). */
+int ph_gateway_signs_time(const ph_gateway *g);
+double ph_gateway_default_tolerance(const ph_gateway *g);
+
+/* A prepared key: 1 to PH_MAX_KEYS keys of the gateway's kind (a rotation:
+ * any one may match).  Copied, and wiped on free; immutable once made, so
+ * it may be shared between threads. */
+typedef struct ph_gateway_key ph_gateway_key;
+
+ph_status ph_gateway_key_new(const ph_gateway *g,
+                             const unsigned char *const *keys,
+                             const size_t *key_lens, size_t nkeys,
+                             ph_gateway_key **out, ph_error *err);
+void ph_gateway_key_free(ph_gateway_key *k);
+const ph_gateway *ph_gateway_key_gateway(const ph_gateway_key *k);
+
+typedef struct ph_options {
+    double now;             /* Unix seconds: timestamps and JWT claims    */
+    double tolerance;       /* seconds either side; < 0: the gateway's    */
+    double leeway;          /* JWT claims (LeanX, 2C2P), seconds >= 0     */
+    size_t max_bytes;       /* the body                                   */
+} ph_options;
+
+void ph_options_init(ph_options *o, double now);
+
+/* What ph_gateway_open found.  `payload` points into the request body or
+ * into the scratch, valid until the scratch is used again. */
+typedef struct ph_result {
+    const ph_gateway *gateway;
+    const char *payload;
+    size_t payload_len;
+    int has_timestamp;
+    int64_t timestamp;      /* the signed timestamp, when has_timestamp  */
+    const char *id_header;  /* the event id from a header, or NULL       */
+    size_t id_header_len;
+} ph_result;
+
+/* Authenticate a request.  Errors: PH_ERR_TOO_LARGE, PH_ERR_MISSING_SIGNATURE
+ * (a header the signature needs is absent or empty), PH_ERR_DECODE (a
+ * malformed or repeated header, envelope or token), PH_ERR_SIGNATURE,
+ * PH_ERR_ALGORITHM, PH_ERR_TIMESTAMP, PH_ERR_DECRYPT (SuperPay),
+ * PH_ERR_ARGUMENT (options), PH_ERR_MEMORY, PH_ERR_CRYPTO. */
+ph_status ph_gateway_open(const ph_gateway_key *k, const ph_request *rq,
+                          const ph_options *o, ph_scratch *s, ph_result *r,
+                          ph_error *err);
+
+/* Parse the payload of an opened request into the sink (a JSON object;
+ * for JWT gateways with the registered claims checked).  *root is owned by
+ * the caller.  Errors as ph_json_parse and ph_jwt_parse_claims;
+ * SuperPay's are all PH_ERR_DECRYPT. */
+ph_status ph_gateway_parse(const ph_gateway_key *k, const ph_result *r,
+                           const ph_options *o, const ph_json_sink *sink,
+                           void *ctx, ph_scratch *s, void **root,
+                           ph_error *err);
+
+/* The event id of a parsed result into `buf` (PH_EVENT_ID_MAX bytes):
+ * *found 0 when the callback carries none (a field absent or not a string
+ * or number).  Fields are joined with ':' (SuperPay's transaction id and
+ * status: "10310:SUCCESS").  An id longer than PH_EVENT_ID_MAX is
+ * PH_ERR_DECODE. */
+ph_status ph_gateway_event_id(const ph_result *r, char *buf, size_t *len,
+                              int *found, ph_error *err);
+
+/* Compare the merchant's expected fields with the parsed result: `paths`
+ * are dotted member paths ("data.order.amount"), `values` the exact text
+ * (a string field's decoded text, a number field's literal as written).
+ * PH_ERR_MISMATCH when a field differs, is absent, is neither a string
+ * nor a number, or when the gateway's signature does not cover it. */
+ph_status ph_gateway_expect(const ph_result *r, const ph_str *paths,
+                            const ph_str *values, size_t n, ph_error *err);
+
+/* A genuine callback, for tests: `payload` is the JSON text to send,
+ * `key` the gateway's key (for CHIP the PEM private key), `timestamp`
+ * and `event_id` used where the scheme carries them (event_id NULL: one is
+ * made up from random bytes; an event id given to a gateway whose id comes
+ * from the payload is PH_ERR_ARGUMENT). */
+typedef struct ph_sign_input {
+    const char *payload;
+    size_t payload_len;
+    const unsigned char *key;
+    size_t key_len;
+    int64_t timestamp;
+    const char *event_id;
+    size_t event_id_len;
+} ph_sign_input;
+
+#define PH_SIGNED_MAX_HEADERS 4
+
+typedef struct ph_signed {
+    char *body;                 /* allocated                              */
+    size_t body_len;
+    ph_header headers[PH_SIGNED_MAX_HEADERS];
+    size_t n_headers;
+    char *store;                /* the header names and values            */
+    size_t store_len;
+} ph_signed;
+
+ph_status ph_gateway_sign(const ph_gateway *g, const ph_sign_input *in,
+                          ph_signed *out, ph_error *err);
+void ph_signed_free(ph_signed *out);
 
 /* ------------------------------------------------------------------ */
 

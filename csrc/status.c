@@ -40,6 +40,12 @@ static const struct {
     [PH_ERR_DECRYPT] = {"DecryptionError", "decryption failed"},
     [PH_ERR_SINK] = {"SinkError", "the value could not be built"},
     [PH_ERR_CRYPTO] = {"PayhookError", "internal cryptography failure"},
+    [PH_ERR_MISSING_SIGNATURE] = {"MissingSignatureError",
+                                  "the signature is missing"},
+    [PH_ERR_TIMESTAMP] = {"InvalidTimestampError",
+                          "the signed timestamp is outside the tolerance"},
+    [PH_ERR_MISMATCH] = {"FieldMismatchError",
+                         "a field differs from the expected value"},
 };
 
 const char *ph_status_name(ph_status status)

@@ -8,6 +8,12 @@
  *   leanx.decode      the same, after ph_leanx_token
  *   superpay.decode   ph_superpay_key_new, ph_superpay_open, ph_superpay_parse
  *   superpay.decrypt  ph_superpay_key_new, ph_superpay_decrypt_hex
+ *   <gateway>.verify  ph_gateway_key_new, ph_gateway_open, ph_gateway_parse,
+ *                     ph_gateway_event_id
+ *
+ * leanx.decode and superpay.decode vectors run a second time through the
+ * gateway pipeline (ph_gateway_find("leanx") ...), which must give the
+ * same outcome.
  *
  * Payloads are built with ph_cjson_sink and compared with t_json_equal.
  * Where cJSON cannot hold a value (a string with a NUL, an integer beyond
@@ -41,6 +47,9 @@ typedef struct vec {
     ph_claims claims;
     ph_str aud[8], iss[8], sub;
     int iv_wrong_size;          /* iv_hex given, not 16 bytes            */
+    ph_header headers[64];
+    size_t n_headers;
+    double tolerance;           /* -1: the gateway's default             */
     int bad;                    /* the vector itself could not be read */
 } vec;
 
@@ -53,6 +62,11 @@ typedef struct outcome {
     t_exact_ctx exact_ctx;
     unsigned char *plain;       /* superpay.decrypt */
     size_t plain_len;
+    int gateway;                /* a ph_gateway_* run: event id and time */
+    char event_id[PH_EVENT_ID_MAX];
+    size_t event_id_len;
+    int has_event_id, has_timestamp;
+    int64_t timestamp;
 } outcome;
 
 static unsigned char *copy_bytes(const char *s, size_t len)
@@ -242,6 +256,26 @@ static void read_vec(vec *v, const cJSON *jv)
         v->bad = 1;
     }
     read_options(v, cJSON_GetObjectItemCaseSensitive(in, "options"));
+    v->tolerance = -1;
+    e = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(in, "options"), "tolerance");
+    if (cJSON_IsNumber(e))
+        v->tolerance = e->valuedouble;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(in, "headers")) {
+        const cJSON *name = cJSON_GetArrayItem(e, 0);
+        const cJSON *value = cJSON_GetArrayItem(e, 1);
+        if (!CHECK(cJSON_IsString(name) && cJSON_IsString(value) &&
+                       v->n_headers < 64,
+                   "headers must be [name, value] pairs")) {
+            v->bad = 1;
+            break;
+        }
+        v->headers[v->n_headers].name = name->valuestring;
+        v->headers[v->n_headers].name_len = strlen(name->valuestring);
+        v->headers[v->n_headers].value = value->valuestring;
+        v->headers[v->n_headers].value_len = strlen(value->valuestring);
+        v->n_headers++;
+    }
 }
 
 static void free_vec(vec *v)
@@ -364,6 +398,53 @@ static void run_superpay(const vec *v, int decrypt_only, ph_scratch *s,
     ph_superpay_key_free(k);
 }
 
+/* The pipeline: cJSON first, the exact sink if cJSON had to give up. */
+static void run_gateway(const vec *v, const ph_gateway *g, ph_scratch *s,
+                        outcome *out)
+{
+    ph_gateway_key *k = NULL;
+    ph_request rq = {(const char *)v->body, v->body_len, v->headers,
+                     v->n_headers};
+    ph_options o;
+    ph_result r;
+    void *root = NULL;
+
+    out->gateway = 1;
+    ph_options_init(&o, v->claims.now);
+    o.leeway = v->claims.leeway;
+    o.tolerance = v->tolerance;
+    o.max_bytes = v->max_bytes;
+    out->st = ph_gateway_key_new(g, (const unsigned char *const *)v->keys,
+                                 v->key_lens, v->nkeys, &k, &out->err);
+    if (out->st != PH_OK)
+        return;
+    out->st = ph_gateway_open(k, &rq, &o, s, &r, &out->err);
+    if (out->st == PH_OK) {
+        out->st = ph_gateway_parse(k, &r, &o, &ph_cjson_sink, NULL, s, &root,
+                                   &out->err);
+        if (out->st == PH_OK) {
+            out->payload = root;
+        } else if (out->st == PH_ERR_SINK ||
+                   (out->st == PH_ERR_DECRYPT && r.payload != NULL)) {
+            CHECK(root == NULL, "a value came back with %s",
+                  ph_status_name(out->st));
+            t_error_reset(&out->err);
+            out->st = ph_gateway_parse(k, &r, &o, &t_exact_sink,
+                                       &out->exact_ctx, s, &root, &out->err);
+            out->exact = root;
+        }
+    }
+    if (out->st == PH_OK) {
+        ph_error e2;
+        CHECK_STATUS(ph_gateway_event_id(&r, out->event_id, &out->event_id_len,
+                                         &out->has_event_id, &e2),
+                     PH_OK, "event id");
+        out->has_timestamp = r.has_timestamp;
+        out->timestamp = r.timestamp;
+    }
+    ph_gateway_key_free(k);
+}
+
 /* ------------------------------------------------------------------ */
 /* Checking                                                            */
 
@@ -381,6 +462,32 @@ static void check_no_input_echo(const vec *v, const ph_error *err)
                    "message \"%s\" repeats input bytes at %zu", err->message,
                    i))
             return;
+}
+
+/* A <gateway>.verify vector also says what the result record holds. */
+static void check_record(const cJSON *expect, const outcome *out)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(expect, "event_id");
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(expect, "timestamp");
+
+    if (!out->gateway || (id == NULL && ts == NULL))
+        return;
+    if (cJSON_IsString(id))
+        CHECK(out->has_event_id &&
+                  out->event_id_len == strlen(id->valuestring) &&
+                  memcmp(out->event_id, id->valuestring,
+                         out->event_id_len) == 0,
+              "event id %.*s, want %s", (int)out->event_id_len,
+              out->has_event_id ? out->event_id : "(none)", id->valuestring);
+    else if (cJSON_IsNull(id))
+        CHECK(!out->has_event_id, "event id %.*s, want none",
+              (int)out->event_id_len, out->event_id);
+    if (cJSON_IsNumber(ts))
+        CHECK(out->has_timestamp && (double)out->timestamp == ts->valuedouble,
+              "timestamp %lld, want %.0f", (long long)out->timestamp,
+              ts->valuedouble);
+    else if (cJSON_IsNull(ts))
+        CHECK(!out->has_timestamp, "a timestamp came back");
 }
 
 /* Vectors whose payload went through the exact sink (for the summary). */
@@ -431,22 +538,50 @@ static void check_expect(const vec *v, const cJSON *expect, outcome *out)
     } else {
         CHECK(0, "expect needs error, payload or plaintext_hex");
     }
+    check_record(expect, out);
 }
 
-static void run_vector(const char *file, const cJSON *jv)
+/* The gateway a "<name>.verify" function names, or NULL. */
+static const ph_gateway *verify_gateway(const char *function)
+{
+    const char *dot = strchr(function, '.');
+
+    if (dot == NULL || strcmp(dot, ".verify") != 0)
+        return NULL;
+    return ph_gateway_find(function, (size_t)(dot - function));
+}
+
+/* `pipeline`: run leanx.decode / superpay.decode through the gateway
+ * pipeline instead of the per-gateway calls. */
+static void run_vector(const char *file, const cJSON *jv, int pipeline)
 {
     vec v;
     outcome out;
     ph_scratch s = PH_SCRATCH_INIT;
     const cJSON *expect = cJSON_GetObjectItemCaseSensitive(jv, "expect");
+    const ph_gateway *g;
 
     read_vec(&v, jv);
-    t_begin("%s: %s", file, v.id ? v.id : "(no id)");
+    if (pipeline && v.function != NULL &&
+        strcmp(v.function, "leanx.decode") != 0 &&
+        strcmp(v.function, "superpay.decode") != 0) {
+        free_vec(&v);
+        return;
+    }
+    t_begin("%s: %s%s", file, v.id ? v.id : "(no id)",
+            pipeline ? " (through the gateway pipeline)" : "");
     memset(&out, 0, sizeof out);
     out.exact_ctx.budget = -1;
     t_error_reset(&out.err);
     if (!v.bad && CHECK(cJSON_IsObject(expect), "no expect object")) {
-        if (strcmp(v.function, "jwt.decode") == 0)
+        if (pipeline)
+            run_gateway(&v,
+                        ph_gateway_find(v.function,
+                                        strcspn(v.function, ".")),
+                        &s, &out);
+        else if ((g = verify_gateway(v.function)) != NULL)
+            run_gateway(&v, g, &s, &out);
+        else if (strcmp(v.function, "jwt.decode") == 0)
             run_jwt(&v, 0, &s, &out);
         else if (strcmp(v.function, "leanx.decode") == 0)
             run_jwt(&v, 1, &s, &out);
@@ -485,7 +620,8 @@ void run_shared_vectors(const char *dir)
                   "%s has no \"vectors\" list", path);
         t_end();
         cJSON_ArrayForEach(jv, vs) {
-            run_vector(names[i], jv);
+            run_vector(names[i], jv, 0);
+            run_vector(names[i], jv, 1);
             total++;
         }
         cJSON_Delete(root);

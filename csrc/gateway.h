@@ -1,0 +1,143 @@
+/* Inside the gateway pipeline: what a gateway description is, what a
+ * prepared key holds, and the helpers the descriptions share.  A gateway is
+ * one `const ph_gateway` in its own csrc/gw_*.c file, listed once in
+ * gateway.c; the pipeline drives every one through the same steps. */
+#ifndef PAYHOOK_GATEWAY_H
+#define PAYHOOK_GATEWAY_H
+
+#include <openssl/evp.h>
+
+#include "internal.h"
+
+/* The kind of key a gateway takes, which decides how ph_gateway_key_new
+ * checks and prepares it. */
+typedef enum ph_key_kind {
+    PH_KEY_JWT_HS256,       /* text, HMAC-SHA256 JWT (LeanX, 2C2P)        */
+    PH_KEY_AES256,          /* 32 bytes, IV = MD5(key) (SuperPay)          */
+    PH_KEY_HMAC_TEXT,       /* text, used as its bytes (Stripe, Razorpay)  */
+    PH_KEY_HMAC_WHSEC,      /* whsec_ + base64 of 24..64 bytes (Std. WH)   */
+    PH_KEY_RSA_PUBLIC       /* PEM RSA public key (CHIP)                   */
+} ph_key_kind;
+
+/* Keyed HMAC templates, one per key of a rotation; each use works on a
+ * duplicate, so the set is never written after it is made. */
+typedef struct ph_hmac_keys {
+    ph_digest digest;
+    size_t n;
+    EVP_MAC_CTX *ctx[PH_MAX_KEYS];
+} ph_hmac_keys;
+
+size_t ph_digest_len(ph_digest d);
+ph_status ph_hmac_keys_new(ph_digest digest, const unsigned char *const *keys,
+                           const size_t *key_lens, size_t nkeys,
+                           ph_hmac_keys *out, ph_error *err);
+void ph_hmac_keys_free(ph_hmac_keys *k);
+/* PH_OK when the MAC of the parts under any key equals any of the `nsigs`
+ * candidates (each ph_digest_len bytes, back to back), else
+ * PH_ERR_SIGNATURE.  Constant time in which key and candidate match. */
+/* The MAC of the parts under the first key (for signing). */
+ph_status ph_hmac_keys_mac(const ph_hmac_keys *k, const ph_str *parts,
+                           size_t nparts, unsigned char *out, size_t *out_len,
+                           ph_error *err);
+ph_status ph_hmac_keys_match(const ph_hmac_keys *k, const ph_str *parts,
+                             size_t nparts, const unsigned char *sigs,
+                             size_t nsigs, ph_error *err);
+
+struct ph_gateway_key {
+    const ph_gateway *gateway;
+    ph_jwt_verifier *jwt;           /* PH_KEY_JWT_HS256  */
+    ph_claims claims;               /* its claim checks; now/leeway per call */
+    ph_superpay_key *aes;           /* PH_KEY_AES256     */
+    ph_hmac_keys hmac;              /* PH_KEY_HMAC_*     */
+    ph_rsa_key *rsa[PH_MAX_KEYS];   /* PH_KEY_RSA_PUBLIC */
+    size_t n_rsa;
+};
+
+/* Where the event id comes from: a header, or up to three payload fields
+ * (dotted paths) joined with ':'.  Several recipes are tried in order; the
+ * first whose fields are all there gives the id (LeanX payouts and
+ * collections put the invoice at different depths). */
+#define PH_EVENT_RECIPES 2
+#define PH_EVENT_FIELDS 3
+
+typedef struct ph_event_recipe {
+    const char *fields[PH_EVENT_FIELDS];    /* NULL-terminated */
+} ph_event_recipe;
+
+struct ph_gateway {
+    const char *name;           /* "stripe": the module name in bindings */
+    const char *title;          /* "Stripe": for messages and docs        */
+    ph_key_kind key_kind;
+    ph_digest digest;           /* HMAC or RSA digest                     */
+    int covers;                 /* PH_COVERS_*                            */
+    double tolerance;           /* > 0: a timestamp is signed; default    */
+    const char *id_header;      /* the event id's header, or NULL         */
+    ph_event_recipe event[PH_EVENT_RECIPES];
+    ph_reply reply;
+
+    /* Find the signed parts and authenticate them; set r->payload (and
+     * r->timestamp, r->id_header where the scheme has them).  The size
+     * limit and the timestamp window are the pipeline's. */
+    ph_status (*authenticate)(const ph_gateway_key *k, const ph_request *rq,
+                              ph_scratch *s, ph_result *r, ph_error *err);
+    /* Parse the payload; NULL: a strict JSON object. */
+    ph_status (*parse)(const ph_gateway_key *k, const ph_result *r,
+                       const ph_options *o, const ph_json_sink *sink,
+                       void *ctx, ph_scratch *s, void **root, ph_error *err);
+    /* Build a genuine callback from in->payload (for tests). */
+    ph_status (*sign)(const ph_gateway *g, const ph_sign_input *in,
+                      ph_signed *out, ph_error *err);
+};
+
+/* The one header named `name` (lower case) in the request.  PH_OK with
+ * the value; PH_ERR_MISSING_SIGNATURE when absent or empty (if
+ * `required`; otherwise PH_OK with *value NULL); PH_ERR_DECODE when it
+ * occurs more than once. */
+ph_status ph_request_header(const ph_request *rq, const char *name,
+                            int required, const char **value, size_t *len,
+                            ph_error *err);
+
+/* The value at a dotted member path of JSON text that has already been
+ * parsed successfully (so it is known to be valid): its type (PH_JT_*),
+ * and for a string its decoded bytes, for a number its literal, written
+ * to `buf` (at most `cap` bytes; a longer value is *len = cap + 1).
+ * Duplicate names: the last one, as the parser's object gets it.  0 when
+ * the path is absent. */
+int ph_json_pick(const char *json, size_t len, const char *path,
+                 size_t path_len, int *type, char *buf, size_t cap,
+                 size_t *out_len);
+
+/* Helpers for the sign steps: a body or header value assembled from
+ * pieces, kept in out->store; a random event id. */
+ph_status ph_signed_add_header(ph_signed *out, const char *name,
+                               const char *value, size_t len, ph_error *err);
+ph_status ph_signed_set_body(ph_signed *out, const char *const *parts,
+                             const size_t *lens, size_t nparts,
+                             ph_error *err);
+ph_status ph_random_id(const char *prefix, char *buf, size_t cap,
+                       size_t *len, ph_error *err);
+
+/* Strict lower-case hex of exactly `n` bytes into out (PH_ERR_DECODE). */
+ph_status ph_lower_hex_decode(const char *in, size_t len, unsigned char *out,
+                              size_t n);
+
+/* The gateways, in gw_*.c. */
+extern const ph_gateway ph_gw_leanx, ph_gw_superpay, ph_gw_twoc2p,
+    ph_gw_standardwebhooks, ph_gw_stripe, ph_gw_razorpay, ph_gw_chip,
+    ph_gw_chip_send;
+
+/* Shared steps of the JWT gateways (gw_leanx.c): verify the token that
+ * `find_token` takes out of the body, parse with the claims. */
+ph_status ph_jwt_gateway_authenticate(const ph_gateway_key *k,
+                                      const char *token, size_t len,
+                                      ph_scratch *s, ph_result *r,
+                                      ph_error *err);
+ph_status ph_jwt_gateway_parse(const ph_gateway_key *k, const ph_result *r,
+                               const ph_options *o, const ph_json_sink *sink,
+                               void *ctx, ph_scratch *s, void **root,
+                               ph_error *err);
+ph_status ph_jwt_gateway_sign(const ph_sign_input *in, const char *member,
+                              const char *extra, ph_signed *out,
+                              ph_error *err);
+
+#endif
