@@ -23,6 +23,7 @@ typedef struct module_state {
     PyObject *errors[PH_STATUS_COUNT];  /* exception class per status */
     PyTypeObject *verifier_type;
     PyTypeObject *superpay_type;
+    PyTypeObject *gateway_type;
 } module_state;
 
 extern PyModuleDef payhook_module_def;
@@ -66,5 +67,11 @@ double now_seconds(void);
 /* Type specs. */
 extern PyType_Spec verifier_spec;
 extern PyType_Spec superpay_spec;
+extern PyType_Spec gateway_spec;
+
+/* gateway.c's module functions. */
+PyObject *py_gateways(PyObject *module, PyObject *unused);
+PyObject *py_gateway_sign(PyObject *module, PyObject *const *args,
+                          Py_ssize_t nargs);
 
 #endif

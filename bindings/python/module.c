@@ -177,6 +177,12 @@ static PyMethodDef module_methods[] = {
     {"sign", (PyCFunction)(void (*)(void))py_sign, METH_FASTCALL,
      "sign(header_json, payload_json, algorithm_bit, key) -> str\n\n"
      "Sign two JSON texts as a compact JWS (used by payhook.jwt.encode)."},
+    {"gateways", (PyCFunction)py_gateways, METH_NOARGS,
+     "gateways() -> tuple\n\nWhat each gateway of the core is."},
+    {"gateway_sign", (PyCFunction)(void (*)(void))py_gateway_sign,
+     METH_FASTCALL,
+     "gateway_sign(name, payload, key, timestamp, event_id) -> "
+     "(body, headers)\n\nA genuine callback, for tests."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -220,6 +226,11 @@ static int module_exec(PyObject *module)
     if (st->superpay_type == NULL ||
         PyModule_AddType(module, st->superpay_type) < 0)
         return -1;
+    st->gateway_type = (PyTypeObject *)PyType_FromModuleAndSpec(
+        module, &gateway_spec, NULL);
+    if (st->gateway_type == NULL ||
+        PyModule_AddType(module, st->gateway_type) < 0)
+        return -1;
     if (PyModule_AddStringConstant(module, "__version__", ph_version()) < 0 ||
         PyModule_AddIntConstant(module, "HS256", PH_ALG_HS256) < 0 ||
         PyModule_AddIntConstant(module, "HS384", PH_ALG_HS384) < 0 ||
@@ -247,6 +258,7 @@ static int module_traverse(PyObject *module, visitproc visit, void *arg)
         Py_VISIT(st->errors[s]);
     Py_VISIT(st->verifier_type);
     Py_VISIT(st->superpay_type);
+    Py_VISIT(st->gateway_type);
     return 0;
 }
 
@@ -259,6 +271,7 @@ static int module_clear(PyObject *module)
         Py_CLEAR(st->errors[s]);
     Py_CLEAR(st->verifier_type);
     Py_CLEAR(st->superpay_type);
+    Py_CLEAR(st->gateway_type);
     return 0;
 }
 

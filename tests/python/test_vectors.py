@@ -5,12 +5,18 @@ The files are shared with the C and Lua suites; their shape:
     {"description": ..., "vectors": [
       {"id", "comment",
        "function": "leanx.decode" | "superpay.decode" | "jwt.decode"
-                   | "superpay.decrypt",
+                   | "superpay.decrypt" | "<gateway>.verify",
        "input": {"body" | "body_hex", "key" | "key_hex" | "keys", "iv_hex",
                  "options": {algorithms, now, leeway, audience, issuer,
                              subject, max_bytes, require, verify_*,
                              strict_aud}},
        "expect": {"payload" | "plaintext_hex" | "error"}}]}
+
+A "<gateway>.verify" vector (tests/vectors/GATEWAY_VECTORS.md) also has
+"headers" ([name, value] pairs) in its input and "event_id" and
+"timestamp" beside its payload; it runs through payhook.verify and through
+payhook.<gateway>.decode.  leanx.decode and superpay.decode vectors run a
+second time through payhook.verify("leanx" / "superpay", ...).
 
 Payloads are compared with a strict, type-aware equality (1, 1.0 and True
 differ); errors by exception class name.
@@ -28,7 +34,8 @@ import payhook
 from conftest import VECTORS, strict_diff
 
 FUNCTIONS = ("leanx.decode", "superpay.decode", "jwt.decode",
-             "superpay.decrypt")
+             "superpay.decrypt") + tuple(
+                 f"{name}.verify" for name in payhook.GATEWAYS)
 JWT_OPTION_NAMES = {"require", "strict_aud", "enforce_minimum_key_length"}
 JWT_KWARGS = {"audience", "issuer", "subject", "leeway", "now", "max_bytes"}
 
@@ -102,7 +109,7 @@ def _key(inp: dict) -> Any:
     raise AssertionError(f"no key in input: {sorted(inp)}")
 
 
-def _call(v: dict, as_bytes: bool = False) -> Any:
+def _call(v: dict, as_bytes: bool = False, pipeline: str = "") -> Any:
     fn = v["function"]
     inp = v["input"]
     opts = dict(inp.get("options") or {})
@@ -110,6 +117,19 @@ def _call(v: dict, as_bytes: bool = False) -> Any:
     if as_bytes and isinstance(data, str):
         data = data.encode("utf-8")
     key = _key(inp)
+
+    if fn.endswith(".verify") or pipeline:
+        gateway = fn.split(".")[0]
+        headers = [tuple(h) for h in inp.get("headers", [])]
+        kwargs = {k: opts.pop(k) for k in ("now", "max_bytes", "leeway",
+                                            "tolerance") if k in opts}
+        opts.pop("algorithms", None) if gateway == "leanx" else None
+        assert not opts, f"options {fn} does not take: {opts}"
+        if pipeline == "module":
+            kwargs.pop("leeway", None)
+            return getattr(payhook, gateway).decode(
+                data, key, headers=headers, **kwargs)
+        return payhook.verify(gateway, data, key, headers=headers, **kwargs)
 
     if fn == "leanx.decode":
         algs = opts.pop("algorithms", None)
@@ -151,25 +171,31 @@ def _utf8_encodable(vector: dict) -> bool:
     return True
 
 
-@pytest.mark.parametrize("as_bytes", [False, True], ids=["str", "bytes"])
-@pytest.mark.parametrize("vector", [v for _, v, _ in VECTOR_LIST], ids=IDS)
-def test_vector(vector, as_bytes):
-    """The body as given (text), and as its UTF-8 bytes."""
-    if as_bytes and not _utf8_encodable(vector):
-        pytest.skip("body is not text that has a UTF-8 form")
+def _check(vector: dict, as_bytes: bool, pipeline: str = "") -> None:
     expect = vector["expect"]
     note = f"{vector['id']}: {vector.get('comment', '')}"
     if "error" in expect:
         kind = _error_kind(expect["error"])
         with pytest.raises(Exception) as info:
-            _call(vector, as_bytes)
+            _call(vector, as_bytes, pipeline)
         e = info.value
         assert type(e).__name__ == kind, (
             f"{note}\n  expected {kind}, got {type(e).__name__}: {e}")
         assert isinstance(e, payhook.PayhookError), note
         assert isinstance(e, ValueError), note
         return
-    got = _call(vector, as_bytes)
+    got = _call(vector, as_bytes, pipeline)
+    if isinstance(got, payhook.Result):
+        gateway = vector["function"].split(".")[0]
+        assert got.gateway == gateway, note
+        if "event_id" in expect:
+            assert got.event_id == expect["event_id"], note
+            assert got.timestamp == expect["timestamp"], note
+        info = payhook.GATEWAYS[gateway]
+        assert got.signed_fields == (
+            tuple(got.payload) if info["covers_payload"] else ()), note
+        assert got.reply == payhook.Reply(*info["reply"]), note
+        got = got.payload
     if "plaintext_hex" in expect:
         assert got == bytes.fromhex(expect["plaintext_hex"]), note
         return
@@ -183,3 +209,26 @@ def test_vector(vector, as_bytes):
         want = expect["payload"]
     diff = strict_diff(got, want, ordered=False)
     assert diff is None, f"{note}\n  {diff}"
+
+
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["str", "bytes"])
+@pytest.mark.parametrize("vector", [v for _, v, _ in VECTOR_LIST], ids=IDS)
+def test_vector(vector, as_bytes):
+    """The body as given (text), and as its UTF-8 bytes."""
+    if as_bytes and not _utf8_encodable(vector):
+        pytest.skip("body is not text that has a UTF-8 form")
+    _check(vector, as_bytes)
+
+
+PIPELINE = [(name, v) for name, v, _ in VECTOR_LIST
+            if v["function"] in ("leanx.decode", "superpay.decode")
+            or v["function"].endswith(".verify")]
+
+
+@pytest.mark.parametrize("name,vector", PIPELINE,
+                         ids=[n for n, _ in PIPELINE])
+def test_vector_other_entry(name, vector):
+    """LeanX and SuperPay vectors through payhook.verify (the gateway
+    pipeline); gateway vectors through payhook.<gateway>.decode."""
+    pipeline = "module" if vector["function"].endswith(".verify") else "verify"
+    _check(vector, False, pipeline)

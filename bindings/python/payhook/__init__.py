@@ -1,20 +1,26 @@
-"""payhook: verify and decrypt payment-gateway payout callbacks.
+"""payhook: verify and decrypt payment-gateway callbacks.
 
-``payhook.leanx.decode(body, hash_key)`` and
-``payhook.superpay.decode(body, symmetric_key)`` turn the raw body a
-gateway posted into a verified ``dict``; ``payhook.jwt`` is a drop-in for
-PyJWT's HS256 ``decode``/``encode``.  Every error is a
-:class:`PayhookError` (a ``ValueError``).
+``payhook.<gateway>.decode(body, key, headers=...)`` turns the raw body a
+gateway posted into a verified ``dict`` (``payhook.leanx``,
+``payhook.superpay``, ``payhook.twoc2p``, ``payhook.standardwebhooks``,
+``payhook.stripe``, ``payhook.razorpay``, ``payhook.chip``,
+``payhook.chip_send``); ``payhook.verify(gateway, body, key, ...)``
+returns the whole :class:`Result` (payload, event id, signed timestamp,
+signed fields, reply).  ``payhook.jwt`` is a drop-in for PyJWT's HS256
+``decode``/``encode``.  Every error is a :class:`PayhookError` (a
+``ValueError``).
 """
 
 from __future__ import annotations
 
-from . import jwt, leanx, superpay
+from . import _gateway, jwt, leanx, superpay
+from ._gateway import GATEWAYS, Decoder, Reply, Result, sign, verify
 from ._payhook import __version__
 from .errors import (
     DecodeError,
     DecryptionError,
     ExpiredSignatureError,
+    FieldMismatchError,
     ImmatureSignatureError,
     InvalidAlgorithmError,
     InvalidAudienceError,
@@ -24,17 +30,36 @@ from .errors import (
     InvalidKeyError,
     InvalidSignatureError,
     InvalidSubjectError,
+    InvalidTimestampError,
     InvalidTokenError,
     MissingRequiredClaimError,
+    MissingSignatureError,
     PayhookError,
     PayloadTooLargeError,
 )
+
+# payhook.stripe, payhook.chip, ...: made from the core's list of gateways.
+for _name in _gateway.install(__name__, ("leanx", "superpay")):
+    globals()[_name] = __import__("sys").modules[f"{__name__}.{_name}"]
+del _name
 
 __all__ = [
     "__version__",
     "jwt",
     "leanx",
     "superpay",
+    "twoc2p",
+    "standardwebhooks",
+    "stripe",
+    "razorpay",
+    "chip",
+    "chip_send",
+    "GATEWAYS",
+    "Decoder",
+    "Result",
+    "Reply",
+    "verify",
+    "sign",
     "PayhookError",
     "InvalidKeyError",
     "InvalidTokenError",
@@ -51,4 +76,7 @@ __all__ = [
     "MissingRequiredClaimError",
     "DecryptionError",
     "PayloadTooLargeError",
+    "MissingSignatureError",
+    "InvalidTimestampError",
+    "FieldMismatchError",
 ]

@@ -50,3 +50,37 @@ class SuperPayKey:
         self, data: str | bytes | bytearray | memoryview, iv: bytes | None = ..., /
     ) -> bytes: ...
     def encrypt(self, plaintext: bytes, /) -> str: ...
+
+def gateways() -> tuple[dict[str, Any], ...]: ...
+def gateway_sign(
+    name: str, payload: bytes, key: bytes, timestamp: int, event_id: bytes | None, /
+) -> tuple[bytes, tuple[tuple[str, str], ...]]: ...
+
+class Gateway:
+    def __new__(
+        cls,
+        gateway: str,
+        keys: tuple[bytes, ...],
+        max_bytes: int = ...,
+        tolerance: float | None = ...,
+        leeway: float = ...,
+        parse_float: Callable[[str], Any] | None = ...,
+    ) -> Self: ...
+    @property
+    def gateway(self) -> str: ...
+    def decode(
+        self,
+        body: str | bytes | bytearray | memoryview,
+        headers: Any = ...,
+        now: float | None = ...,
+    ) -> dict[str, Any]: ...
+    def decode_at(
+        self, body: str | bytes | bytearray | memoryview, now: float | None = ...
+    ) -> dict[str, Any]: ...
+    def verify(
+        self,
+        body: str | bytes | bytearray | memoryview,
+        headers: Any = ...,
+        now: float | None = ...,
+        expect: tuple[tuple[bytes, bytes], ...] | None = ...,
+    ) -> tuple[dict[str, Any], str | None, int | None]: ...

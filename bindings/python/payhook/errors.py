@@ -26,6 +26,9 @@ __all__ = [
     "MissingRequiredClaimError",
     "DecryptionError",
     "PayloadTooLargeError",
+    "MissingSignatureError",
+    "InvalidTimestampError",
+    "FieldMismatchError",
 ]
 
 
@@ -104,3 +107,17 @@ class DecryptionError(PayhookError):
 
 class PayloadTooLargeError(DecodeError):
     """The body or token is longer than ``max_bytes``."""
+
+
+class MissingSignatureError(InvalidSignatureError):
+    """A header or field the signature needs is absent or empty."""
+
+
+class InvalidTimestampError(InvalidTokenError):
+    """A signed timestamp is outside the tolerance window (either side)."""
+
+
+class FieldMismatchError(InvalidTokenError):
+    """An ``expect=`` field differs from the callback, is absent, or is not
+    covered by the gateway's signature (the callback is authentic but is
+    not the one the merchant's order expects)."""

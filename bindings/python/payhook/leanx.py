@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from . import _payhook
+from ._gateway import module_functions
 from ._keys import MAX_BYTES
 from ._keys import prepared
 from .jwt import verifier_args
 
-__all__ = ["decode", "Decoder"]
+__all__ = ["decode", "verify", "sign", "Decoder"]
 
 
 class Decoder(_payhook.Verifier):
@@ -64,3 +65,7 @@ def decode(body: str | bytes | bytearray | memoryview,
     """
     return _prepared(hash_key, leeway, max_bytes,
                      parse_float).decode(body, now)
+
+
+# The whole result (event id, reply, expect=) through the gateway pipeline.
+_, verify, sign = module_functions("leanx")

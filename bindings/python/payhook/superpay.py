@@ -13,9 +13,10 @@ import json
 from typing import Any, Callable
 
 from . import _payhook
+from ._gateway import module_functions
 from ._keys import MAX_BYTES, key_bytes, max_bytes_value, prepared
 
-__all__ = ["decode", "decrypt", "encrypt", "Decoder"]
+__all__ = ["decode", "verify", "sign", "decrypt", "encrypt", "Decoder"]
 
 
 class Decoder(_payhook.SuperPayKey):
@@ -84,3 +85,7 @@ def encrypt(payload: Any, key: str | bytes) -> str:
         data = json.dumps(payload, separators=(",", ":"),
                           allow_nan=False).encode("utf-8")
     return _prepared(key, MAX_BYTES, None).encrypt(data)
+
+
+# The whole result (event id, reply, expect=) through the gateway pipeline.
+_, verify, sign = module_functions("superpay")
