@@ -92,6 +92,8 @@ static void suite(const char *name, void (*fn)(void))
  * names it. */
 /* units_scratch.c */
 void run_units_scratch(void);
+/* units_gateways.c */
+void run_units_gateways(void);
 /* units_json_ct.c */
 void run_units_json_ct(void);
 
@@ -130,6 +132,7 @@ int main(int argc, char **argv)
     suite("units: JWT verify and sign", run_units_jwt);
     suite("units: LeanX and SuperPay", run_units_providers);
     suite("units: claims", run_units_claims);
+    suite("units: gateway pipeline and its primitives", run_units_gateways);
     suite("threads", run_threads);
     suite("shared vectors", shared_suite);
     suite("wycheproof", wycheproof_suite);
