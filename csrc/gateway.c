@@ -60,6 +60,11 @@ int ph_gateway_signs_time(const ph_gateway *g)
     return g->tolerance > 0;
 }
 
+int ph_gateway_uses_clock(const ph_gateway *g)
+{
+    return g->tolerance > 0 || g->key_kind == PH_KEY_JWT_HS256;
+}
+
 double ph_gateway_default_tolerance(const ph_gateway *g)
 {
     return g->tolerance > 0 ? g->tolerance : 0;

@@ -484,6 +484,9 @@ const ph_reply *ph_gateway_reply(const ph_gateway *g);
 /* The seconds of tolerance a gateway that signs a timestamp allows by
  * default, 0 for one that signs none (ph_gateway_signs_time() is 0). */
 int ph_gateway_signs_time(const ph_gateway *g);
+/* Whether opening or parsing reads ph_options.now (a signed timestamp or
+ * JWT claims): a binding may skip reading the clock when it does not. */
+int ph_gateway_uses_clock(const ph_gateway *g);
 double ph_gateway_default_tolerance(const ph_gateway *g);
 
 /* A prepared key: 1 to PH_MAX_KEYS keys of the gateway's kind (a rotation:

@@ -220,10 +220,10 @@ static int headers_get(PyObject *obj, headers *h, module_state *st)
     return 0;
 }
 
-static int now_value(PyObject *o, double *now)
+static int now_value(PyObject *o, const ph_gateway *g, double *now)
 {
     if (o == NULL || o == Py_None) {
-        *now = now_seconds();
+        *now = ph_gateway_uses_clock(g) ? now_seconds() : 0;
         return 0;
     }
     if (PyBool_Check(o) || (!PyLong_Check(o) && !PyFloat_Check(o))) {
@@ -296,7 +296,8 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
     ph_status rc;
     input in;
 
-    if (st == NULL || now_value(now_obj, &o.now) < 0 ||
+    if (st == NULL ||
+        now_value(now_obj, ph_gateway_key_gateway(self->key), &o.now) < 0 ||
         expect_get(expect, paths, values, &n_expect) < 0)
         return NULL;
     if (input_get(body, &in, "body", st->errors[PH_ERR_DECODE]) < 0)

@@ -265,3 +265,75 @@ def test_closed_pipe_in_a_shell_pipeline(bodies):
     assert proc.returncode == 0
     assert proc.stdout == b"{\n"
     assert proc.stderr == b"", proc.stderr
+
+
+# --- every gateway, headers, and the sign command ----------------------
+
+STRIPE_KEY = "whsec_cli-test-secret"
+CHIP_KEYS = REPO / "tests" / "vectors" / "keys"
+
+
+def _signed(gateway: str, key_env: dict, payload: dict, *extra: str,
+            tmp_path: Path) -> tuple[Path, list[str]]:
+    src = tmp_path / "payload.json"
+    src.write_text(json.dumps(payload), encoding="utf-8")
+    proc = run("sign", gateway, "--key-env", "SIGN_KEY", *extra, str(src),
+               env=key_env)
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stderr
+    made = json.loads(proc.stdout)
+    body = tmp_path / "body.json"
+    body.write_bytes(made["body"].encode("utf-8"))
+    headers = []
+    for name, value in made["headers"].items():
+        headers += ["--header", f"{name}: {value}"]
+    return body, headers
+
+
+def test_sign_then_verify_stripe(tmp_path):
+    env = {"SIGN_KEY": STRIPE_KEY, "KEY": STRIPE_KEY}
+    body, headers = _signed("stripe", env, {"id": "evt_9", "amount": 5},
+                            "--timestamp", "1700000000", tmp_path=tmp_path)
+    proc = run("stripe", "--key-env", "KEY", *headers, "--now", "1700000010",
+               "--result", str(body), env=env)
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["payload"] == {"id": "evt_9", "amount": 5}
+    assert result["event_id"] == "evt_9"
+    assert result["timestamp"] == 1700000000
+    assert STRIPE_KEY not in proc.stdout.decode()
+    # Out of the window, and without the header: rejected (1), not usage.
+    late = run("stripe", "--key-env", "KEY", *headers, "--now", "1800000000",
+               str(body), env=env)
+    assert late.returncode == 1 and b"InvalidTimestampError" in late.stderr
+    bare = run("stripe", "--key-env", "KEY", str(body), env=env)
+    assert bare.returncode == 1 and b"MissingSignatureError" in bare.stderr
+
+
+def test_sign_then_verify_chip_with_the_private_key(tmp_path):
+    env = {"SIGN_KEY": (CHIP_KEYS / "chip-2048-private.pem").read_text(),
+           "KEY": (CHIP_KEYS / "chip-2048-public.pem").read_text()}
+    body, headers = _signed("chip", env, {"id": "p1", "status": "paid"},
+                            tmp_path=tmp_path)
+    proc = run("chip", "--key-env", "KEY", *headers, str(body), env=env)
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"id": "p1", "status": "paid"}
+    assert b"PRIVATE" not in proc.stdout + proc.stderr
+
+
+def test_header_and_sign_usage_errors(tmp_path):
+    body = tmp_path / "b.json"
+    body.write_text("{}")
+    env = {"KEY": STRIPE_KEY}
+    proc = run("stripe", "--key-env", "KEY", "--header", "no colon",
+               str(body), env=env)
+    assert proc.returncode == 2 and b"--header" in proc.stderr
+    proc = run("sign", "paypal", "--key-env", "KEY", str(body), env=env)
+    assert proc.returncode == 2
+    proc = run("sign", "razorpay", "--key-env", "UNSET_VARIABLE", str(body))
+    assert proc.returncode == 2
+    proc = run("sign", "chip", "--key-env", "KEY", str(body), env=env)
+    assert proc.returncode == 2 and b"InvalidKeyError" in proc.stderr
+    no_traceback(proc)

@@ -1,7 +1,20 @@
-"""Command line: decode callback bodies and print their payloads as JSON.
+"""Command line: verify callback bodies and print their payloads as JSON,
+or build genuine callbacks for tests.
 
     python3 -m payhook leanx --key-env LEANX_HASH_KEY body.json
     python3 -m payhook superpay --key-file /etc/payhook/superpay.key < body
+    python3 -m payhook stripe --key-env STRIPE_WHSEC \
+        --header "Stripe-Signature: t=...,v1=..." body.json
+    python3 -m payhook sign stripe --key-env STRIPE_WHSEC payload.json
+
+Any gateway payhook knows may be named (see --help).  --header gives a
+request header (repeat it for several); --now pins the clock (Unix
+seconds) for timestamps and claims; --result prints the whole result
+(payload, event id, timestamp, signed fields, reply) instead of the
+payload.  `sign` prints {"body": ..., "headers": {...}} for the payload
+read from the file or standard input (JSON text, sent as it is), signed
+with the key (for CHIP the PEM private key); --timestamp and --event-id
+fix what is otherwise now and random.
 
 Keys are read from an environment variable or a file, never from the
 command line, where other users of the machine could see them.  Exit
@@ -29,7 +42,8 @@ import signal
 import sys
 from typing import Any, Sequence
 
-from . import PayhookError, __version__, leanx, superpay
+from . import GATEWAYS, PayhookError, __version__, leanx, sign, superpay
+from ._gateway import Decoder
 
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
@@ -39,24 +53,70 @@ class _Usage(Exception):
     """A usage error found after the arguments were parsed."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python3 -m payhook",
-        description="Verify/decrypt payout callback bodies and print their "
-                    "payloads as JSON.",
-        epilog="Exit status: 0 decoded, 1 rejected, 2 usage error.")
-    parser.add_argument("--version", action="version",
-                        version=f"payhook {__version__}")
-    parser.add_argument("provider", choices=["leanx", "superpay"])
+def _key_source(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--key-env", metavar="VAR",
                         help="read the key from this environment variable")
     source.add_argument("--key-file", metavar="PATH",
                         help="read the key from this file (trailing "
                              "whitespace is dropped)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m payhook",
+        description="Verify/decrypt callback bodies and print their "
+                    "payloads as JSON.  `python3 -m payhook sign GATEWAY "
+                    "...` builds a genuine callback instead (see `sign "
+                    "--help`).",
+        epilog="Exit status: 0 decoded, 1 rejected, 2 usage error.")
+    parser.add_argument("--version", action="version",
+                        version=f"payhook {__version__}")
+    parser.add_argument("provider", metavar="GATEWAY",
+                        choices=list(GATEWAYS),
+                        help="one of: " + ", ".join(GATEWAYS))
+    _key_source(parser)
+    parser.add_argument("--header", action="append", default=[],
+                        metavar="'NAME: VALUE'",
+                        help="a request header (repeatable)")
+    parser.add_argument("--now", type=float, metavar="SECONDS",
+                        help="the clock, in Unix seconds (default: now)")
+    parser.add_argument("--result", action="store_true",
+                        help="print the whole result, not the payload")
     parser.add_argument("files", nargs="*", metavar="FILE",
                         help="callback bodies (default: standard input)")
     return parser
+
+
+def _sign_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python3 -m payhook sign",
+        description="Build a genuine callback (for tests) and print "
+                    '{"body": ..., "headers": {...}} as JSON.',
+        epilog="Exit status: 0 signed, 2 usage error.")
+    parser.add_argument("provider", metavar="GATEWAY",
+                        choices=list(GATEWAYS),
+                        help="one of: " + ", ".join(GATEWAYS))
+    _key_source(parser)
+    parser.add_argument("--timestamp", type=int, metavar="SECONDS",
+                        help="the signed time (default: now)")
+    parser.add_argument("--event-id", metavar="ID",
+                        help="the event id, where the scheme carries one "
+                             "in a header (default: random)")
+    parser.add_argument("files", nargs="?", metavar="FILE",
+                        help="the payload's JSON text (default: standard "
+                             "input)")
+    return parser
+
+
+def _headers(lines: Sequence[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip():
+            raise _Usage(f"--header wants 'Name: value', not {line!r:.60}")
+        pairs.append((name.strip(), value.strip()))
+    return pairs
 
 
 def _os_error(what: str, e: OSError) -> _Usage:
@@ -82,7 +142,9 @@ def _decoder(provider: str, key: str | bytes, where: str) -> Any:
     try:
         if provider == "leanx":
             return leanx.Decoder(key)
-        return superpay.Decoder(key)
+        if provider == "superpay":
+            return superpay.Decoder(key)
+        return Decoder(provider, key)
     except PayhookError as e:
         raise _Usage(f"the key in {where} cannot be used: {e}") from None
 
@@ -100,13 +162,41 @@ def _read_bodies(files: Sequence[str]) -> list[tuple[str, bytes]]:
     return bodies
 
 
+def _sign_main(argv: Sequence[str]) -> int:
+    parser = _sign_parser()
+    args = parser.parse_intermixed_args(argv)
+    try:
+        key, where = _read_key(args)
+        (_, payload), = _read_bodies([args.files] if args.files else [])
+        body, headers = sign(args.provider, payload, key,
+                             timestamp=args.timestamp,
+                             event_id=args.event_id)
+    except _Usage as e:
+        parser.print_usage(sys.stderr)
+        print(f"{parser.prog}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (PayhookError, TypeError) as e:
+        print(f"{parser.prog}: error: {type(e).__name__}: {e}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    out = {"body": body.decode("utf-8", "surrogateescape"),
+           "headers": headers}
+    sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status (argparse exits 2 itself
     on bad arguments, 0 for --help and --version)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sign"]:
+        return _sign_main(argv[1:])
     parser = _parser()
     args = parser.parse_intermixed_args(argv)
     try:
         decoder = _decoder(args.provider, *_read_key(args))
+        headers = _headers(args.header)
         bodies = _read_bodies(args.files)
     except _Usage as e:
         parser.print_usage(sys.stderr)
@@ -117,7 +207,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = sys.stdout.buffer
     for name, body in bodies:
         try:
-            payload = decoder.decode(body)
+            if args.result:
+                r = decoder.verify(body, headers, now=args.now)
+                payload = {"payload": r.payload, "gateway": r.gateway,
+                           "event_id": r.event_id, "timestamp": r.timestamp,
+                           "signed_fields": list(r.signed_fields),
+                           "reply": {"status": r.reply.status,
+                                     "body": r.reply.body.decode("latin-1"),
+                                     "content_type": r.reply.content_type}}
+            elif args.provider in ("leanx", "superpay"):
+                payload = decoder.decode(body, args.now)
+            else:
+                payload = decoder.decode(body, headers, now=args.now)
         except PayhookError as e:
             sys.stdout.flush()
             print(f"{name}: {type(e).__name__}: {e}", file=sys.stderr)

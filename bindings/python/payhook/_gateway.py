@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from typing import Any, Callable, Iterable, NamedTuple, Sequence, Union
 
 from . import _payhook
-from ._keys import MAX_BYTES, key_bytes, key_tuple, max_bytes_value, prepared
+from ._keys import (MAX_BYTES, key_bytes, key_tuple, max_bytes_value,
+                    prepared, seconds)
 
 Headers = Union[Mapping[str, str], Iterable[tuple[Any, Any]], None]
 Body = Union[str, bytes, bytearray, memoryview]
@@ -123,10 +124,12 @@ class Decoder(_payhook.Gateway):
                 max_bytes: int = MAX_BYTES,
                 parse_float: Callable[[str], Any] | None = None) -> Decoder:
         _name(gateway)
+        leeway = seconds(leeway, "leeway")
+        if not leeway >= 0:
+            raise ValueError("leeway must not be negative")
         return super().__new__(cls, gateway, key_tuple(key),
                                max_bytes_value(max_bytes),
-                               _tolerance(tolerance), float(leeway),
-                               parse_float)
+                               _tolerance(tolerance), leeway, parse_float)
 
     def verify(self, body: Body, headers: Headers = None, *,  # type: ignore[override]
                now: float | None = None,
@@ -200,21 +203,22 @@ def module_functions(gateway: str) -> tuple[Callable[..., Any], ...]:
     """decode, verify and sign bound to one gateway."""
     def decode(body: Body, key: Any, *, headers: Headers = None,
                now: float | None = None, tolerance: float | None = None,
-               max_bytes: int = MAX_BYTES,
+               leeway: float = 0, max_bytes: int = MAX_BYTES,
                parse_float: Callable[[str], Any] | None = None
                ) -> dict[str, Any]:
-        return _prepared(gateway, key, tolerance, 0, max_bytes,
-                         parse_float).decode(body, headers, now)
+        return _payhook.Gateway.decode(
+            _prepared(gateway, key, tolerance, leeway, max_bytes,
+                      parse_float), body, headers, now)
 
     def verify_one(body: Body, key: Any, *, headers: Headers = None,
                    now: float | None = None,
                    expect: Mapping[str, Any] | None = None,
-                   tolerance: float | None = None,
+                   tolerance: float | None = None, leeway: float = 0,
                    max_bytes: int = MAX_BYTES,
                    parse_float: Callable[[str], Any] | None = None
                    ) -> Result:
         return verify(gateway, body, key, headers=headers, now=now,
-                      expect=expect, tolerance=tolerance,
+                      expect=expect, tolerance=tolerance, leeway=leeway,
                       max_bytes=max_bytes, parse_float=parse_float)
 
     def sign_one(payload: Any, key: Any, *, timestamp: int | None = None,

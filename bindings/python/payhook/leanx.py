@@ -11,30 +11,34 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from . import _payhook
+from . import _gateway
 from ._gateway import module_functions
-from ._keys import MAX_BYTES
-from ._keys import prepared
-from .jwt import verifier_args
+from ._keys import MAX_BYTES, prepared
 
 __all__ = ["decode", "verify", "sign", "Decoder"]
 
 
-class Decoder(_payhook.Verifier):
+class Decoder(_gateway.Decoder):
     """A prepared LeanX decoder holding the hash key (wiped when freed).
 
     ``Decoder(hash_key).decode(body, now=None)`` takes the raw POST body
     (``str``, ``bytes``, ``bytearray`` or ``memoryview``), verifies it and
-    returns the payload ``dict``.  ``hash_key`` may be a sequence of keys
-    (a list or tuple, of str or bytes) during a rotation.  Safe to share
-    between threads.
+    returns the payload ``dict``; ``verify(body, now=..., expect=...)``
+    returns the whole :class:`payhook.Result`.  ``hash_key`` may be a
+    sequence of keys (a list or tuple, of str or bytes) during a rotation.
+    Safe to share between threads.
     """
 
     def __new__(cls, hash_key: str | bytes | Sequence[str | bytes], *,
                 leeway: float = 0, max_bytes: int = MAX_BYTES,
                 parse_float: Callable[[str], Any] | None = None) -> Decoder:
-        return super().__new__(cls, *verifier_args(
-            hash_key, ["HS256"], None, None, None, None, leeway, max_bytes,
-            parse_float, True))
+        made = super().__new__(cls, "leanx", hash_key, leeway=leeway,
+                               max_bytes=max_bytes, parse_float=parse_float)
+        assert isinstance(made, Decoder)
+        return made
+
+    # LeanX needs no header: decode(body, now=None), as it always was.
+    decode = _payhook.Gateway.decode_at  # type: ignore[assignment]
 
 
 _prepared = prepared(lambda key, leeway, max_bytes, parse_float: Decoder(
@@ -45,7 +49,8 @@ def decode(body: str | bytes | bytearray | memoryview,
            hash_key: str | bytes | Sequence[str | bytes], *,
            leeway: float = 0, now: float | None = None,
            max_bytes: int = MAX_BYTES,
-           parse_float: Callable[[str], Any] | None = None) -> dict[str, Any]:
+           parse_float: Callable[[str], Any] | None = None,
+           headers: Any = None) -> dict[str, Any]:
     """Verify a LeanX callback body and return the JWT payload.
 
     The prepared key is kept for the next call with the same key (the 32
@@ -54,6 +59,8 @@ def decode(body: str | bytes | bytearray | memoryview,
 
     The body is ``{"data": "<jwt>", ...}`` or the bare token.  HS256 only.
     Registered claims (``exp``, ``nbf``, ``iat``) are checked when present.
+    ``headers`` is accepted for the same shape as every gateway module and
+    not needed.
 
     Raises :class:`~payhook.InvalidKeyError` (empty key),
     :class:`~payhook.PayloadTooLargeError` (body over ``max_bytes``),

@@ -13,25 +13,48 @@ import json
 from typing import Any, Callable
 
 from . import _payhook
+from . import _gateway
 from ._gateway import module_functions
 from ._keys import MAX_BYTES, key_bytes, max_bytes_value, prepared
 
 __all__ = ["decode", "verify", "sign", "decrypt", "encrypt", "Decoder"]
 
 
-class Decoder(_payhook.SuperPayKey):
+class Decoder(_gateway.Decoder):
     """A prepared SuperPay key (32 bytes; the IV, MD5(key), computed once).
 
     ``Decoder(key).decode(body)`` decrypts a callback body and returns its
-    JSON object.  Key material is wiped when the decoder is freed.  Safe to
-    share between threads.
+    JSON object; ``verify(body, expect=...)`` returns the whole
+    :class:`payhook.Result` (its ``signed_fields`` are empty: SuperPay
+    encrypts, it does not sign).  ``decrypt`` and ``encrypt`` are the raw
+    AES-256-CBC primitive with the same key.  Key material is wiped when
+    the decoder is freed.  Safe to share between threads.
     """
 
     def __new__(cls, symmetric_key: str | bytes, *,
                 max_bytes: int = MAX_BYTES,
                 parse_float: Callable[[str], Any] | None = None) -> Decoder:
-        return super().__new__(cls, key_bytes(symmetric_key, "key"),
-                               max_bytes_value(max_bytes), parse_float)
+        key = key_bytes(symmetric_key, "key")
+        made = super().__new__(cls, "superpay", key, max_bytes=max_bytes,
+                               parse_float=parse_float)
+        assert isinstance(made, Decoder)
+        made._raw = _payhook.SuperPayKey(key, max_bytes_value(max_bytes))
+        return made
+
+    _raw: _payhook.SuperPayKey
+
+    # SuperPay needs no header and signs no time: decode(body).
+    decode = _payhook.Gateway.decode_at  # type: ignore[assignment]
+
+    def decrypt(self, data: str | bytes | bytearray | memoryview,
+                iv: bytes | None = None) -> bytes:
+        """Raw AES-256-CBC/PKCS#7 decryption of hex text (see
+        :func:`decrypt`)."""
+        return self._raw.decrypt(data, iv)
+
+    def encrypt(self, plaintext: bytes) -> str:
+        """Raw AES-256-CBC/PKCS#7 encryption to lower-case hex."""
+        return self._raw.encrypt(plaintext)
 
 
 _prepared = prepared(lambda key, max_bytes, parse_float: Decoder(
@@ -40,7 +63,8 @@ _prepared = prepared(lambda key, max_bytes, parse_float: Decoder(
 
 def decode(body: str | bytes | bytearray | memoryview,
            symmetric_key: str | bytes, *, max_bytes: int = MAX_BYTES,
-           parse_float: Callable[[str], Any] | None = None) -> dict[str, Any]:
+           parse_float: Callable[[str], Any] | None = None,
+           headers: Any = None, now: float | None = None) -> dict[str, Any]:
     """Decrypt a SuperPay callback body and return the payload ``dict``.
 
     The prepared key is kept for the next call with the same key (the 32
@@ -55,6 +79,8 @@ def decode(body: str | bytes | bytearray | memoryview,
     bad hex or padding, a plaintext that is not a JSON object, and a value
     that cannot be built (``parse_float`` raising, an integer longer than
     ``sys.get_int_max_str_digits()``); ``TypeError`` for wrong types.
+    ``headers`` and ``now`` are accepted for the same shape as every
+    gateway module and not needed (SuperPay signs neither).
     """
     return _prepared(symmetric_key, max_bytes, parse_float).decode(body)
 
