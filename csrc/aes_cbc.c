@@ -91,7 +91,7 @@ ph_status ph_aes256cbc_raw(const unsigned char key[PH_AES_KEY_LEN],
         return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC is not available");
     }
     st = ph_aes_cbc_raw(ctx, key, iv, ct, len, out, err);
-    EVP_CIPHER_CTX_free(ctx);   /* wipes the key schedule */
+    EVP_CIPHER_CTX_free(ctx); /* wipes the key schedule */
     return st;
 }
 

@@ -36,7 +36,7 @@ static void *cj_number(void *ctx, ph_number_kind kind, int64_t i,
         return cJSON_CreateNumber((double)i);
     }
     d = ph_number_to_double(text, len);
-    return d == d ? cJSON_CreateNumber(d) : NULL;   /* NaN: out of memory */
+    return d == d ? cJSON_CreateNumber(d) : NULL; /* NaN: out of memory */
 }
 
 static void *cj_string(void *ctx, const char *s, size_t len, int ascii,
@@ -110,6 +110,6 @@ static void cj_discard(void *ctx, void *value)
 }
 
 const ph_json_sink ph_cjson_sink = {
-    cj_null, cj_bool, cj_number, cj_string, cj_array,
-    cj_append, cj_object, cj_set, NULL, cj_discard,
+    cj_null,   cj_bool,   cj_number, cj_string, cj_array,
+    cj_append, cj_object, cj_set,    NULL,      cj_discard,
 };

@@ -7,26 +7,26 @@
 
 /* 0..63 for the base64url alphabet, 0xff for everything else: '=', '+',
  * '/', whitespace and high bytes are all rejected by the same lookup. */
+/* clang-format off: a table laid out by hand */
 static const unsigned char b64url_value[256] = {
 #define X 0xff
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, 62, X, X,
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, X, X, X,
-    X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, 63,
-    X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  62, X,  X,  52, 53, 54, 55, 56, 57, 58, 59, 60,
+    61, X,  X,  X,  X,  X,  X,  X,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+    11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X,  X,  X,  X,
+    63, X,  26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42,
+    43, 44, 45, 46, 47, 48, 49, 50, 51, X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,  X,
+    X,  X,  X,  X,  X,  X,  X,  X,  X,
 #undef X
 };
+/* clang-format on */
 
 static const char b64url_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -89,8 +89,8 @@ void ph_b64url_encode(const unsigned char *in, size_t len, char *out)
     size_t i = 0;
 
     for (; i + 3 <= len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
-                     in[i + 2];
+        uint32_t v =
+            (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
         *out++ = b64url_alphabet[v >> 18];
         *out++ = b64url_alphabet[(v >> 12) & 63];
         *out++ = b64url_alphabet[(v >> 6) & 63];
@@ -111,75 +111,65 @@ void ph_b64url_encode(const unsigned char *in, size_t len, char *out)
  * of a byte; 0x100 marks every other character, so one OR of the two
  * lookups both builds the byte and collects the error bit. */
 #define X 0x100
+/* clang-format off: a table laid out by hand */
 static const uint16_t hex_high[256] = {
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    0x000, 0x010, 0x020, 0x030, 0x040, 0x050, 0x060, 0x070,
-    0x080, 0x090, X, X, X, X, X, X,
-    X, 0x0a0, 0x0b0, 0x0c0, 0x0d0, 0x0e0, 0x0f0, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, 0x0a0, 0x0b0, 0x0c0, 0x0d0, 0x0e0, 0x0f0, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     0x000, 0x010,
+    0x020, 0x030, 0x040, 0x050, 0x060, 0x070, 0x080, 0x090, X,     X,
+    X,     X,     X,     X,     X,     0x0a0, 0x0b0, 0x0c0, 0x0d0, 0x0e0,
+    0x0f0, X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     0x0a0, 0x0b0, 0x0c0,
+    0x0d0, 0x0e0, 0x0f0, X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,
 };
 
 static const uint16_t hex_low[256] = {
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    0x000, 0x001, 0x002, 0x003, 0x004, 0x005, 0x006, 0x007,
-    0x008, 0x009, X, X, X, X, X, X,
-    X, 0x00a, 0x00b, 0x00c, 0x00d, 0x00e, 0x00f, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, 0x00a, 0x00b, 0x00c, 0x00d, 0x00e, 0x00f, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     0x000, 0x001,
+    0x002, 0x003, 0x004, 0x005, 0x006, 0x007, 0x008, 0x009, X,     X,
+    X,     X,     X,     X,     X,     0x00a, 0x00b, 0x00c, 0x00d, 0x00e,
+    0x00f, X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     0x00a, 0x00b, 0x00c,
+    0x00d, 0x00e, 0x00f, X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
+    X,     X,     X,     X,     X,     X,
 };
+/* clang-format on */
 #undef X
 
 #if defined(__SSE2__)
@@ -199,12 +189,12 @@ static int hex_decode32(const unsigned char *p, unsigned char *out)
         __m128i c = _mm_loadu_si128((const __m128i *)(p + 16 * i));
         __m128i l = _mm_or_si128(c, lower);
         /* Signed compares: bytes >= 0x80 are negative and fail both. */
-        __m128i is_digit = _mm_and_si128(_mm_cmpgt_epi8(c, zero),
-                                         _mm_cmpgt_epi8(_mm_add_epi8(nine,
-                                             _mm_set1_epi8(1)), c));
-        __m128i is_alpha = _mm_and_si128(_mm_cmpgt_epi8(l, a),
-                                         _mm_cmpgt_epi8(_mm_add_epi8(f,
-                                             _mm_set1_epi8(1)), l));
+        __m128i is_digit = _mm_and_si128(
+            _mm_cmpgt_epi8(c, zero),
+            _mm_cmpgt_epi8(_mm_add_epi8(nine, _mm_set1_epi8(1)), c));
+        __m128i is_alpha = _mm_and_si128(
+            _mm_cmpgt_epi8(l, a),
+            _mm_cmpgt_epi8(_mm_add_epi8(f, _mm_set1_epi8(1)), l));
         __m128i digit = _mm_sub_epi8(c, _mm_set1_epi8('0'));
         __m128i alpha = _mm_sub_epi8(l, _mm_set1_epi8('a' - 10));
         ok = _mm_and_si128(ok, _mm_or_si128(is_digit, is_alpha));
@@ -227,7 +217,7 @@ ph_status ph_hex_decode(const char *in, size_t len, unsigned char *out)
 
     if (len % 2)
         return PH_ERR_DECODE;
-    /* No early exit: the time taken does not depend on where a bad
+        /* No early exit: the time taken does not depend on where a bad
      * character is (the ciphertext is attacker-chosen). */
 #if defined(__SSE2__)
     for (; i + 16 <= n; i += 16)

@@ -19,8 +19,8 @@ void ph_trim_space(const char **p, size_t *len)
 typedef struct member_hunt {
     const char *name;
     size_t name_len;
-    int seen;           /* times the member occurred */
-    int type;           /* PH_JT_* of its (last) value */
+    int seen; /* times the member occurred */
+    int type; /* PH_JT_* of its (last) value */
     const char *value;
     size_t value_len;
 } member_hunt;
@@ -51,8 +51,8 @@ ph_status ph_envelope_member(const char *body, size_t len, const char *name,
                              const char **value, size_t *value_len,
                              ph_error *err)
 {
-    member_hunt h = {name, strlen(name), 0, PH_JT_NULL, NULL, 0};
-    ph_top_hook hook = {hunt_member, hunt_value, NULL, &h};
+    member_hunt h = { name, strlen(name), 0, PH_JT_NULL, NULL, 0 };
+    ph_top_hook hook = { hunt_member, hunt_value, NULL, &h };
     unsigned char *copy;
     void *root;
     ph_status st;
@@ -72,8 +72,8 @@ ph_status ph_envelope_member(const char *body, size_t len, const char *name,
         return ph_fail(err, PH_ERR_DECODE,
                        "%s body has more than one \"%s\" member", what, name);
     if (h.type != PH_JT_STRING)
-        return ph_fail(err, PH_ERR_DECODE,
-                       "%s body: \"%s\" must be a string", what, name);
+        return ph_fail(err, PH_ERR_DECODE, "%s body: \"%s\" must be a string",
+                       what, name);
     /* An unescaped value lives in scratch->text, which the next parse
      * reuses: move it to the envelope buffer. */
     if ((uintptr_t)h.value < (uintptr_t)body ||

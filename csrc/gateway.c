@@ -12,9 +12,8 @@
 
 /* Adding a gateway: its gw_*.c file, and one line here. */
 static const ph_gateway *const registry[] = {
-    &ph_gw_leanx,    &ph_gw_superpay, &ph_gw_twoc2p,
-    &ph_gw_standardwebhooks, &ph_gw_stripe, &ph_gw_razorpay,
-    &ph_gw_chip,     &ph_gw_chip_send,
+    &ph_gw_leanx,  &ph_gw_superpay, &ph_gw_twoc2p, &ph_gw_standardwebhooks,
+    &ph_gw_stripe, &ph_gw_razorpay, &ph_gw_chip,   &ph_gw_chip_send,
 };
 
 #define N_GATEWAYS (sizeof registry / sizeof registry[0])
@@ -87,8 +86,8 @@ void ph_options_init(ph_options *o, double now)
 /* Keys                                                                */
 
 #define WHSEC_PREFIX "whsec_"
-#define WHSEC_MIN 24
-#define WHSEC_MAX 64
+#define WHSEC_MIN    24
+#define WHSEC_MAX    64
 
 /* A Standard Webhooks secret: whsec_ (optional, as every reference library
  * takes it) and the canonical base64 of 24 to 64 bytes (the spec's range). */
@@ -108,17 +107,20 @@ static ph_status whsec_decode(const unsigned char *key, size_t len,
         ph_b64_decode((const char *)key, len, out, out_len) != PH_OK)
         return ph_fail(err, PH_ERR_KEY,
                        "a Standard Webhooks secret is whsec_ and the "
-                       "base64 of %d to %d bytes", WHSEC_MIN, WHSEC_MAX);
+                       "base64 of %d to %d bytes",
+                       WHSEC_MIN, WHSEC_MAX);
     if (*out_len < WHSEC_MIN || *out_len > WHSEC_MAX) {
         OPENSSL_cleanse(out, *out_len);
         return ph_fail(err, PH_ERR_KEY,
                        "a Standard Webhooks secret is %d to %d bytes, not "
-                       "%zu", WHSEC_MIN, WHSEC_MAX, *out_len);
+                       "%zu",
+                       WHSEC_MIN, WHSEC_MAX, *out_len);
     }
     return PH_OK;
 }
 
-static ph_status whsec_keys(ph_gateway_key *k, const unsigned char *const *keys,
+static ph_status whsec_keys(ph_gateway_key *k,
+                            const unsigned char *const *keys,
                             const size_t *lens, size_t n, ph_error *err)
 {
     unsigned char raw[PH_MAX_KEYS][WHSEC_MAX + 2];
@@ -169,16 +171,15 @@ ph_status ph_gateway_key_new(const ph_gateway *g,
             st = ph_superpay_key_new(keys[0], key_lens[0], &k->aes, err);
         break;
     case PH_KEY_HMAC_TEXT:
-        st = ph_hmac_keys_new(g->digest, keys, key_lens, nkeys, &k->hmac,
-                              err);
+        st = ph_hmac_keys_new(g->digest, keys, key_lens, nkeys, &k->hmac, err);
         break;
     case PH_KEY_HMAC_WHSEC:
         st = whsec_keys(k, keys, key_lens, nkeys, err);
         break;
     case PH_KEY_RSA_PUBLIC:
         for (i = 0; i < nkeys && st == PH_OK; i++) {
-            st = ph_rsa_key_new((const char *)keys[i], key_lens[i],
-                                &k->rsa[i], err);
+            st = ph_rsa_key_new((const char *)keys[i], key_lens[i], &k->rsa[i],
+                                err);
             if (st == PH_OK)
                 k->n_rsa = i + 1;
         }
@@ -277,8 +278,7 @@ ph_status ph_gateway_open(const ph_gateway_key *k, const ph_request *rq,
         if (!r->has_timestamp)
             return ph_fail(err, PH_ERR_MISSING_SIGNATURE,
                            "the signed timestamp is missing");
-        if ((st = ph_timestamp_check(r->timestamp, o->now, tol, err)) !=
-            PH_OK)
+        if ((st = ph_timestamp_check(r->timestamp, o->now, tol, err)) != PH_OK)
             return st;
     }
     return PH_OK;
@@ -297,7 +297,7 @@ ph_status ph_gateway_parse(const ph_gateway_key *k, const ph_result *r,
                            void *ctx, ph_scratch *s, void **root,
                            ph_error *err)
 {
-    ph_top_hook object_only = {ignore_member, NULL, NULL, NULL};
+    ph_top_hook object_only = { ignore_member, NULL, NULL, NULL };
 
     *root = NULL;
     if (k->gateway->parse != NULL)
@@ -376,8 +376,8 @@ ph_status ph_gateway_expect(const ph_result *r, const ph_str *paths,
         if (r->gateway->covers != PH_COVERS_PAYLOAD)
             return ph_fail(err, PH_ERR_MISMATCH,
                            "expected field \"%.*s\": %s callbacks are not "
-                           "signed, so no field is authenticated", plen,
-                           paths[i].ptr, r->gateway->title);
+                           "signed, so no field is authenticated",
+                           plen, paths[i].ptr, r->gateway->title);
         if (!ph_json_pick(r->payload, r->payload_len, paths[i].ptr,
                           paths[i].len, &type, buf, sizeof buf, &got))
             return ph_fail(err, PH_ERR_MISMATCH,
@@ -386,7 +386,8 @@ ph_status ph_gateway_expect(const ph_result *r, const ph_str *paths,
         if (type != PH_JT_STRING && type != PH_JT_NUMBER)
             return ph_fail(err, PH_ERR_MISMATCH,
                            "expected field \"%.*s\" is not a string or a "
-                           "number", plen, paths[i].ptr);
+                           "number",
+                           plen, paths[i].ptr);
         if (got != values[i].len ||
             memcmp(buf, values[i].ptr, values[i].len) != 0)
             return ph_fail(err, PH_ERR_MISMATCH,
@@ -457,8 +458,7 @@ ph_status ph_signed_add_header(ph_signed *out, const char *name,
 }
 
 ph_status ph_signed_set_body(ph_signed *out, const char *const *parts,
-                             const size_t *lens, size_t nparts,
-                             ph_error *err)
+                             const size_t *lens, size_t nparts, ph_error *err)
 {
     size_t i, total = 0, at = 0;
 
@@ -479,8 +479,8 @@ ph_status ph_signed_set_body(ph_signed *out, const char *const *parts,
     return PH_OK;
 }
 
-ph_status ph_random_id(const char *prefix, char *buf, size_t cap,
-                       size_t *len, ph_error *err)
+ph_status ph_random_id(const char *prefix, char *buf, size_t cap, size_t *len,
+                       ph_error *err)
 {
     unsigned char raw[12];
     size_t plen = strlen(prefix);
@@ -505,7 +505,8 @@ ph_status ph_lower_hex_decode(const char *in, size_t len, unsigned char *out,
     if (len != 2 * n)
         return PH_ERR_DECODE;
     for (i = 0; i < len; i++)
-        if (!((in[i] >= '0' && in[i] <= '9') || (in[i] >= 'a' && in[i] <= 'f')))
+        if (!((in[i] >= '0' && in[i] <= '9') ||
+              (in[i] >= 'a' && in[i] <= 'f')))
             return PH_ERR_DECODE;
     return ph_hex_decode(in, len, out);
 }

@@ -12,11 +12,11 @@
 /* The kind of key a gateway takes, which decides how ph_gateway_key_new
  * checks and prepares it. */
 typedef enum ph_key_kind {
-    PH_KEY_JWT_HS256,       /* text, HMAC-SHA256 JWT (LeanX, 2C2P)        */
-    PH_KEY_AES256,          /* 32 bytes, IV = MD5(key) (SuperPay)          */
-    PH_KEY_HMAC_TEXT,       /* text, used as its bytes (Stripe, Razorpay)  */
-    PH_KEY_HMAC_WHSEC,      /* whsec_ + base64 of 24..64 bytes (Std. WH)   */
-    PH_KEY_RSA_PUBLIC       /* PEM RSA public key (CHIP)                   */
+    PH_KEY_JWT_HS256,  /* text, HMAC-SHA256 JWT (LeanX, 2C2P)        */
+    PH_KEY_AES256,     /* 32 bytes, IV = MD5(key) (SuperPay)          */
+    PH_KEY_HMAC_TEXT,  /* text, used as its bytes (Stripe, Razorpay)  */
+    PH_KEY_HMAC_WHSEC, /* whsec_ + base64 of 24..64 bytes (Std. WH)   */
+    PH_KEY_RSA_PUBLIC  /* PEM RSA public key (CHIP)                   */
 } ph_key_kind;
 
 /* Keyed HMAC templates, one per key of a rotation; each use works on a
@@ -45,11 +45,11 @@ ph_status ph_hmac_keys_match(const ph_hmac_keys *k, const ph_str *parts,
 
 struct ph_gateway_key {
     const ph_gateway *gateway;
-    ph_jwt_verifier *jwt;           /* PH_KEY_JWT_HS256  */
-    ph_claims claims;               /* its claim checks; now/leeway per call */
-    ph_superpay_key *aes;           /* PH_KEY_AES256     */
-    ph_hmac_keys hmac;              /* PH_KEY_HMAC_*     */
-    ph_rsa_key *rsa[PH_MAX_KEYS];   /* PH_KEY_RSA_PUBLIC */
+    ph_jwt_verifier *jwt;         /* PH_KEY_JWT_HS256  */
+    ph_claims claims;             /* its claim checks; now/leeway per call */
+    ph_superpay_key *aes;         /* PH_KEY_AES256     */
+    ph_hmac_keys hmac;            /* PH_KEY_HMAC_*     */
+    ph_rsa_key *rsa[PH_MAX_KEYS]; /* PH_KEY_RSA_PUBLIC */
     size_t n_rsa;
 };
 
@@ -58,20 +58,20 @@ struct ph_gateway_key {
  * first whose fields are all there gives the id (LeanX payouts and
  * collections put the invoice at different depths). */
 #define PH_EVENT_RECIPES 2
-#define PH_EVENT_FIELDS 3
+#define PH_EVENT_FIELDS  3
 
 typedef struct ph_event_recipe {
-    const char *fields[PH_EVENT_FIELDS];    /* NULL-terminated */
+    const char *fields[PH_EVENT_FIELDS]; /* NULL-terminated */
 } ph_event_recipe;
 
 struct ph_gateway {
-    const char *name;           /* "stripe": the module name in bindings */
-    const char *title;          /* "Stripe": for messages and docs        */
+    const char *name;  /* "stripe": the module name in bindings */
+    const char *title; /* "Stripe": for messages and docs        */
     ph_key_kind key_kind;
-    ph_digest digest;           /* HMAC or RSA digest                     */
-    int covers;                 /* PH_COVERS_*                            */
-    double tolerance;           /* > 0: a timestamp is signed; default    */
-    const char *id_header;      /* the event id's header, or NULL         */
+    ph_digest digest;      /* HMAC or RSA digest                     */
+    int covers;            /* PH_COVERS_*                            */
+    double tolerance;      /* > 0: a timestamp is signed; default    */
+    const char *id_header; /* the event id's header, or NULL         */
     ph_event_recipe event[PH_EVENT_RECIPES];
     ph_reply reply;
 
@@ -112,10 +112,9 @@ int ph_json_pick(const char *json, size_t len, const char *path,
 ph_status ph_signed_add_header(ph_signed *out, const char *name,
                                const char *value, size_t len, ph_error *err);
 ph_status ph_signed_set_body(ph_signed *out, const char *const *parts,
-                             const size_t *lens, size_t nparts,
-                             ph_error *err);
-ph_status ph_random_id(const char *prefix, char *buf, size_t cap,
-                       size_t *len, ph_error *err);
+                             const size_t *lens, size_t nparts, ph_error *err);
+ph_status ph_random_id(const char *prefix, char *buf, size_t cap, size_t *len,
+                       ph_error *err);
 
 /* Strict lower-case hex of exactly `n` bytes into out (PH_ERR_DECODE). */
 ph_status ph_lower_hex_decode(const char *in, size_t len, unsigned char *out,

@@ -7,7 +7,7 @@
 
 #include "gateway.h"
 
-#define MAX_SIG 2048        /* 16384-bit keys */
+#define MAX_SIG 2048 /* 16384-bit keys */
 
 static ph_status chip_authenticate(const ph_gateway_key *k,
                                    const ph_request *rq, ph_scratch *s,
@@ -47,7 +47,7 @@ static ph_status chip_authenticate(const ph_gateway_key *k,
 static ph_status chip_sign(const ph_gateway *g, const ph_sign_input *in,
                            ph_signed *out, ph_error *err)
 {
-    const char *body_parts[1] = {in->payload};
+    const char *body_parts[1] = { in->payload };
     unsigned char *sig = NULL;
     size_t sig_len = 0, b64_len;
     char *b64;
@@ -64,8 +64,8 @@ static ph_status chip_sign(const ph_gateway *g, const ph_sign_input *in,
     }
     ph_b64_encode(sig, sig_len, b64);
     ph_free(sig, sig_len);
-    if ((st = ph_signed_set_body(out, body_parts, &in->payload_len, 1,
-                                 err)) == PH_OK)
+    if ((st = ph_signed_set_body(out, body_parts, &in->payload_len, 1, err)) ==
+        PH_OK)
         st = ph_signed_add_header(out, "X-Signature", b64, b64_len, err);
     free(b64);
     return st;
@@ -77,8 +77,8 @@ const ph_gateway ph_gw_chip = {
     .key_kind = PH_KEY_RSA_PUBLIC,
     .digest = PH_DIGEST_SHA256,
     .covers = PH_COVERS_PAYLOAD,
-    .event = {{{"id", "status", NULL}}},
-    .reply = {200, "", 0, "text/plain"},
+    .event = { { { "id", "status", NULL } } },
+    .reply = { 200, "", 0, "text/plain" },
     .authenticate = chip_authenticate,
     .sign = chip_sign,
 };
@@ -89,8 +89,8 @@ const ph_gateway ph_gw_chip_send = {
     .key_kind = PH_KEY_RSA_PUBLIC,
     .digest = PH_DIGEST_SHA512,
     .covers = PH_COVERS_PAYLOAD,
-    .event = {{{"id", "status", NULL}}},
-    .reply = {200, "", 0, "text/plain"},
+    .event = { { { "id", "status", NULL } } },
+    .reply = { 200, "", 0, "text/plain" },
     .authenticate = chip_authenticate,
     .sign = chip_sign,
 };

@@ -24,15 +24,14 @@ ph_status ph_jwt_gateway_parse(const ph_gateway_key *k, const ph_result *r,
 
     claims.now = o->now;
     claims.leeway = o->leeway;
-    return ph_jwt_parse_claims(r->payload, r->payload_len, &claims, sink,
-                               ctx, s, root, err);
+    return ph_jwt_parse_claims(r->payload, r->payload_len, &claims, sink, ctx,
+                               s, root, err);
 }
 
 /* {"<member>":"<token>"<extra>}: the token of an HS256 JWT over the
  * payload, with the header such gateways send. */
 ph_status ph_jwt_gateway_sign(const ph_sign_input *in, const char *member,
-                              const char *extra, ph_signed *out,
-                              ph_error *err)
+                              const char *extra, ph_signed *out, ph_error *err)
 {
     static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
     const char *parts[5];
@@ -87,9 +86,9 @@ const ph_gateway ph_gw_leanx = {
     .key_kind = PH_KEY_JWT_HS256,
     .covers = PH_COVERS_PAYLOAD,
     /* Payouts wrap the invoice in "output", collections do not. */
-    .event = {{{"output.invoice_no", "output.invoice_status", NULL}},
-              {{"invoice_no", "invoice_status", NULL}}},
-    .reply = {200, "", 0, "text/plain"},
+    .event = { { { "output.invoice_no", "output.invoice_status", NULL } },
+               { { "invoice_no", "invoice_status", NULL } } },
+    .reply = { 200, "", 0, "text/plain" },
     .authenticate = leanx_authenticate,
     .parse = ph_jwt_gateway_parse,
     .sign = leanx_sign,

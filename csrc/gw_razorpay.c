@@ -18,7 +18,7 @@ static ph_status razorpay_authenticate(const ph_gateway_key *k,
     unsigned char sig[SIG_LEN];
     const char *h, *id;
     size_t h_len, id_len;
-    ph_str body = {rq->body, rq->body_len};
+    ph_str body = { rq->body, rq->body_len };
     ph_status st;
 
     (void)s;
@@ -46,8 +46,8 @@ static ph_status razorpay_sign(const ph_gateway *g, const ph_sign_input *in,
     unsigned char mac[64];
     char hex[2 * SIG_LEN], id[64];
     size_t mac_len, id_len;
-    const char *body_parts[1] = {in->payload};
-    ph_str body = {in->payload, in->payload_len};
+    const char *body_parts[1] = { in->payload };
+    ph_str body = { in->payload, in->payload_len };
     ph_gateway_key *key = NULL;
     ph_status st;
 
@@ -71,8 +71,8 @@ static ph_status razorpay_sign(const ph_gateway *g, const ph_sign_input *in,
         return st;
     ph_hex_encode(mac, SIG_LEN, hex);
     OPENSSL_cleanse(mac, sizeof mac);
-    if ((st = ph_signed_set_body(out, body_parts, &in->payload_len, 1,
-                                 err)) != PH_OK ||
+    if ((st = ph_signed_set_body(out, body_parts, &in->payload_len, 1, err)) !=
+            PH_OK ||
         (st = ph_signed_add_header(out, "X-Razorpay-Signature", hex,
                                    sizeof hex, err)) != PH_OK ||
         (st = ph_signed_add_header(out, "X-Razorpay-Event-Id", id, id_len,
@@ -88,7 +88,7 @@ const ph_gateway ph_gw_razorpay = {
     .digest = PH_DIGEST_SHA256,
     .covers = PH_COVERS_PAYLOAD,
     .id_header = "x-razorpay-event-id",
-    .reply = {200, "", 0, "text/plain"},
+    .reply = { 200, "", 0, "text/plain" },
     .authenticate = razorpay_authenticate,
     .sign = razorpay_sign,
 };

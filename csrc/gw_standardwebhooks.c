@@ -12,9 +12,9 @@
 #include "gateway.h"
 
 #define MAX_ENTRIES 32
-#define MAX_ID 256
-#define SIG_LEN 32
-#define SIG_B64 44
+#define MAX_ID      256
+#define SIG_LEN     32
+#define SIG_B64     44
 
 static ph_status check_id(const char *id, size_t len, ph_error *err)
 {
@@ -53,7 +53,8 @@ static ph_status parse_signatures(const char *h, size_t len,
         if (comma == NULL || comma == p)
             return ph_fail(err, PH_ERR_DECODE,
                            "webhook-signature entry %zu is not "
-                           "<version>,<signature>", entries);
+                           "<version>,<signature>",
+                           entries);
         if (comma - p == 2 && memcmp(p, "v1", 2) == 0) {
             unsigned char raw[SIG_B64];
             if ((size_t)(e - comma - 1) != SIG_B64 ||
@@ -61,7 +62,8 @@ static ph_status parse_signatures(const char *h, size_t len,
                 n != SIG_LEN)
                 return ph_fail(err, PH_ERR_DECODE,
                                "webhook-signature entry %zu is not the "
-                               "base64 of 32 bytes", entries);
+                               "base64 of 32 bytes",
+                               entries);
             memcpy(sigs + *nsigs * SIG_LEN, raw, SIG_LEN);
             (*nsigs)++;
         }
@@ -92,11 +94,11 @@ static ph_status sw_authenticate(const ph_gateway_key *k, const ph_request *rq,
         (st = ph_timestamp_parse(ts, ts_len, &r->timestamp, err)) != PH_OK ||
         (st = parse_signatures(sig, sig_len, sigs, &nsigs, err)) != PH_OK)
         return st;
-    parts[0] = (ph_str){id, id_len};
-    parts[1] = (ph_str){".", 1};
-    parts[2] = (ph_str){ts, ts_len};
-    parts[3] = (ph_str){".", 1};
-    parts[4] = (ph_str){rq->body, rq->body_len};
+    parts[0] = (ph_str){ id, id_len };
+    parts[1] = (ph_str){ ".", 1 };
+    parts[2] = (ph_str){ ts, ts_len };
+    parts[3] = (ph_str){ ".", 1 };
+    parts[4] = (ph_str){ rq->body, rq->body_len };
     if ((st = ph_hmac_keys_match(&k->hmac, parts, 5, sigs, nsigs, err)) !=
         PH_OK)
         return st;
@@ -114,7 +116,7 @@ static ph_status sw_sign(const ph_gateway *g, const ph_sign_input *in,
     unsigned char mac[64];
     char id[64], ts[24], value[3 + SIG_B64];
     size_t id_len, ts_len, mac_len;
-    const char *body_parts[1] = {in->payload};
+    const char *body_parts[1] = { in->payload };
     ph_gateway_key *key = NULL;
     ph_str parts[5];
     ph_status st;
@@ -142,11 +144,11 @@ static ph_status sw_sign(const ph_gateway *g, const ph_sign_input *in,
                        "webhook-id must be printable ASCII without '.'");
     }
     ts_len = (size_t)snprintf(ts, sizeof ts, "%lld", (long long)in->timestamp);
-    parts[0] = (ph_str){id, id_len};
-    parts[1] = (ph_str){".", 1};
-    parts[2] = (ph_str){ts, ts_len};
-    parts[3] = (ph_str){".", 1};
-    parts[4] = (ph_str){in->payload, in->payload_len};
+    parts[0] = (ph_str){ id, id_len };
+    parts[1] = (ph_str){ ".", 1 };
+    parts[2] = (ph_str){ ts, ts_len };
+    parts[3] = (ph_str){ ".", 1 };
+    parts[4] = (ph_str){ in->payload, in->payload_len };
     st = ph_hmac_keys_mac(&key->hmac, parts, 5, mac, &mac_len, err);
     ph_gateway_key_free(key);
     if (st != PH_OK)
@@ -154,8 +156,8 @@ static ph_status sw_sign(const ph_gateway *g, const ph_sign_input *in,
     memcpy(value, "v1,", 3);
     ph_b64_encode(mac, mac_len, value + 3);
     OPENSSL_cleanse(mac, sizeof mac);
-    if ((st = ph_signed_set_body(out, body_parts, &in->payload_len, 1,
-                                 err)) != PH_OK ||
+    if ((st = ph_signed_set_body(out, body_parts, &in->payload_len, 1, err)) !=
+            PH_OK ||
         (st = ph_signed_add_header(out, "webhook-id", id, id_len, err)) !=
             PH_OK ||
         (st = ph_signed_add_header(out, "webhook-timestamp", ts, ts_len,
@@ -174,7 +176,7 @@ const ph_gateway ph_gw_standardwebhooks = {
     .covers = PH_COVERS_PAYLOAD,
     .tolerance = 300,
     .id_header = "webhook-id",
-    .reply = {200, "", 0, "text/plain"},
+    .reply = { 200, "", 0, "text/plain" },
     .authenticate = sw_authenticate,
     .sign = sw_sign,
 };

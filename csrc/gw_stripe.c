@@ -11,7 +11,7 @@
 #include "gateway.h"
 
 #define MAX_ITEMS 32
-#define SIG_LEN 32
+#define SIG_LEN   32
 
 static ph_status parse_header(const char *h, size_t len, ph_result *r,
                               const char **t, size_t *t_len,
@@ -45,8 +45,7 @@ static ph_status parse_header(const char *h, size_t len, ph_result *r,
                 return st;
         } else if (eq - p == 2 && memcmp(p, "v1", 2) == 0) {
             if (ph_lower_hex_decode(eq + 1, (size_t)(e - eq - 1),
-                                    sigs + *nsigs * SIG_LEN,
-                                    SIG_LEN) != PH_OK)
+                                    sigs + *nsigs * SIG_LEN, SIG_LEN) != PH_OK)
                 return ph_fail(err, PH_ERR_DECODE,
                                "Stripe-Signature v1 must be 64 lower-case "
                                "hex digits");
@@ -73,14 +72,14 @@ static ph_status stripe_authenticate(const ph_gateway_key *k,
     ph_status st;
 
     (void)s;
-    if ((st = ph_request_header(rq, "stripe-signature", 1, &h, &h_len,
-                                err)) != PH_OK ||
+    if ((st = ph_request_header(rq, "stripe-signature", 1, &h, &h_len, err)) !=
+            PH_OK ||
         (st = parse_header(h, h_len, r, &t, &t_len, sigs, &nsigs, err)) !=
             PH_OK)
         return st;
-    parts[0] = (ph_str){t, t_len};
-    parts[1] = (ph_str){".", 1};
-    parts[2] = (ph_str){rq->body, rq->body_len};
+    parts[0] = (ph_str){ t, t_len };
+    parts[1] = (ph_str){ ".", 1 };
+    parts[2] = (ph_str){ rq->body, rq->body_len };
     if ((st = ph_hmac_keys_match(&k->hmac, parts, 3, sigs, nsigs, err)) !=
         PH_OK)
         return st;
@@ -96,7 +95,7 @@ static ph_status stripe_sign(const ph_gateway *g, const ph_sign_input *in,
     char ts[24], value[2 + 24 + 4 + 2 * SIG_LEN];
     unsigned char mac[64];
     size_t ts_len, mac_len, v_len;
-    const char *body_parts[1] = {in->payload};
+    const char *body_parts[1] = { in->payload };
     ph_gateway_key *key = NULL;
     ph_str parts[3];
     ph_status st;
@@ -105,9 +104,9 @@ static ph_status stripe_sign(const ph_gateway *g, const ph_sign_input *in,
         PH_OK)
         return st;
     ts_len = (size_t)snprintf(ts, sizeof ts, "%lld", (long long)in->timestamp);
-    parts[0] = (ph_str){ts, ts_len};
-    parts[1] = (ph_str){".", 1};
-    parts[2] = (ph_str){in->payload, in->payload_len};
+    parts[0] = (ph_str){ ts, ts_len };
+    parts[1] = (ph_str){ ".", 1 };
+    parts[2] = (ph_str){ in->payload, in->payload_len };
     st = ph_hmac_keys_mac(&key->hmac, parts, 3, mac, &mac_len, err);
     ph_gateway_key_free(key);
     if (st != PH_OK)
@@ -116,8 +115,8 @@ static ph_status stripe_sign(const ph_gateway *g, const ph_sign_input *in,
     ph_hex_encode(mac, mac_len, value + v_len);
     v_len += 2 * mac_len;
     OPENSSL_cleanse(mac, sizeof mac);
-    if ((st = ph_signed_set_body(out, body_parts, &in->payload_len, 1,
-                                 err)) != PH_OK ||
+    if ((st = ph_signed_set_body(out, body_parts, &in->payload_len, 1, err)) !=
+            PH_OK ||
         (st = ph_signed_add_header(out, "Stripe-Signature", value, v_len,
                                    err)) != PH_OK)
         return st;
@@ -131,8 +130,8 @@ const ph_gateway ph_gw_stripe = {
     .digest = PH_DIGEST_SHA256,
     .covers = PH_COVERS_PAYLOAD,
     .tolerance = 300,
-    .event = {{{"id", NULL}}},
-    .reply = {200, "", 0, "text/plain"},
+    .event = { { { "id", NULL } } },
+    .reply = { 200, "", 0, "text/plain" },
     .authenticate = stripe_authenticate,
     .sign = stripe_sign,
 };

@@ -58,8 +58,8 @@ const ph_gateway ph_gw_superpay = {
     .key_kind = PH_KEY_AES256,
     .covers = PH_COVERS_NOTHING,
     /* PENDING and SUCCESS arrive as two callbacks for one transaction. */
-    .event = {{{"data.transaction.id", "data.status", NULL}}},
-    .reply = {200, "", 0, "text/plain"},
+    .event = { { { "data.transaction.id", "data.status", NULL } } },
+    .reply = { 200, "", 0, "text/plain" },
     .authenticate = superpay_authenticate,
     .parse = superpay_parse,
     .sign = superpay_sign,

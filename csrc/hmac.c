@@ -27,7 +27,7 @@ static EVP_MAC_CTX *keyed_ctx(ph_digest digest, const unsigned char *key,
     EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
     OSSL_PARAM params[2];
 
-    EVP_MAC_free(mac);      /* the context keeps its own reference */
+    EVP_MAC_free(mac); /* the context keeps its own reference */
     if (ctx == NULL)
         return NULL;
     params[0] = OSSL_PARAM_construct_utf8_string(
@@ -103,7 +103,7 @@ void ph_hmac_keys_free(ph_hmac_keys *k)
     size_t i;
 
     for (i = 0; i < k->n; i++)
-        EVP_MAC_CTX_free(k->ctx[i]);   /* frees wipe the key schedule */
+        EVP_MAC_CTX_free(k->ctx[i]); /* frees wipe the key schedule */
     memset(k, 0, sizeof *k);
 }
 
@@ -119,7 +119,8 @@ ph_status ph_hmac_keys_match(const ph_hmac_keys *k, const ph_str *parts,
      * time says nothing about which key or which signature matched. */
     for (i = 0; i < k->n && !failed; i++) {
         EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(k->ctx[i]);
-        failed = ctx == NULL || !mac_parts(ctx, parts, nparts, mac, &mac_len) ||
+        failed = ctx == NULL ||
+                 !mac_parts(ctx, parts, nparts, mac, &mac_len) ||
                  mac_len != want;
         EVP_MAC_CTX_free(ctx);
         for (j = 0; j < nsigs && !failed; j++)

@@ -150,7 +150,7 @@ static inline unsigned ph_lowest_byte(uint64_t w)
 
 /* Two bits of those events that the parser can use on checked text: a
  * backslash inside a string, and a string's closing quote. */
-#define PH_JSON_MARK_ESCAPE 64u
+#define PH_JSON_MARK_ESCAPE     64u
 #define PH_JSON_MARK_STRING_END 128u
 
 /* ph_json_parse_hooked on text that passed ph_json_ct_valid, with its

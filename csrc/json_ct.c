@@ -37,7 +37,7 @@
 #include "internal.h"
 #include "json_ct_table.h"
 
-#if JCT_ESCAPE != PH_JSON_MARK_ESCAPE || \
+#if JCT_ESCAPE != PH_JSON_MARK_ESCAPE ||                                      \
     JCT_STRING_END != PH_JSON_MARK_STRING_END
 #error "json_ct_table.h and internal.h disagree on the string marks"
 #endif
@@ -64,7 +64,8 @@ int ph_json_ct_scan(const unsigned char *text, size_t len,
     /* Starts at 0 whatever the tables hold: (x & 0) keeps the loads. */
     bad = (uint64_t)(touch(jct_class, sizeof jct_class) +
                      touch(jct_next, sizeof jct_next) +
-                     touch(jct_event, sizeof jct_event)) & 0;
+                     touch(jct_event, sizeof jct_event)) &
+          0;
     for (i = 0; i < len; i++) {
         /* The class picks the column first, off the chain of states, so
          * that each byte costs one dependent load. */
@@ -88,7 +89,7 @@ int ph_json_ct_nesting(const unsigned char *events, size_t len)
     const uint64_t unused = UINT64_C(0x0101010101010101) *
                             (JCT_NUMBER | JCT_ESCAPE | JCT_STRING_END);
     /* Depth change of each stack step: none, push, push, pop. */
-    static const signed char step[4] = {0, 1, 1, -1};
+    static const signed char step[4] = { 0, 1, 1, -1 };
     /* The context of each open level: 1 object, 0 array; level 0 is
      * "nothing open" (2), before the top-level object and after it. */
     unsigned char open[PH_MAX_DEPTH + 2];

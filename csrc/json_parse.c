@@ -24,10 +24,10 @@
 
 typedef struct parser {
     const unsigned char *start, *p, *end;
-    const ph_json_sink *sink;   /* NULL: validate only */
+    const ph_json_sink *sink; /* NULL: validate only */
     void *ctx;
     const ph_top_hook *hook;
-    unsigned char *text;        /* unescape area, `text_used` bytes used */
+    unsigned char *text; /* unescape area, `text_used` bytes used */
     size_t text_used;
     const unsigned char *marks; /* checked text: its string marks, or NULL */
     int depth;
@@ -74,19 +74,19 @@ static size_t utf8_sequence(const unsigned char *p, const unsigned char *end)
     } else if (c >= 0xe0 && c <= 0xef) {
         unsigned lo = 0x80, hi = 0xbf;
         if (c == 0xe0)
-            lo = 0xa0;          /* no overlong 3-byte forms */
+            lo = 0xa0; /* no overlong 3-byte forms */
         else if (c == 0xed)
-            hi = 0x9f;          /* no UTF-16 surrogates */
+            hi = 0x9f; /* no UTF-16 surrogates */
         if (avail >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80)
             return 3;
     } else if (c >= 0xf0 && c <= 0xf4) {
         unsigned lo = 0x80, hi = 0xbf;
         if (c == 0xf0)
-            lo = 0x90;          /* no overlong 4-byte forms */
+            lo = 0x90; /* no overlong 4-byte forms */
         else if (c == 0xf4)
-            hi = 0x8f;          /* nothing past U+10FFFF */
-        if (avail >= 4 && p[1] >= lo && p[1] <= hi &&
-            (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80)
+            hi = 0x8f; /* nothing past U+10FFFF */
+        if (avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
+            (p[3] & 0xc0) == 0x80)
             return 4;
     }
     return 0;
@@ -142,14 +142,30 @@ static ph_status unescape_one(parser *ps, unsigned char **o, int *ascii)
     if (ps->end - p < 2)
         return syntax(ps, "unterminated string");
     switch (p[1]) {
-    case '"': **o = '"'; break;
-    case '\\': **o = '\\'; break;
-    case '/': **o = '/'; break;
-    case 'b': **o = '\b'; break;
-    case 'f': **o = '\f'; break;
-    case 'n': **o = '\n'; break;
-    case 'r': **o = '\r'; break;
-    case 't': **o = '\t'; break;
+    case '"':
+        **o = '"';
+        break;
+    case '\\':
+        **o = '\\';
+        break;
+    case '/':
+        **o = '/';
+        break;
+    case 'b':
+        **o = '\b';
+        break;
+    case 'f':
+        **o = '\f';
+        break;
+    case 'n':
+        **o = '\n';
+        break;
+    case 'r':
+        **o = '\r';
+        break;
+    case 't':
+        **o = '\t';
+        break;
     case 'u':
         if (ps->end - p < 6 || hex4(p + 2, &cp) < 0)
             return syntax(ps, "invalid \\u escape");
@@ -222,7 +238,7 @@ static int find_marked_end(parser *ps, const unsigned char *begin,
     }
     if (m >= m_end || (*m & PH_JSON_MARK_STRING_END) == 0)
         return 0;
-    q = ps->start + (m - ps->marks);        /* the closing quote */
+    q = ps->start + (m - ps->marks); /* the closing quote */
     /* Any byte >= 0x80 in [begin, q): whole words, then the last few
      * bytes as a masked word when the buffer goes on that far. */
     for (p = begin; q - p >= 8; p += 8)
@@ -248,10 +264,10 @@ static int find_marked_end(parser *ps, const unsigned char *begin,
 static int special_in_16(const unsigned char *p)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)p);
-    __m128i hit = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                     _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
     return _mm_movemask_epi8(hit) != 0;
 }
 #endif
@@ -580,7 +596,7 @@ static ph_status parse_object(parser *ps, void **out, int top, captured *cap)
 static ph_status parse_value(parser *ps, void **out, int capture)
 {
     const ph_json_sink *sink = ps->sink;
-    captured cap = {PH_JT_NULL, NULL, 0, 0};
+    captured cap = { PH_JT_NULL, NULL, 0, 0 };
     void *v = NO_SINK_VALUE;
     ph_status st;
 
@@ -601,8 +617,8 @@ static ph_status parse_value(parser *ps, void **out, int capture)
             return st;
         cap.type = PH_JT_STRING;
         cap.truthy = cap.len > 0;
-        if (sink != NULL && (v = sink->string(ps->ctx, cap.text, cap.len,
-                                              ascii, 0)) == NULL)
+        if (sink != NULL &&
+            (v = sink->string(ps->ctx, cap.text, cap.len, ascii, 0)) == NULL)
             return sink_failed(ps);
         break;
     }
@@ -634,8 +650,8 @@ static ph_status parse_value(parser *ps, void **out, int capture)
                               &cap.truthy)) != PH_OK)
             return st;
         cap.type = PH_JT_NUMBER;
-        if (sink != NULL && (v = sink->number(ps->ctx, kind, ival, cap.text,
-                                              cap.len)) == NULL)
+        if (sink != NULL &&
+            (v = sink->number(ps->ctx, kind, ival, cap.text, cap.len)) == NULL)
             return sink_failed(ps);
         break;
     }
@@ -692,9 +708,8 @@ static ph_status parse_document(const char *json, size_t len,
     return PH_OK;
 }
 
-ph_status ph_json_parse(const char *json, size_t len,
-                        const ph_json_sink *sink, void *ctx, ph_scratch *s,
-                        void **root, ph_error *err)
+ph_status ph_json_parse(const char *json, size_t len, const ph_json_sink *sink,
+                        void *ctx, ph_scratch *s, void **root, ph_error *err)
 {
     return parse_document(json, len, NULL, sink, ctx, NULL, s, root, err);
 }

@@ -138,7 +138,7 @@ static int skip_value(cursor *c)
         case ':':
             c->p++;
             break;
-        default:    /* a number or a literal */
+        default: /* a number or a literal */
             while (c->p < c->end && !ph_is_json_space(*c->p) &&
                    memchr(",:]}", *c->p, 4) == NULL)
                 c->p++;
@@ -150,13 +150,20 @@ static int skip_value(cursor *c)
 static int value_type(unsigned char b)
 {
     switch (b) {
-    case '"': return PH_JT_STRING;
-    case '{': return PH_JT_OBJECT;
-    case '[': return PH_JT_ARRAY;
-    case 't': return PH_JT_TRUE;
-    case 'f': return PH_JT_FALSE;
-    case 'n': return PH_JT_NULL;
-    default: return PH_JT_NUMBER;
+    case '"':
+        return PH_JT_STRING;
+    case '{':
+        return PH_JT_OBJECT;
+    case '[':
+        return PH_JT_ARRAY;
+    case 't':
+        return PH_JT_TRUE;
+    case 'f':
+        return PH_JT_FALSE;
+    case 'n':
+        return PH_JT_NULL;
+    default:
+        return PH_JT_NUMBER;
     }
 }
 
@@ -188,7 +195,7 @@ static int find_member(cursor *c, const char *name, size_t len)
         c->p++;
         skip_space(c);
         if (n == len && n <= sizeof key && memcmp(key, name, len) == 0)
-            found = c->p;       /* the last one wins, as in the parser */
+            found = c->p; /* the last one wins, as in the parser */
         if (!skip_value(c))
             return 0;
     }
@@ -202,7 +209,8 @@ int ph_json_pick(const char *json, size_t len, const char *path,
                  size_t path_len, int *type, char *buf, size_t cap,
                  size_t *out_len)
 {
-    cursor c = {(const unsigned char *)json, (const unsigned char *)json + len};
+    cursor c = { (const unsigned char *)json,
+                 (const unsigned char *)json + len };
     const char *seg = path, *end = path + path_len;
 
     *out_len = 0;

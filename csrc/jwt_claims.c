@@ -21,20 +21,20 @@ static const struct {
     const char *name;
     unsigned bit;
 } claim_names[C_COUNT] = {
-    {"exp", PH_CLAIM_EXP}, {"nbf", PH_CLAIM_NBF}, {"iat", PH_CLAIM_IAT},
-    {"aud", PH_CLAIM_AUD}, {"iss", PH_CLAIM_ISS}, {"sub", PH_CLAIM_SUB},
-    {"jti", PH_CLAIM_JTI},
+    { "exp", PH_CLAIM_EXP }, { "nbf", PH_CLAIM_NBF }, { "iat", PH_CLAIM_IAT },
+    { "aud", PH_CLAIM_AUD }, { "iss", PH_CLAIM_ISS }, { "sub", PH_CLAIM_SUB },
+    { "jti", PH_CLAIM_JTI },
 };
 
 typedef struct claim_scan {
     const ph_claims *c;
-    int current;                /* C_* being captured */
+    int current; /* C_* being captured */
     int present[C_COUNT];
-    int type[C_COUNT];          /* PH_JT_* of the last value */
+    int type[C_COUNT]; /* PH_JT_* of the last value */
     int truthy[C_COUNT];
-    double number[C_COUNT];     /* exp, nbf, iat */
-    int matched[C_COUNT];       /* aud, iss, sub: equals a wanted value */
-    int aud_elements_ok;        /* aud array holds strings only */
+    double number[C_COUNT]; /* exp, nbf, iat */
+    int matched[C_COUNT];   /* aud, iss, sub: equals a wanted value */
+    int aud_elements_ok;    /* aud array holds strings only */
 } claim_scan;
 
 static int str_in(const ph_str *set, size_t n, const char *s, size_t len)
@@ -101,8 +101,8 @@ static void claim_value(void *hctx, int type, const char *text, size_t len,
         else if (i == C_ISS)
             cs->matched[i] = str_in(c->issuer, c->n_issuer, text, len);
         else if (i == C_SUB)
-            cs->matched[i] = c->subject != NULL &&
-                             str_in(c->subject, 1, text, len);
+            cs->matched[i] =
+                c->subject != NULL && str_in(c->subject, 1, text, len);
     }
 }
 
@@ -203,8 +203,7 @@ static ph_status check_claims(const claim_scan *cs, ph_error *err)
                 return ph_fail(err, PH_ERR_AUDIENCE,
                                "invalid claim format in token");
             if (!cs->matched[C_AUD])
-                return ph_fail(err, PH_ERR_AUDIENCE,
-                               "audience doesn't match");
+                return ph_fail(err, PH_ERR_AUDIENCE, "audience doesn't match");
         }
     }
     if (cs->present[C_SUB] && (c->verify & PH_CLAIM_SUB)) {
@@ -225,7 +224,7 @@ ph_status ph_jwt_parse_claims(const char *payload, size_t len,
                               ph_scratch *s, void **root, ph_error *err)
 {
     claim_scan cs;
-    ph_top_hook hook = {claim_member, claim_value, claim_element, &cs};
+    ph_top_hook hook = { claim_member, claim_value, claim_element, &cs };
     ph_status st;
 
     *root = NULL;

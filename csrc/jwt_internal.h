@@ -5,12 +5,12 @@
 #include <stdlib.h>
 
 #define PH_ALG_COUNT 3
-#define PH_ALG_ALL (PH_ALG_HS256 | PH_ALG_HS384 | PH_ALG_HS512)
+#define PH_ALG_ALL   (PH_ALG_HS256 | PH_ALG_HS384 | PH_ALG_HS512)
 
 typedef struct ph_alg {
     unsigned bit;
-    const char *name;     /* as in the JWS "alg" header */
-    const char *digest;   /* OpenSSL digest name */
+    const char *name;   /* as in the JWS "alg" header */
+    const char *digest; /* OpenSSL digest name */
     size_t digest_len;
 } ph_alg;
 

@@ -24,7 +24,7 @@ struct ph_jwt_verifier {
     struct mac_work {
         atomic_int busy;
         EVP_MAC_CTX *ctx[PH_MAX_KEYS][PH_ALG_COUNT];
-    } *work;
+    } * work;
 };
 
 void ph_jwt_verifier_free(ph_jwt_verifier *v)
@@ -35,7 +35,7 @@ void ph_jwt_verifier_free(ph_jwt_verifier *v)
         return;
     for (i = 0; i < v->nkeys; i++) {
         for (a = 0; a < PH_ALG_COUNT; a++) {
-            EVP_MAC_CTX_free(v->mac[i][a]);   /* frees wipe key state */
+            EVP_MAC_CTX_free(v->mac[i][a]); /* frees wipe key state */
             if (v->work != NULL)
                 EVP_MAC_CTX_free(v->work->ctx[i][a]);
         }
@@ -96,8 +96,7 @@ ph_status ph_jwt_verifier_new(const unsigned char *const *keys,
             params[1] = OSSL_PARAM_construct_end();
             if ((v->mac[i][a] = EVP_MAC_CTX_new(hmac)) == NULL ||
                 !EVP_MAC_init(v->mac[i][a], keys[i], key_lens[i], params) ||
-                (v->work->ctx[i][a] = EVP_MAC_CTX_dup(v->mac[i][a])) ==
-                    NULL) {
+                (v->work->ctx[i][a] = EVP_MAC_CTX_dup(v->mac[i][a])) == NULL) {
                 st = ph_fail(err, PH_ERR_CRYPTO, "HMAC setup failed");
                 goto done;
             }
@@ -122,8 +121,8 @@ typedef struct header_scan {
     ph_str names[MAX_HEADER_MEMBERS];
     size_t count;
     int duplicate, too_many, forbidden, kid_bad;
-    int current;        /* 1 alg, 2 kid, 0 other */
-    int alg_type;       /* PH_JT_* of alg, -1 when absent */
+    int current;  /* 1 alg, 2 kid, 0 other */
+    int alg_type; /* PH_JT_* of alg, -1 when absent */
     const char *alg;
     size_t alg_len;
 } header_scan;
@@ -179,7 +178,7 @@ static ph_status check_header(const ph_jwt_verifier *v, const char *json,
                               ph_error *err)
 {
     header_scan h;
-    ph_top_hook hook = {header_member, header_value, NULL, &h};
+    ph_top_hook hook = { header_member, header_value, NULL, &h };
     void *root;
     unsigned bit;
     size_t a;
@@ -194,7 +193,8 @@ static ph_status check_header(const ph_jwt_verifier *v, const char *json,
     if (st != PH_OK)
         return st;
     if (h.too_many)
-        return ph_fail(err, PH_ERR_DECODE, "token header has too many members");
+        return ph_fail(err, PH_ERR_DECODE,
+                       "token header has too many members");
     if (h.duplicate)
         return ph_fail(err, PH_ERR_DECODE,
                        "token header has a duplicate member name");
@@ -284,8 +284,8 @@ ph_status ph_jwt_verify(const ph_jwt_verifier *v, const char *token,
         return ph_fail(err, PH_ERR_DECODE,
                        "token starts with a UTF-8 byte order mark");
     dot1 = memchr(token, '.', len);
-    dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token))
-                : NULL;
+    dot2 =
+        dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token)) : NULL;
     if (dot1 == NULL || dot2 == NULL ||
         memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
         return ph_fail(err, PH_ERR_DECODE, "token must have three segments");

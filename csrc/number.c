@@ -27,7 +27,7 @@ double ph_number_to_double(const char *text, size_t len)
      * JSON always writes '.': swap it in on a private copy.  The literal
      * has already been checked against the JSON grammar. */
     if (len >= sizeof small && (buf = malloc(len + 1)) == NULL)
-        return NAN;     /* every claim check refuses a NaN */
+        return NAN; /* every claim check refuses a NaN */
     memcpy(buf, text, len);
     buf[len] = '\0';
     point = localeconv()->decimal_point;

@@ -30,27 +30,27 @@ extern "C" {
 
 typedef enum ph_status {
     PH_OK = 0,
-    PH_ERR_MEMORY,          /* allocation failed                           */
-    PH_ERR_ARGUMENT,        /* the caller passed an unusable option        */
-    PH_ERR_KEY,             /* empty key; SuperPay key not 32 bytes        */
-    PH_ERR_TOO_LARGE,       /* input over the caller's size limit          */
-    PH_ERR_DECODE,          /* malformed body, token, base64, header, JSON */
-    PH_ERR_SIGNATURE,       /* MAC does not match any key                  */
-    PH_ERR_ALGORITHM,       /* alg missing, none, or outside the allowlist */
-    PH_ERR_EXPIRED,         /* exp is in the past                          */
-    PH_ERR_IMMATURE,        /* nbf or iat is in the future                 */
-    PH_ERR_ISSUED_AT,       /* iat is not a number                         */
-    PH_ERR_AUDIENCE,        /* aud does not match / has the wrong form     */
-    PH_ERR_ISSUER,          /* iss does not match / has the wrong form     */
-    PH_ERR_SUBJECT,         /* sub is not a string / does not match        */
-    PH_ERR_JTI,             /* jti is not a string                         */
-    PH_ERR_MISSING_CLAIM,   /* a required claim is absent or null          */
-    PH_ERR_DECRYPT,         /* any failure to decrypt a SuperPay body      */
-    PH_ERR_SINK,            /* the caller's JSON sink failed               */
-    PH_ERR_CRYPTO,          /* OpenSSL failed internally                   */
+    PH_ERR_MEMORY,            /* allocation failed                           */
+    PH_ERR_ARGUMENT,          /* the caller passed an unusable option        */
+    PH_ERR_KEY,               /* empty key; SuperPay key not 32 bytes        */
+    PH_ERR_TOO_LARGE,         /* input over the caller's size limit          */
+    PH_ERR_DECODE,            /* malformed body, token, base64, header, JSON */
+    PH_ERR_SIGNATURE,         /* MAC does not match any key                  */
+    PH_ERR_ALGORITHM,         /* alg missing, none, or outside the allowlist */
+    PH_ERR_EXPIRED,           /* exp is in the past                          */
+    PH_ERR_IMMATURE,          /* nbf or iat is in the future                 */
+    PH_ERR_ISSUED_AT,         /* iat is not a number                         */
+    PH_ERR_AUDIENCE,          /* aud does not match / has the wrong form     */
+    PH_ERR_ISSUER,            /* iss does not match / has the wrong form     */
+    PH_ERR_SUBJECT,           /* sub is not a string / does not match        */
+    PH_ERR_JTI,               /* jti is not a string                         */
+    PH_ERR_MISSING_CLAIM,     /* a required claim is absent or null          */
+    PH_ERR_DECRYPT,           /* any failure to decrypt a SuperPay body      */
+    PH_ERR_SINK,              /* the caller's JSON sink failed               */
+    PH_ERR_CRYPTO,            /* OpenSSL failed internally                   */
     PH_ERR_MISSING_SIGNATURE, /* a signature header or field is absent   */
-    PH_ERR_TIMESTAMP,       /* a signed timestamp outside the tolerance    */
-    PH_ERR_MISMATCH,        /* an expected field differs, is absent or is
+    PH_ERR_TIMESTAMP,         /* a signed timestamp outside the tolerance    */
+    PH_ERR_MISMATCH,          /* an expected field differs, is absent or is
                                not covered by the signature                */
     PH_STATUS_COUNT
 } ph_status;
@@ -82,11 +82,11 @@ const char *ph_version(void);
  * ph_scratch_wipe().  Each `*_used` is the most of that buffer handed out
  * since it was allocated or last wiped. */
 typedef struct ph_scratch {
-    unsigned char *env;     /* the value taken out of a body's envelope   */
+    unsigned char *env; /* the value taken out of a body's envelope   */
     size_t env_cap;
-    unsigned char *data;    /* decoded header + payload, or plaintext     */
+    unsigned char *data; /* decoded header + payload, or plaintext     */
     size_t data_cap;
-    unsigned char *text;    /* unescaped JSON strings of one parse        */
+    unsigned char *text; /* unescaped JSON strings of one parse        */
     size_t text_cap;
     size_t env_used, data_used, text_used;
     /* Set by ph_superpay_open for ph_superpay_parse: where the strings of
@@ -97,7 +97,10 @@ typedef struct ph_scratch {
     size_t marks_len;
 } ph_scratch;
 
-#define PH_SCRATCH_INIT {NULL, 0, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, 0}
+#define PH_SCRATCH_INIT                                                       \
+    {                                                                         \
+        NULL, 0, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, 0                     \
+    }
 
 /* Wipe (OPENSSL_cleanse) the bytes of each buffer handed out since the last
  * wipe, and only those, so the cost follows what the calls used and not
@@ -111,10 +114,10 @@ void ph_scratch_free(ph_scratch *scratch);
 /* ------------------------------------------------------------------ */
 /* Limits                                                              */
 
-#define PH_DEFAULT_MAX_BYTES ((size_t)1 << 20)  /* a body or token: 1 MiB */
-#define PH_MAX_DEPTH 128           /* nesting of JSON arrays and objects  */
-#define PH_MAX_NUMBER_CHARS 4300   /* one literal, a leading '-' not counted */
-#define PH_MAX_KEYS 16             /* keys given to one JWT verifier      */
+#define PH_DEFAULT_MAX_BYTES ((size_t)1 << 20) /* a body or token: 1 MiB */
+#define PH_MAX_DEPTH         128  /* nesting of JSON arrays and objects  */
+#define PH_MAX_NUMBER_CHARS  4300 /* one literal, a leading '-' not counted */
+#define PH_MAX_KEYS          16   /* keys given to one JWT verifier      */
 
 /* ------------------------------------------------------------------ */
 /* Encodings                                                           */
@@ -149,9 +152,9 @@ void ph_hex_encode(const unsigned char *in, size_t len, char *out);
  * it stops early, so a sink can count references or do nothing (Lua).
  */
 typedef enum ph_number_kind {
-    PH_NUMBER_INT64 = 0,    /* integer literal that fits int64: `i` set   */
-    PH_NUMBER_BIGINT,       /* integer literal outside int64              */
-    PH_NUMBER_FLOAT         /* literal with a fraction or an exponent     */
+    PH_NUMBER_INT64 = 0, /* integer literal that fits int64: `i` set   */
+    PH_NUMBER_BIGINT,    /* integer literal outside int64              */
+    PH_NUMBER_FLOAT      /* literal with a fraction or an exponent     */
 } ph_number_kind;
 
 typedef struct ph_json_sink {
@@ -178,9 +181,8 @@ typedef struct ph_json_sink {
 /* Parse `len` bytes of JSON into the sink.  On PH_OK *root is the
  * top-level value (owned by the caller).  Errors: PH_ERR_DECODE (with the
  * byte offset in the message), PH_ERR_SINK. */
-ph_status ph_json_parse(const char *json, size_t len,
-                        const ph_json_sink *sink, void *ctx, ph_scratch *s,
-                        void **root, ph_error *err);
+ph_status ph_json_parse(const char *json, size_t len, const ph_json_sink *sink,
+                        void *ctx, ph_scratch *s, void **root, ph_error *err);
 
 /* A ready sink that builds a cJSON tree, for C callers.  cJSON keeps
  * numbers as doubles and strings NUL-terminated: a string with an embedded
@@ -228,16 +230,16 @@ typedef struct ph_str {
 } ph_str;
 
 typedef struct ph_claims {
-    double now;              /* Unix seconds                              */
-    double leeway;           /* seconds, >= 0                             */
-    unsigned verify;         /* PH_CLAIM_* bits to check (default: all)   */
-    unsigned require;        /* PH_CLAIM_* bits that must be present      */
-    const ph_str *audience;  /* NULL: no audience asked for               */
+    double now;             /* Unix seconds                              */
+    double leeway;          /* seconds, >= 0                             */
+    unsigned verify;        /* PH_CLAIM_* bits to check (default: all)   */
+    unsigned require;       /* PH_CLAIM_* bits that must be present      */
+    const ph_str *audience; /* NULL: no audience asked for               */
     size_t n_audience;
-    int strict_aud;          /* aud must be one string equal to audience  */
-    const ph_str *issuer;    /* NULL: iss not checked                     */
+    int strict_aud;       /* aud must be one string equal to audience  */
+    const ph_str *issuer; /* NULL: iss not checked                     */
     size_t n_issuer;
-    const ph_str *subject;   /* NULL: sub only type-checked               */
+    const ph_str *subject; /* NULL: sub only type-checked               */
 } ph_claims;
 
 void ph_claims_init(ph_claims *c, double now);
@@ -283,7 +285,7 @@ ph_status ph_leanx_token(const char *body, size_t len, size_t max_bytes,
 /* AES-256-CBC and SuperPay                                            */
 
 #define PH_AES_KEY_LEN 32
-#define PH_AES_BLOCK 16
+#define PH_AES_BLOCK   16
 
 /* Raw AES-256-CBC with PKCS#7 padding, checked in constant time (no
  * branch on the padding bytes).  Every decryption failure (length not a
@@ -343,8 +345,8 @@ ph_status ph_superpay_decrypt_hex(const ph_superpay_key *k,
  * message as a padding failure (a binding clears whatever error its sink
  * left pending before it reports that one). */
 ph_status ph_superpay_parse(const char *plain, size_t len,
-                            const ph_json_sink *sink, void *ctx,
-                            ph_scratch *s, void **root, ph_error *err);
+                            const ph_json_sink *sink, void *ctx, ph_scratch *s,
+                            void **root, ph_error *err);
 
 /* Encrypt plaintext bytes with the key and its IV; *hex is NUL-terminated
  * lower-case hex (free with ph_free). */
@@ -369,10 +371,7 @@ void ph_b64_encode(const unsigned char *in, size_t len, char *out);
 /* HMAC of the concatenation of `nparts` byte strings.  `digest` is
  * PH_DIGEST_SHA256 or PH_DIGEST_SHA512; `out` must hold 64 bytes;
  * *out_len is the MAC length.  An empty key is PH_ERR_KEY. */
-typedef enum ph_digest {
-    PH_DIGEST_SHA256 = 0,
-    PH_DIGEST_SHA512
-} ph_digest;
+typedef enum ph_digest { PH_DIGEST_SHA256 = 0, PH_DIGEST_SHA512 } ph_digest;
 
 ph_status ph_hmac(ph_digest digest, const unsigned char *key, size_t key_len,
                   const ph_str *parts, size_t nparts, unsigned char *out,
@@ -437,21 +436,21 @@ ph_status ph_timestamp_check(int64_t ts, double now, double tolerance,
  * ph_gateway_sign builds a genuine callback, for merchants' tests.
  */
 typedef struct ph_header {
-    const char *name;       /* compared case-insensitively */
+    const char *name; /* compared case-insensitively */
     size_t name_len;
-    const char *value;      /* used exactly as given */
+    const char *value; /* used exactly as given */
     size_t value_len;
 } ph_header;
 
 typedef struct ph_request {
     const char *body;
     size_t body_len;
-    const ph_header *headers;   /* in the order received; may repeat */
+    const ph_header *headers; /* in the order received; may repeat */
     size_t n_headers;
 } ph_request;
 
-#define PH_MAX_HEADERS 256      /* headers handed to one call             */
-#define PH_EVENT_ID_MAX 256     /* bytes of an event id                   */
+#define PH_MAX_HEADERS  256 /* headers handed to one call             */
+#define PH_EVENT_ID_MAX 256 /* bytes of an event id                   */
 
 typedef struct ph_gateway ph_gateway;
 
@@ -502,10 +501,10 @@ void ph_gateway_key_free(ph_gateway_key *k);
 const ph_gateway *ph_gateway_key_gateway(const ph_gateway_key *k);
 
 typedef struct ph_options {
-    double now;             /* Unix seconds: timestamps and JWT claims    */
-    double tolerance;       /* seconds either side; < 0: the gateway's    */
-    double leeway;          /* JWT claims (LeanX, 2C2P), seconds >= 0     */
-    size_t max_bytes;       /* the body                                   */
+    double now;       /* Unix seconds: timestamps and JWT claims    */
+    double tolerance; /* seconds either side; < 0: the gateway's    */
+    double leeway;    /* JWT claims (LeanX, 2C2P), seconds >= 0     */
+    size_t max_bytes; /* the body                                   */
 } ph_options;
 
 void ph_options_init(ph_options *o, double now);
@@ -517,8 +516,8 @@ typedef struct ph_result {
     const char *payload;
     size_t payload_len;
     int has_timestamp;
-    int64_t timestamp;      /* the signed timestamp, when has_timestamp  */
-    const char *id_header;  /* the event id from a header, or NULL       */
+    int64_t timestamp;     /* the signed timestamp, when has_timestamp  */
+    const char *id_header; /* the event id from a header, or NULL       */
     size_t id_header_len;
 } ph_result;
 
@@ -574,11 +573,11 @@ typedef struct ph_sign_input {
 #define PH_SIGNED_MAX_HEADERS 4
 
 typedef struct ph_signed {
-    char *body;                 /* allocated                              */
+    char *body; /* allocated                              */
     size_t body_len;
     ph_header headers[PH_SIGNED_MAX_HEADERS];
     size_t n_headers;
-    char *store;                /* the header names and values            */
+    char *store; /* the header names and values            */
     size_t store_len;
 } ph_signed;
 

@@ -12,7 +12,7 @@
 #include "gateway.h"
 
 #define MIN_BITS 2048
-#define MAX_BITS 16384      /* a bigger key only costs the verifier time */
+#define MAX_BITS 16384 /* a bigger key only costs the verifier time */
 
 struct ph_rsa_key {
     EVP_PKEY *pkey;
@@ -131,7 +131,7 @@ ph_status ph_rsa_verify(const ph_rsa_key *k, ph_digest digest,
     ph_clear_openssl_errors();
     if (rc == 1)
         return PH_OK;
-    if (rc == 0 || rc == -1)     /* -1 also covers a malformed signature */
+    if (rc == 0 || rc == -1) /* -1 also covers a malformed signature */
         return ph_fail(err, PH_ERR_SIGNATURE, "signature verification failed");
     return ph_fail(err, PH_ERR_CRYPTO, "RSA verification failed");
 }
@@ -153,7 +153,8 @@ ph_status ph_rsa_sign(const char *private_pem, size_t pem_len,
     if (pkey == NULL || !EVP_PKEY_is_a(pkey, "RSA")) {
         EVP_PKEY_free(pkey);
         ph_clear_openssl_errors();
-        return ph_fail(err, PH_ERR_KEY, "the key is not a PEM RSA private key");
+        return ph_fail(err, PH_ERR_KEY,
+                       "the key is not a PEM RSA private key");
     }
     if ((md = EVP_MD_CTX_new()) == NULL ||
         EVP_DigestSignInit(md, &pctx, md_of(digest), NULL, pkey) != 1 ||
@@ -166,7 +167,7 @@ ph_status ph_rsa_sign(const char *private_pem, size_t pem_len,
         st = ph_fail(err, PH_ERR_CRYPTO, "RSA signing failed");
     }
     EVP_MD_CTX_free(md);
-    EVP_PKEY_free(pkey);    /* frees wipe the private key */
+    EVP_PKEY_free(pkey); /* frees wipe the private key */
     ph_clear_openssl_errors();
     if (st == PH_OK) {
         *sig = out;

@@ -18,7 +18,7 @@ struct ph_superpay_key {
     struct aes_work {
         atomic_int busy;
         EVP_CIPHER_CTX *ctx;
-    } *work;
+    } * work;
 };
 
 ph_status ph_superpay_key_new(const unsigned char *key, size_t len,
@@ -59,7 +59,7 @@ void ph_superpay_key_free(ph_superpay_key *k)
 {
     if (k != NULL) {
         if (k->work != NULL) {
-            EVP_CIPHER_CTX_free(k->work->ctx);  /* wipes the schedule */
+            EVP_CIPHER_CTX_free(k->work->ctx); /* wipes the schedule */
             free(k->work);
         }
         OPENSSL_cleanse(k, sizeof *k);
@@ -80,9 +80,9 @@ static ph_status decrypt_failed(ph_error *err)
 
 /* AES-256-CBC with this key, padding left in place: on the key's own
  * context when no other thread holds it, else on a fresh one. */
-static ph_status decrypt_raw(const ph_superpay_key *k,
-                             const unsigned char *iv, const unsigned char *ct,
-                             size_t len, unsigned char *out, ph_error *err)
+static ph_status decrypt_raw(const ph_superpay_key *k, const unsigned char *iv,
+                             const unsigned char *ct, size_t len,
+                             unsigned char *out, ph_error *err)
 {
     int expected = 0;
     ph_status st;
@@ -107,9 +107,8 @@ static ph_status decrypt_raw(const ph_superpay_key *k,
  */
 static ph_status open_hex(const ph_superpay_key *k, const unsigned char *iv,
                           const char *hex, size_t len, size_t max_bytes,
-                          ph_scratch *s, int json,
-                          const unsigned char **plain, size_t *plain_len,
-                          ph_error *err)
+                          ph_scratch *s, int json, const unsigned char **plain,
+                          size_t *plain_len, ph_error *err)
 {
     unsigned char *ct, *pt, *events;
     size_t n = len / 2, pad;
@@ -134,7 +133,7 @@ static ph_status open_hex(const ph_superpay_key *k, const unsigned char *iv,
     good = ph_hex_decode(hex, len, ct) == PH_OK ? ~0u : 0u;
     st = decrypt_raw(k, iv != NULL ? iv : k->iv, ct, n, pt, err);
     OPENSSL_cleanse(ct, n);
-    if (st != PH_OK) {          /* OpenSSL itself failed: not the input */
+    if (st != PH_OK) { /* OpenSSL itself failed: not the input */
         OPENSSL_cleanse(pt, n);
         return st;
     }
@@ -191,13 +190,11 @@ ph_status ph_superpay_open(const ph_superpay_key *k, const char *body,
                        max_bytes);
     ph_trim_space(&hex, &hex_len);
     if (hex_len > 0 && hex[0] == '{') {
-        if ((st = ph_envelope_member(hex, hex_len, "encryptedData",
-                                     "SuperPay", s, &hex, &hex_len, err)) !=
-            PH_OK)
+        if ((st = ph_envelope_member(hex, hex_len, "encryptedData", "SuperPay",
+                                     s, &hex, &hex_len, err)) != PH_OK)
             return st;
     }
-    st = open_hex(k, NULL, hex, hex_len, max_bytes, s, 1, &pt, plain_len,
-                  err);
+    st = open_hex(k, NULL, hex, hex_len, max_bytes, s, 1, &pt, plain_len, err);
     if (st == PH_OK)
         *plain = (const char *)pt;
     return st;
@@ -212,10 +209,10 @@ static int ignore_member(void *hctx, const char *name, size_t len)
 }
 
 ph_status ph_superpay_parse(const char *plain, size_t len,
-                            const ph_json_sink *sink, void *ctx,
-                            ph_scratch *s, void **root, ph_error *err)
+                            const ph_json_sink *sink, void *ctx, ph_scratch *s,
+                            void **root, ph_error *err)
 {
-    ph_top_hook object_only = {ignore_member, NULL, NULL, NULL};
+    ph_top_hook object_only = { ignore_member, NULL, NULL, NULL };
     const unsigned char *marks = NULL;
     ph_status st;
 

@@ -4,7 +4,7 @@
 
 #include "internal.h"
 
-#define MAX_DIGITS 15   /* far past year 9999, and exact in a double */
+#define MAX_DIGITS 15 /* far past year 9999, and exact in a double */
 
 ph_status ph_timestamp_parse(const char *text, size_t len, int64_t *out,
                              ph_error *err)
@@ -15,7 +15,8 @@ ph_status ph_timestamp_parse(const char *text, size_t len, int64_t *out,
     if (len == 0 || len > MAX_DIGITS || (len > 1 && text[0] == '0'))
         return ph_fail(err, PH_ERR_DECODE,
                        "the timestamp must be 1 to %d digits without a "
-                       "leading zero", MAX_DIGITS);
+                       "leading zero",
+                       MAX_DIGITS);
     for (i = 0; i < len; i++) {
         if (text[i] < '0' || text[i] > '9')
             return ph_fail(err, PH_ERR_DECODE,

@@ -10,9 +10,9 @@
 #include "payhook.h"
 
 /* Version gates, named for what they enable. */
-#define PH_HAVE_GETMODULEBYDEF (PY_VERSION_HEX >= 0x030B0000)
+#define PH_HAVE_GETMODULEBYDEF    (PY_VERSION_HEX >= 0x030B0000)
 #define PH_HAVE_MULTI_INTERP_SLOT (PY_VERSION_HEX >= 0x030C0000)
-#define PH_HAVE_GIL_SLOT (PY_VERSION_HEX >= 0x030D0000)
+#define PH_HAVE_GIL_SLOT          (PY_VERSION_HEX >= 0x030D0000)
 
 /* Inputs of at least this many bytes are verified or decrypted with the
  * GIL released.  Callbacks are a few KB; below this the release costs more
@@ -20,7 +20,7 @@
 #define PH_GIL_RELEASE_BYTES (64 * 1024)
 
 typedef struct module_state {
-    PyObject *errors[PH_STATUS_COUNT];  /* exception class per status */
+    PyObject *errors[PH_STATUS_COUNT]; /* exception class per status */
     PyTypeObject *verifier_type;
     PyTypeObject *superpay_type;
     PyTypeObject *gateway_type;
@@ -44,7 +44,7 @@ PyObject *raise_status(module_state *st, const ph_error *err);
 typedef struct input {
     const char *ptr;
     size_t len;
-    PyObject *owned;    /* the private copy, or NULL */
+    PyObject *owned; /* the private copy, or NULL */
 } input;
 
 /* 0 on success; -1 with TypeError (wrong type) or `bad_text` (a str that
@@ -56,7 +56,7 @@ void input_release(input *in);
  * would.  `parse_float` may be NULL. */
 typedef struct py_sink_ctx {
     PyObject *parse_float;
-    struct call_cache *names;   /* member-name cache, or NULL */
+    struct call_cache *names; /* member-name cache, or NULL */
 } py_sink_ctx;
 
 extern const ph_json_sink py_sink;

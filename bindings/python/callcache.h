@@ -13,20 +13,20 @@
 
 #include "binding.h"
 
-#define NAME_CACHE_SLOTS 256       /* power of two */
-#define NAME_CACHE_MAX_LEN 48      /* longer names are not cached */
+#define NAME_CACHE_SLOTS   256 /* power of two */
+#define NAME_CACHE_MAX_LEN 48  /* longer names are not cached */
 
 typedef struct call_cache {
     atomic_int busy;
     ph_scratch scratch;
-    PyObject *names[NAME_CACHE_SLOTS];   /* ASCII str or NULL */
+    PyObject *names[NAME_CACHE_SLOTS]; /* ASCII str or NULL */
 } call_cache;
 
 /* What one call works with: the cache, if it could be taken. */
 typedef struct call_memory {
-    call_cache *cache;          /* NULL: the cache was busy */
+    call_cache *cache; /* NULL: the cache was busy */
     ph_scratch local;
-    ph_scratch *scratch;        /* &cache->scratch or &local */
+    ph_scratch *scratch; /* &cache->scratch or &local */
 } call_memory;
 
 void call_memory_begin(call_cache *c, call_memory *m);

@@ -4,9 +4,8 @@
 #include "callcache.h"
 
 typedef struct {
-    PyObject_HEAD
-    ph_gateway_key *key;
-    ph_options options;         /* `now` is filled in per call */
+    PyObject_HEAD ph_gateway_key *key;
+    ph_options options; /* `now` is filled in per call */
     PyObject *parse_float;
     call_cache cache;
 } GatewayObject;
@@ -31,8 +30,9 @@ static const ph_gateway *gateway_named(PyObject *name)
 static PyObject *gateway_new(PyTypeObject *type, PyObject *args,
                              PyObject *kwds)
 {
-    static char *kwlist[] = {"gateway", "keys", "max_bytes", "tolerance",
-                             "leeway", "parse_float", NULL};
+    static char *kwlist[] = { "gateway",   "keys",   "max_bytes",
+                              "tolerance", "leeway", "parse_float",
+                              NULL };
     module_state *st = state_from_type(type);
     PyObject *name, *keys, *tolerance = Py_None, *parse_float = Py_None;
     const unsigned char *key_ptrs[PH_MAX_KEYS];
@@ -124,7 +124,7 @@ static void gateway_dealloc(GatewayObject *self)
     PyTypeObject *tp = Py_TYPE(self);
 
     PyObject_GC_UnTrack(self);
-    ph_gateway_key_free(self->key);     /* wipes the keys */
+    ph_gateway_key_free(self->key); /* wipes the keys */
     call_cache_clear(&self->cache);
     Py_CLEAR(self->parse_float);
     tp->tp_free((PyObject *)self);
@@ -140,7 +140,7 @@ static void gateway_dealloc(GatewayObject *self)
 typedef struct headers {
     ph_header items[PH_MAX_HEADERS + 1];
     size_t n;
-    PyObject *keep;             /* the pairs, alive while items point in */
+    PyObject *keep; /* the pairs, alive while items point in */
 } headers;
 
 static int header_text(PyObject *o, const char **p, size_t *len,
@@ -161,7 +161,8 @@ static int header_text(PyObject *o, const char **p, size_t *len,
     } else {
         PyErr_Format(PyExc_TypeError,
                      "header names and values must be str or bytes, not "
-                     "%.100s", Py_TYPE(o)->tp_name);
+                     "%.100s",
+                     Py_TYPE(o)->tp_name);
         return -1;
     }
     *len = (size_t)n;
@@ -266,9 +267,10 @@ static int expect_get(PyObject *o, ph_str *paths, ph_str *values, size_t *n)
                             "expect must hold (bytes, bytes) pairs");
             return -1;
         }
-        paths[i] = (ph_str){PyBytes_AS_STRING(p), (size_t)PyBytes_GET_SIZE(p)};
-        values[i] = (ph_str){PyBytes_AS_STRING(v),
-                             (size_t)PyBytes_GET_SIZE(v)};
+        paths[i] =
+            (ph_str){ PyBytes_AS_STRING(p), (size_t)PyBytes_GET_SIZE(p) };
+        values[i] =
+            (ph_str){ PyBytes_AS_STRING(v), (size_t)PyBytes_GET_SIZE(v) };
     }
     *n = (size_t)count;
     return 0;
@@ -280,7 +282,7 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
                      PyObject *now_obj, PyObject *expect, int record)
 {
     module_state *st = state_from_type(Py_TYPE(self));
-    py_sink_ctx sink_ctx = {self->parse_float, NULL};
+    py_sink_ctx sink_ctx = { self->parse_float, NULL };
     ph_str paths[MAX_EXPECT], values[MAX_EXPECT];
     size_t n_expect = 0, id_len = 0;
     char event_id[PH_EVENT_ID_MAX];
@@ -306,12 +308,12 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
         input_release(&in);
         return NULL;
     }
-    rq = (ph_request){in.ptr, in.len, h.items, h.n};
+    rq = (ph_request){ in.ptr, in.len, h.items, h.n };
     call_memory_begin(&self->cache, &mem);
     sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (in.len >= PH_GIL_RELEASE_BYTES) {
-        Py_BEGIN_ALLOW_THREADS
-        rc = ph_gateway_open(self->key, &rq, &o, mem.scratch, &r, &err);
+        Py_BEGIN_ALLOW_THREADS rc =
+            ph_gateway_open(self->key, &rq, &o, mem.scratch, &r, &err);
         Py_END_ALLOW_THREADS
     } else {
         rc = ph_gateway_open(self->key, &rq, &o, mem.scratch, &r, &err);
@@ -334,12 +336,12 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
     } else {
         /* An id from a header may be any bytes: surrogateescape keeps
          * them, so two different ids never come out as one str. */
-        PyObject *id = has_id ? PyUnicode_DecodeUTF8(event_id,
-                                                     (Py_ssize_t)id_len,
-                                                     "surrogateescape")
-                              : Py_None;
-        PyObject *ts = r.has_timestamp ? PyLong_FromLongLong(r.timestamp)
-                                       : Py_None;
+        PyObject *id = has_id
+                           ? PyUnicode_DecodeUTF8(event_id, (Py_ssize_t)id_len,
+                                                  "surrogateescape")
+                           : Py_None;
+        PyObject *ts =
+            r.has_timestamp ? PyLong_FromLongLong(r.timestamp) : Py_None;
         if (!has_id)
             Py_INCREF(id);
         if (!r.has_timestamp)
@@ -387,7 +389,7 @@ bad:
 static PyObject *gateway_decode(GatewayObject *self, PyObject *const *args,
                                 Py_ssize_t nargs, PyObject *kwnames)
 {
-    static const char *const names[] = {"body", "headers", "now"};
+    static const char *const names[] = { "body", "headers", "now" };
     PyObject *a[3];
 
     if (parse_call(args, nargs, kwnames, names, 3, a,
@@ -401,7 +403,7 @@ static PyObject *gateway_decode(GatewayObject *self, PyObject *const *args,
 static PyObject *gateway_decode_at(GatewayObject *self, PyObject *const *args,
                                    Py_ssize_t nargs, PyObject *kwnames)
 {
-    static const char *const names[] = {"body", "now"};
+    static const char *const names[] = { "body", "now" };
     PyObject *a[2];
 
     if (parse_call(args, nargs, kwnames, names, 2, a,
@@ -415,7 +417,7 @@ static PyObject *gateway_decode_at(GatewayObject *self, PyObject *const *args,
 static PyObject *gateway_verify(GatewayObject *self, PyObject *const *args,
                                 Py_ssize_t nargs, PyObject *kwnames)
 {
-    static const char *const names[] = {"body", "headers", "now", "expect"};
+    static const char *const names[] = { "body", "headers", "now", "expect" };
     PyObject *a[4];
 
     if (parse_call(args, nargs, kwnames, names, 4, a,
@@ -438,39 +440,39 @@ static PyObject *gateway_get_name(GatewayObject *self, void *closure)
 }
 
 static PyMethodDef gateway_methods[] = {
-    {"decode", (PyCFunction)(void (*)(void))gateway_decode,
-     METH_FASTCALL | METH_KEYWORDS,
-     "decode(body, headers=None, now=None) -> dict\n\n"
-     "Authenticate a callback and return its payload."},
-    {"decode_at", (PyCFunction)(void (*)(void))gateway_decode_at,
-     METH_FASTCALL | METH_KEYWORDS,
-     "decode_at(body, now=None) -> dict\n\nThe same without headers."},
-    {"verify", (PyCFunction)(void (*)(void))gateway_verify,
-     METH_FASTCALL | METH_KEYWORDS,
-     "verify(body, headers=None, now=None, expect=None) -> tuple\n\n"
-     "(payload, event_id, timestamp) of an authenticated callback."},
-    {"_scratch_bytes", (PyCFunction)gateway_scratch_bytes, METH_NOARGS,
-     "For payhook's tests only: copies of the reused scratch buffers."},
-    {NULL, NULL, 0, NULL},
+    { "decode", (PyCFunction)(void (*)(void))gateway_decode,
+      METH_FASTCALL | METH_KEYWORDS,
+      "decode(body, headers=None, now=None) -> dict\n\n"
+      "Authenticate a callback and return its payload." },
+    { "decode_at", (PyCFunction)(void (*)(void))gateway_decode_at,
+      METH_FASTCALL | METH_KEYWORDS,
+      "decode_at(body, now=None) -> dict\n\nThe same without headers." },
+    { "verify", (PyCFunction)(void (*)(void))gateway_verify,
+      METH_FASTCALL | METH_KEYWORDS,
+      "verify(body, headers=None, now=None, expect=None) -> tuple\n\n"
+      "(payload, event_id, timestamp) of an authenticated callback." },
+    { "_scratch_bytes", (PyCFunction)gateway_scratch_bytes, METH_NOARGS,
+      "For payhook's tests only: copies of the reused scratch buffers." },
+    { NULL, NULL, 0, NULL },
 };
 
 static PyGetSetDef gateway_getset[] = {
-    {"gateway", (getter)gateway_get_name, NULL, "the gateway's name", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
+    { "gateway", (getter)gateway_get_name, NULL, "the gateway's name", NULL },
+    { NULL, NULL, NULL, NULL, NULL },
 };
 
 static PyType_Slot gateway_slots[] = {
-    {Py_tp_new, gateway_new},
-    {Py_tp_dealloc, gateway_dealloc},
-    {Py_tp_traverse, gateway_traverse},
-    {Py_tp_clear, gateway_clear},
-    {Py_tp_methods, gateway_methods},
-    {Py_tp_getset, gateway_getset},
-    {Py_tp_doc, "Gateway(gateway, keys, max_bytes=1048576, tolerance=None, "
-                "leeway=0.0, parse_float=None)\n\n"
-                "Low-level prepared gateway key; use payhook.<gateway>."
-                "Decoder or payhook.verify."},
-    {0, NULL},
+    { Py_tp_new, gateway_new },
+    { Py_tp_dealloc, gateway_dealloc },
+    { Py_tp_traverse, gateway_traverse },
+    { Py_tp_clear, gateway_clear },
+    { Py_tp_methods, gateway_methods },
+    { Py_tp_getset, gateway_getset },
+    { Py_tp_doc, "Gateway(gateway, keys, max_bytes=1048576, tolerance=None, "
+                 "leeway=0.0, parse_float=None)\n\n"
+                 "Low-level prepared gateway key; use payhook.<gateway>."
+                 "Decoder or payhook.verify." },
+    { 0, NULL },
 };
 
 PyType_Spec gateway_spec = {
@@ -569,8 +571,8 @@ PyObject *py_gateway_sign(PyObject *module, PyObject *const *args,
         }
     }
     if (hdrs != NULL)
-        result = Py_BuildValue("(y#N)", out.body, (Py_ssize_t)out.body_len,
-                               hdrs);
+        result =
+            Py_BuildValue("(y#N)", out.body, (Py_ssize_t)out.body_len, hdrs);
     ph_signed_free(&out);
     return result;
 }

@@ -64,11 +64,11 @@ PyObject *raise_status(module_state *st, const ph_error *err)
         break;
     }
     cls = (unsigned)err->status < PH_STATUS_COUNT ? st->errors[err->status]
-                                                   : NULL;
+                                                  : NULL;
     if (cls == NULL)
         cls = st->errors[PH_ERR_CRYPTO];
-    PyErr_SetString(cls, err->message[0] ? err->message
-                                         : ph_strerror(err->status));
+    PyErr_SetString(cls,
+                    err->message[0] ? err->message : ph_strerror(err->status));
     return NULL;
 }
 
@@ -165,8 +165,8 @@ static PyObject *py_sign(PyObject *module, PyObject *const *args,
     PyBytes_AsStringAndSize(args[1], (char **)&payload, &payload_len);
     PyBytes_AsStringAndSize(args[3], (char **)&key, &key_len);
     if (ph_jwt_sign(header, (size_t)header_len, payload, (size_t)payload_len,
-                    (unsigned)alg, (const unsigned char *)key,
-                    (size_t)key_len, &token, &err) != PH_OK)
+                    (unsigned)alg, (const unsigned char *)key, (size_t)key_len,
+                    &token, &err) != PH_OK)
         return raise_status(st, &err);
     result = PyUnicode_FromString(token);
     ph_free(token, strlen(token));
@@ -174,16 +174,16 @@ static PyObject *py_sign(PyObject *module, PyObject *const *args,
 }
 
 static PyMethodDef module_methods[] = {
-    {"sign", (PyCFunction)(void (*)(void))py_sign, METH_FASTCALL,
-     "sign(header_json, payload_json, algorithm_bit, key) -> str\n\n"
-     "Sign two JSON texts as a compact JWS (used by payhook.jwt.encode)."},
-    {"gateways", (PyCFunction)py_gateways, METH_NOARGS,
-     "gateways() -> tuple\n\nWhat each gateway of the core is."},
-    {"gateway_sign", (PyCFunction)(void (*)(void))py_gateway_sign,
-     METH_FASTCALL,
-     "gateway_sign(name, payload, key, timestamp, event_id) -> "
-     "(body, headers)\n\nA genuine callback, for tests."},
-    {NULL, NULL, 0, NULL},
+    { "sign", (PyCFunction)(void (*)(void))py_sign, METH_FASTCALL,
+      "sign(header_json, payload_json, algorithm_bit, key) -> str\n\n"
+      "Sign two JSON texts as a compact JWS (used by payhook.jwt.encode)." },
+    { "gateways", (PyCFunction)py_gateways, METH_NOARGS,
+      "gateways() -> tuple\n\nWhat each gateway of the core is." },
+    { "gateway_sign", (PyCFunction)(void (*)(void))py_gateway_sign,
+      METH_FASTCALL,
+      "gateway_sign(name, payload, key, timestamp, event_id) -> "
+      "(body, headers)\n\nA genuine callback, for tests." },
+    { NULL, NULL, 0, NULL },
 };
 
 /* The exception classes live in payhook/errors.py (so the stubs and the
@@ -216,18 +216,18 @@ static int module_exec(PyObject *module)
 
     if (load_errors(st) < 0)
         return -1;
-    st->verifier_type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &verifier_spec, NULL);
+    st->verifier_type =
+        (PyTypeObject *)PyType_FromModuleAndSpec(module, &verifier_spec, NULL);
     if (st->verifier_type == NULL ||
         PyModule_AddType(module, st->verifier_type) < 0)
         return -1;
-    st->superpay_type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &superpay_spec, NULL);
+    st->superpay_type =
+        (PyTypeObject *)PyType_FromModuleAndSpec(module, &superpay_spec, NULL);
     if (st->superpay_type == NULL ||
         PyModule_AddType(module, st->superpay_type) < 0)
         return -1;
-    st->gateway_type = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &gateway_spec, NULL);
+    st->gateway_type =
+        (PyTypeObject *)PyType_FromModuleAndSpec(module, &gateway_spec, NULL);
     if (st->gateway_type == NULL ||
         PyModule_AddType(module, st->gateway_type) < 0)
         return -1;
@@ -281,19 +281,19 @@ static void module_free(void *module)
 }
 
 static PyModuleDef_Slot module_slots[] = {
-    {Py_mod_exec, module_exec},
+    { Py_mod_exec, module_exec },
 #if PH_HAVE_MULTI_INTERP_SLOT
     /* No process-wide state: every interpreter gets its own types and
      * error classes, and the core keeps none. */
-    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    { Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED },
 #endif
 #if PH_HAVE_GIL_SLOT
     /* Settings never change after construction, and the working memory a
      * decoder reuses is taken with an atomic try-lock (callcache.h), so
      * nothing here needs the GIL's protection. */
-    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+    { Py_mod_gil, Py_MOD_GIL_NOT_USED },
 #endif
-    {0, NULL},
+    { 0, NULL },
 };
 
 PyModuleDef payhook_module_def = {

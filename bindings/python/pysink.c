@@ -112,6 +112,6 @@ static void s_discard(void *ctx, void *value)
 }
 
 const ph_json_sink py_sink = {
-    s_null, s_bool, s_number, s_string, s_array,
-    s_append, s_object, s_set, NULL, s_discard,
+    s_null,   s_bool,   s_number, s_string, s_array,
+    s_append, s_object, s_set,    NULL,     s_discard,
 };

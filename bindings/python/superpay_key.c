@@ -3,8 +3,7 @@
 #include "callcache.h"
 
 typedef struct {
-    PyObject_HEAD
-    ph_superpay_key *key;
+    PyObject_HEAD ph_superpay_key *key;
     size_t max_bytes;
     PyObject *parse_float;
     call_cache cache;
@@ -13,7 +12,7 @@ typedef struct {
 static PyObject *superpay_new(PyTypeObject *type, PyObject *args,
                               PyObject *kwds)
 {
-    static char *kwlist[] = {"key", "max_bytes", "parse_float", NULL};
+    static char *kwlist[] = { "key", "max_bytes", "parse_float", NULL };
     module_state *st = state_from_type(type);
     PyObject *parse_float = Py_None;
     Py_buffer key;
@@ -73,7 +72,7 @@ static void superpay_dealloc(SuperPayObject *self)
     PyTypeObject *tp = Py_TYPE(self);
 
     PyObject_GC_UnTrack(self);
-    ph_superpay_key_free(self->key);    /* wipes key and IV */
+    ph_superpay_key_free(self->key); /* wipes key and IV */
     call_cache_clear(&self->cache);
     Py_CLEAR(self->parse_float);
     tp->tp_free((PyObject *)self);
@@ -84,7 +83,7 @@ static void superpay_dealloc(SuperPayObject *self)
 static PyObject *superpay_decode(SuperPayObject *self, PyObject *body)
 {
     module_state *st = state_from_type(Py_TYPE(self));
-    py_sink_ctx sink_ctx = {self->parse_float, NULL};
+    py_sink_ctx sink_ctx = { self->parse_float, NULL };
     call_memory mem;
     const char *plain;
     size_t plain_len;
@@ -100,9 +99,9 @@ static PyObject *superpay_decode(SuperPayObject *self, PyObject *body)
     call_memory_begin(&self->cache, &mem);
     sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (in.len >= PH_GIL_RELEASE_BYTES) {
-        Py_BEGIN_ALLOW_THREADS
-        rc = ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,
-                              mem.scratch, &plain, &plain_len, &err);
+        Py_BEGIN_ALLOW_THREADS rc =
+            ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,
+                             mem.scratch, &plain, &plain_len, &err);
         Py_END_ALLOW_THREADS
     } else {
         rc = ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,
@@ -129,7 +128,7 @@ static PyObject *superpay_decrypt(SuperPayObject *self, PyObject *const *args,
     const unsigned char *plain, *ivp = NULL;
     size_t plain_len;
     PyObject *result = NULL;
-    Py_buffer iv = {0};
+    Py_buffer iv = { 0 };
     ph_error err;
     input in;
 
@@ -193,35 +192,34 @@ static PyObject *superpay_encrypt(SuperPayObject *self, PyObject *arg)
 /* _scratch_bytes() -> (env, data, text): for payhook's own tests, which
  * check that nothing a call decrypted or decoded is left in the memory the
  * decoder reuses.  Not part of the API. */
-static PyObject *superpay_scratch_bytes(SuperPayObject *self,
-                                        PyObject *unused)
+static PyObject *superpay_scratch_bytes(SuperPayObject *self, PyObject *unused)
 {
     (void)unused;
     return call_cache_snapshot(&self->cache);
 }
 
 static PyMethodDef superpay_methods[] = {
-    {"decode", (PyCFunction)superpay_decode, METH_O,
-     "decode(body) -> dict\n\nDecrypt a SuperPay callback body."},
-    {"decrypt", (PyCFunction)(void (*)(void))superpay_decrypt, METH_FASTCALL,
-     "decrypt(data, iv=None) -> bytes\n\nAES-256-CBC/PKCS#7 on hex text."},
-    {"encrypt", (PyCFunction)superpay_encrypt, METH_O,
-     "encrypt(plaintext) -> str\n\nEncrypt bytes to lower-case hex."},
-    {"_scratch_bytes", (PyCFunction)superpay_scratch_bytes, METH_NOARGS,
-     "For payhook's tests only: copies of the reused scratch buffers."},
-    {NULL, NULL, 0, NULL},
+    { "decode", (PyCFunction)superpay_decode, METH_O,
+      "decode(body) -> dict\n\nDecrypt a SuperPay callback body." },
+    { "decrypt", (PyCFunction)(void (*)(void))superpay_decrypt, METH_FASTCALL,
+      "decrypt(data, iv=None) -> bytes\n\nAES-256-CBC/PKCS#7 on hex text." },
+    { "encrypt", (PyCFunction)superpay_encrypt, METH_O,
+      "encrypt(plaintext) -> str\n\nEncrypt bytes to lower-case hex." },
+    { "_scratch_bytes", (PyCFunction)superpay_scratch_bytes, METH_NOARGS,
+      "For payhook's tests only: copies of the reused scratch buffers." },
+    { NULL, NULL, 0, NULL },
 };
 
 static PyType_Slot superpay_slots[] = {
-    {Py_tp_new, superpay_new},
-    {Py_tp_dealloc, superpay_dealloc},
-    {Py_tp_traverse, superpay_traverse},
-    {Py_tp_clear, superpay_clear},
-    {Py_tp_methods, superpay_methods},
-    {Py_tp_doc, "SuperPayKey(key, max_bytes=1048576, parse_float=None)\n\n"
-                "Low-level prepared SuperPay key; use "
-                "payhook.superpay.Decoder."},
-    {0, NULL},
+    { Py_tp_new, superpay_new },
+    { Py_tp_dealloc, superpay_dealloc },
+    { Py_tp_traverse, superpay_traverse },
+    { Py_tp_clear, superpay_clear },
+    { Py_tp_methods, superpay_methods },
+    { Py_tp_doc, "SuperPayKey(key, max_bytes=1048576, parse_float=None)\n\n"
+                 "Low-level prepared SuperPay key; use "
+                 "payhook.superpay.Decoder." },
+    { 0, NULL },
 };
 
 PyType_Spec superpay_spec = {

@@ -4,13 +4,12 @@
 #include "callcache.h"
 
 typedef struct {
-    PyObject_HEAD
-    ph_jwt_verifier *v;
-    int envelope;           /* LeanX: take the token out of {"data": ...} */
+    PyObject_HEAD ph_jwt_verifier *v;
+    int envelope; /* LeanX: take the token out of {"data": ...} */
     size_t max_bytes;
-    ph_claims claims;       /* `now` is filled in per call */
-    ph_str *strs;           /* audience, issuer and subject, in that order */
-    PyObject *refs;         /* keeps the bytes behind `strs` alive */
+    ph_claims claims; /* `now` is filled in per call */
+    ph_str *strs;     /* audience, issuer and subject, in that order */
+    PyObject *refs;   /* keeps the bytes behind `strs` alive */
     PyObject *parse_float;
     call_cache cache;
 } VerifierObject;
@@ -35,10 +34,11 @@ static Py_ssize_t bytes_tuple(PyObject *t, ph_str *out, const char *what)
 static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
                               PyObject *kwds)
 {
-    static char *kwlist[] = {"keys", "algorithms", "envelope", "max_bytes",
-                             "leeway", "verify", "require", "audience",
-                             "strict_aud", "issuer", "subject", "parse_float",
-                             NULL};
+    static char *kwlist[] = { "keys",      "algorithms", "envelope",
+                              "max_bytes", "leeway",     "verify",
+                              "require",   "audience",   "strict_aud",
+                              "issuer",    "subject",    "parse_float",
+                              NULL };
     module_state *st = state_from_type(type);
     PyObject *keys, *audience = Py_None, *issuer = Py_None;
     PyObject *subject = Py_None, *parse_float = Py_None;
@@ -56,8 +56,7 @@ static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
     if (!PyArg_ParseTupleAndKeywords(
             args, kwds, "O!IpndII|OpOOO:Verifier", kwlist, &PyTuple_Type,
             &keys, &algorithms, &envelope, &max_bytes, &leeway, &verify,
-            &require, &audience, &strict_aud, &issuer, &subject,
-            &parse_float))
+            &require, &audience, &strict_aud, &issuer, &subject, &parse_float))
         return NULL;
     if (max_bytes < 0 || leeway < 0 || leeway != leeway) {
         PyErr_SetString(PyExc_ValueError,
@@ -164,7 +163,7 @@ static void verifier_dealloc(VerifierObject *self)
     PyTypeObject *tp = Py_TYPE(self);
 
     PyObject_GC_UnTrack(self);
-    ph_jwt_verifier_free(self->v);     /* wipes the key copies */
+    ph_jwt_verifier_free(self->v); /* wipes the key copies */
     call_cache_clear(&self->cache);
     PyMem_Free(self->strs);
     Py_CLEAR(self->refs);
@@ -179,7 +178,7 @@ static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
 {
     module_state *st = state_from_type(Py_TYPE(self));
     PyObject *data, *now_obj = Py_None, *result = NULL;
-    py_sink_ctx sink_ctx = {self->parse_float, NULL};
+    py_sink_ctx sink_ctx = { self->parse_float, NULL };
     call_memory mem;
     ph_scratch *scratch;
     ph_claims claims;
@@ -231,13 +230,13 @@ static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
         token_len = in.len;
     }
     if (token_len >= PH_GIL_RELEASE_BYTES) {
-        Py_BEGIN_ALLOW_THREADS
-        rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes,
-                           scratch, &payload, &payload_len, &err);
+        Py_BEGIN_ALLOW_THREADS rc =
+            ph_jwt_verify(self->v, token, token_len, self->max_bytes, scratch,
+                          &payload, &payload_len, &err);
         Py_END_ALLOW_THREADS
     } else {
-        rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes,
-                           scratch, &payload, &payload_len, &err);
+        rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes, scratch,
+                           &payload, &payload_len, &err);
     }
     if (rc != PH_OK)
         goto fail;
@@ -258,35 +257,34 @@ done:
 /* _scratch_bytes() -> (env, data, text): for payhook's own tests, which
  * check that nothing a call decrypted or decoded is left in the memory the
  * decoder reuses.  Not part of the API. */
-static PyObject *verifier_scratch_bytes(VerifierObject *self,
-                                        PyObject *unused)
+static PyObject *verifier_scratch_bytes(VerifierObject *self, PyObject *unused)
 {
     (void)unused;
     return call_cache_snapshot(&self->cache);
 }
 
 static PyMethodDef verifier_methods[] = {
-    {"decode", (PyCFunction)(void (*)(void))verifier_decode,
-     METH_FASTCALL | METH_KEYWORDS,
-     "decode(data, now=None) -> dict\n\n"
-     "Verify the token (or LeanX body) and return its payload."},
-    {"_scratch_bytes", (PyCFunction)verifier_scratch_bytes, METH_NOARGS,
-     "For payhook's tests only: copies of the reused scratch buffers."},
-    {NULL, NULL, 0, NULL},
+    { "decode", (PyCFunction)(void (*)(void))verifier_decode,
+      METH_FASTCALL | METH_KEYWORDS,
+      "decode(data, now=None) -> dict\n\n"
+      "Verify the token (or LeanX body) and return its payload." },
+    { "_scratch_bytes", (PyCFunction)verifier_scratch_bytes, METH_NOARGS,
+      "For payhook's tests only: copies of the reused scratch buffers." },
+    { NULL, NULL, 0, NULL },
 };
 
 static PyType_Slot verifier_slots[] = {
-    {Py_tp_new, verifier_new},
-    {Py_tp_dealloc, verifier_dealloc},
-    {Py_tp_traverse, verifier_traverse},
-    {Py_tp_clear, verifier_clear},
-    {Py_tp_methods, verifier_methods},
-    {Py_tp_doc, "Verifier(keys, algorithms, envelope, max_bytes, leeway, "
-                "verify, require, audience=None, strict_aud=False, "
-                "issuer=None, subject=None, parse_float=None)\n\n"
-                "Low-level prepared JWT verifier; use payhook.leanx.Decoder "
-                "or payhook.jwt.decode."},
-    {0, NULL},
+    { Py_tp_new, verifier_new },
+    { Py_tp_dealloc, verifier_dealloc },
+    { Py_tp_traverse, verifier_traverse },
+    { Py_tp_clear, verifier_clear },
+    { Py_tp_methods, verifier_methods },
+    { Py_tp_doc, "Verifier(keys, algorithms, envelope, max_bytes, leeway, "
+                 "verify, require, audience=None, strict_aud=False, "
+                 "issuer=None, subject=None, parse_float=None)\n\n"
+                 "Low-level prepared JWT verifier; use payhook.leanx.Decoder "
+                 "or payhook.jwt.decode." },
+    { 0, NULL },
 };
 
 PyType_Spec verifier_spec = {
