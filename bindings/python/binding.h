@@ -52,6 +52,12 @@ typedef struct input {
 int input_get(PyObject *obj, input *in, const char *what, PyObject *bad_text);
 void input_release(input *in);
 
+/* A tuple of 1 to PH_MAX_KEYS bytes keys, as pointers into the bytes
+ * objects (alive as long as the tuple): the count, or -1 with
+ * InvalidKeyError (none, too many) or TypeError set. */
+Py_ssize_t keys_get(module_state *st, PyObject *keys,
+                    const unsigned char **ptrs, size_t *lens);
+
 /* The sink that turns parsed JSON into Python objects, as json.loads
  * would.  `parse_float` may be NULL. */
 typedef struct py_sink_ctx {

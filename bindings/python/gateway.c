@@ -37,7 +37,7 @@ static PyObject *gateway_new(PyTypeObject *type, PyObject *args,
     PyObject *name, *keys, *tolerance = Py_None, *parse_float = Py_None;
     const unsigned char *key_ptrs[PH_MAX_KEYS];
     size_t key_lens[PH_MAX_KEYS];
-    Py_ssize_t max_bytes = (Py_ssize_t)PH_DEFAULT_MAX_BYTES, nkeys, i;
+    Py_ssize_t max_bytes = (Py_ssize_t)PH_DEFAULT_MAX_BYTES, nkeys;
     double leeway = 0;
     const ph_gateway *g;
     GatewayObject *self;
@@ -60,21 +60,8 @@ static PyObject *gateway_new(PyTypeObject *type, PyObject *args,
         PyErr_SetString(PyExc_TypeError, "parse_float must be callable");
         return NULL;
     }
-    nkeys = PyTuple_GET_SIZE(keys);
-    if (nkeys == 0 || nkeys > PH_MAX_KEYS) {
-        PyErr_Format(st->errors[PH_ERR_KEY],
-                     "between 1 and %d keys are needed", PH_MAX_KEYS);
+    if ((nkeys = keys_get(st, keys, key_ptrs, key_lens)) < 0)
         return NULL;
-    }
-    for (i = 0; i < nkeys; i++) {
-        PyObject *k = PyTuple_GET_ITEM(keys, i);
-        if (!PyBytes_Check(k)) {
-            PyErr_SetString(PyExc_TypeError, "keys must be bytes");
-            return NULL;
-        }
-        key_ptrs[i] = (const unsigned char *)PyBytes_AS_STRING(k);
-        key_lens[i] = (size_t)PyBytes_GET_SIZE(k);
-    }
     if ((self = (GatewayObject *)type->tp_alloc(type, 0)) == NULL)
         return NULL;
     ph_options_init(&self->options, 0);

@@ -124,6 +124,28 @@ int input_get(PyObject *obj, input *in, const char *what, PyObject *bad_text)
     return -1;
 }
 
+Py_ssize_t keys_get(module_state *st, PyObject *keys,
+                    const unsigned char **ptrs, size_t *lens)
+{
+    Py_ssize_t i, n = PyTuple_GET_SIZE(keys);
+
+    if (n == 0 || n > PH_MAX_KEYS) {
+        PyErr_Format(st->errors[PH_ERR_KEY],
+                     "between 1 and %d keys are needed", PH_MAX_KEYS);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *k = PyTuple_GET_ITEM(keys, i);
+        if (!PyBytes_Check(k)) {
+            PyErr_SetString(PyExc_TypeError, "keys must be bytes");
+            return -1;
+        }
+        ptrs[i] = (const unsigned char *)PyBytes_AS_STRING(k);
+        lens[i] = (size_t)PyBytes_GET_SIZE(k);
+    }
+    return n;
+}
+
 void input_release(input *in)
 {
     Py_CLEAR(in->owned);

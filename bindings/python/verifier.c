@@ -44,7 +44,7 @@ static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
     PyObject *subject = Py_None, *parse_float = Py_None;
     unsigned int algorithms, verify, require;
     int envelope, strict_aud = 0;
-    Py_ssize_t max_bytes, nkeys, i, n_aud = 0, n_iss = 0, n_str;
+    Py_ssize_t max_bytes, nkeys, n_aud = 0, n_iss = 0, n_str;
     double leeway;
     const unsigned char *key_ptrs[PH_MAX_KEYS];
     size_t key_lens[PH_MAX_KEYS];
@@ -75,22 +75,8 @@ static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
                         "bytes");
         return NULL;
     }
-    nkeys = PyTuple_GET_SIZE(keys);
-    if (nkeys == 0 || nkeys > PH_MAX_KEYS) {
-        PyErr_Format(st->errors[PH_ERR_KEY],
-                     "between 1 and %d keys are needed", PH_MAX_KEYS);
+    if ((nkeys = keys_get(st, keys, key_ptrs, key_lens)) < 0)
         return NULL;
-    }
-    for (i = 0; i < nkeys; i++) {
-        PyObject *k = PyTuple_GET_ITEM(keys, i);
-        if (!PyBytes_Check(k)) {
-            PyErr_SetString(PyExc_TypeError, "keys must be bytes");
-            return NULL;
-        }
-        key_ptrs[i] = (const unsigned char *)PyBytes_AS_STRING(k);
-        key_lens[i] = (size_t)PyBytes_GET_SIZE(k);
-    }
-
     if ((self = (VerifierObject *)type->tp_alloc(type, 0)) == NULL)
         return NULL;
     if (ph_jwt_verifier_new(key_ptrs, key_lens, (size_t)nkeys, algorithms,
