@@ -43,6 +43,7 @@ build = {
       ["payhook.core"] = {
          sources = {
             "bindings/lua/payhook_core.c",
+            "bindings/lua/lua_gateway.c",
             "bindings/lua/lua_json.c",
             "bindings/lua/lua_opts.c",
             "bindings/lua/lua_sink.c",

@@ -18,6 +18,7 @@
 #define PHL_VERIFIER_MT "payhook.Verifier"
 #define PHL_SUPERPAY_MT "payhook.SuperPayKey"
 #define PHL_WORK_MT "payhook.work"
+#define PHL_GATEWAY_MT "payhook.Gateway"
 #define PHL_ARRAY_MT "payhook.array_mt"
 
 /* ------------------------------------------------------------------ */
@@ -40,6 +41,8 @@ typedef struct phl_work {
     size_t out_len;
     ph_jwt_verifier *verifier;  /* prepared by a one-shot function        */
     ph_superpay_key *key;
+    ph_gateway_key *gkey;       /* a gateway key of a one-shot function   */
+    ph_signed sig;              /* a callback ph_gateway_sign built       */
     phl_texts texts;            /* option strings being read              */
 } phl_work;
 
@@ -49,6 +52,58 @@ phl_work *phl_work_new(lua_State *L);
 /* Free (and where the core does so, wipe) everything the box holds; the
  * box stays usable and its __gc finds nothing left to do. */
 void phl_work_release(phl_work *w);
+
+/* ------------------------------------------------------------------ */
+/* Arguments and results (payhook_core.c)                              */
+
+/* nil, message, kind for a core failure (3 values pushed); a caller's
+ * mistake (PH_ERR_ARGUMENT, an option the core refuses) raises.  Release
+ * the work box first: pushing may raise, and nothing should be held
+ * then. */
+int phl_push_failure(lua_State *L, const ph_error *err);
+/* The same for a status and a fixed message. */
+int phl_fail_status(lua_State *L, ph_status status, const char *msg);
+void phl_clear_error(ph_error *err);
+
+/* A string argument; a number is not converted (it raises). */
+const char *phl_check_string(lua_State *L, int arg, size_t *len);
+
+/* A `now` argument: a finite number, or nil for the current time. */
+double phl_check_now(lua_State *L, int arg);
+
+/* The key argument, read once: a string, or a list of strings during a
+ * rotation, by its raw length and raw elements (no metamethod runs).  The
+ * pointers are into Lua strings left on the stack (up to PH_MAX_KEYS + 1
+ * of them, enough for the core to refuse a longer list; `n` is that
+ * number), so they stay valid whatever a finaliser does to the list, until
+ * the caller's frame is gone.  Raises on a wrong type. */
+typedef struct phl_keys {
+    const unsigned char *ptrs[PH_MAX_KEYS + 1];
+    size_t lens[PH_MAX_KEYS + 1];
+    size_t n;
+} phl_keys;
+
+void phl_read_keys(lua_State *L, int arg, phl_keys *k);
+
+/* A metatable `name` in the registry with `methods` as __index, __gc (and
+ * in 5.4 __close) and __tostring; left on the stack. */
+void phl_new_type(lua_State *L, const char *name, const luaL_Reg *methods,
+                  lua_CFunction gc, lua_CFunction tostring);
+
+/* Why a payload was refused when the sink would not build a number. */
+#define PHL_NUMBER_REFUSED                                                 \
+    "a number in the payload overflows a Lua number (exact_numbers = "     \
+    "true returns such numbers as their text)"
+
+/* ------------------------------------------------------------------ */
+/* Gateways (lua_gateway.c)                                            */
+
+/* Register the gateway decoder's metatable (nothing is left on the
+ * stack). */
+void phl_gateway_types(lua_State *L);
+/* Set gateways, gateway_new, gateway_decode, gateway_verify, gateway_bind
+ * and gateway_sign in the module table on top of the stack. */
+void phl_gateway_functions(lua_State *L);
 
 /* ------------------------------------------------------------------ */
 /* JSON text to Lua values (lua_sink.c)                                */
@@ -93,7 +148,10 @@ enum {
     PHL_OPT_LEEWAY = 1u << 1,     /* leeway                               */
     PHL_OPT_MAX_BYTES = 1u << 2,  /* max_bytes                            */
     PHL_OPT_JWT = 1u << 3,        /* algorithms, audience, issuer, ...    */
-    PHL_OPT_NUMBERS = 1u << 4     /* exact_numbers                        */
+    PHL_OPT_NUMBERS = 1u << 4,    /* exact_numbers                        */
+    PHL_OPT_TOLERANCE = 1u << 5,  /* tolerance                            */
+    PHL_OPT_EXPECT = 1u << 6      /* expect: the name only; the caller
+                                     reads the table                      */
 };
 
 /*
@@ -112,6 +170,8 @@ typedef struct phl_opts {
     double now;
     size_t max_bytes;
     int exact_numbers;
+    int has_tolerance;
+    double tolerance;           /* seconds, >= 0, when has_tolerance      */
     unsigned verify;            /* PH_CLAIM_* bits                        */
     unsigned require;
     int strict_aud;

@@ -50,6 +50,8 @@ static const struct {
     {"verify_sub", PHL_OPT_JWT},
     {"verify_jti", PHL_OPT_JWT},
     {"exact_numbers", PHL_OPT_NUMBERS},
+    {"tolerance", PHL_OPT_TOLERANCE},
+    {"expect", PHL_OPT_EXPECT},
 };
 #define N_OPTIONS (sizeof option_names / sizeof option_names[0])
 
@@ -310,6 +312,14 @@ void phl_opts_parse(lua_State *L, int idx, int arg, unsigned allowed,
     }
     if (allowed & PHL_OPT_NUMBERS)
         boolean_option(L, idx, arg, "exact_numbers", &o->exact_numbers);
+    /* At most 10^15 s, as in the Python package (timestamps have at
+     * most 15 digits). */
+    if ((allowed & PHL_OPT_TOLERANCE) &&
+        (o->has_tolerance = number_option(L, idx, arg, "tolerance",
+                                          &o->tolerance)) &&
+        (o->tolerance < 0 || o->tolerance > 1e15))
+        option_error(L, arg, "tolerance",
+                     "must be a number of seconds from 0 to 1e15");
     if (!(allowed & PHL_OPT_JWT))
         return;
 

@@ -1,7 +1,9 @@
 /*
  * payhook.core: the Lua face of the C core.  It checks arguments, calls
  * the core and converts what comes back; payhook.lua arranges the
- * functions into the public module.
+ * functions into the public module.  This file has LeanX, SuperPay and
+ * JWT and the helpers the others share; lua_gateway.c has the gateway
+ * pipeline (every gateway, one decoder type).
  *
  * Contract (as OpenResty's own libraries): a caller's mistake (a wrong
  * argument type, an unknown option or algorithm name) raises a Lua error;
@@ -65,6 +67,9 @@ void phl_work_release(phl_work *w)
     w->verifier = NULL;
     ph_superpay_key_free(w->key);           /* wipes key and IV */
     w->key = NULL;
+    ph_gateway_key_free(w->gkey);           /* wipes the keys */
+    w->gkey = NULL;
+    ph_signed_free(&w->sig);                /* wipes body and headers */
     phl_texts_release(&w->texts);
 }
 
@@ -90,7 +95,7 @@ static int work_gc(lua_State *L)
 /* nil, message, kind for a core failure; a caller's mistake (an option
  * the core refuses) raises instead.  Release the work box first: pushing
  * may raise, and nothing should be held then. */
-static int push_failure(lua_State *L, const ph_error *err)
+int phl_push_failure(lua_State *L, const ph_error *err)
 {
     const char *msg = err->message[0] != '\0' ? err->message
                                                : ph_strerror(err->status);
@@ -103,16 +108,16 @@ static int push_failure(lua_State *L, const ph_error *err)
     return 3;
 }
 
-static int fail_status(lua_State *L, ph_status status, const char *msg)
+int phl_fail_status(lua_State *L, ph_status status, const char *msg)
 {
     ph_error err;
 
     err.status = status;
     snprintf(err.message, sizeof err.message, "%s", msg);
-    return push_failure(L, &err);
+    return phl_push_failure(L, &err);
 }
 
-static void clear_error(ph_error *err)
+void phl_clear_error(ph_error *err)
 {
     err->status = PH_OK;
     err->message[0] = '\0';
@@ -120,7 +125,7 @@ static void clear_error(ph_error *err)
 
 /* A string argument; numbers are not converted (a number where a body or
  * key belongs is a mistake). */
-static const char *check_string(lua_State *L, int arg, size_t *len)
+const char *phl_check_string(lua_State *L, int arg, size_t *len)
 {
     luaL_checktype(L, arg, LUA_TSTRING);
     return lua_tolstring(L, arg, len);
@@ -129,24 +134,12 @@ static const char *check_string(lua_State *L, int arg, size_t *len)
 /* ------------------------------------------------------------------ */
 /* Keys                                                                */
 
-/* The keys of a JWT / LeanX function, read once.  The pointers are into
- * Lua strings that stay anchored (the argument itself, or copies of the
- * list's elements pushed on the stack), and Lua strings never change, so
- * whatever a finaliser does to the list afterwards, these stay valid until
- * the caller's frame is gone.  At most PH_MAX_KEYS + 1 are kept, which is
- * enough for the core to refuse a longer list; `n` is that number. */
-typedef struct phl_keys {
-    const unsigned char *ptrs[PH_MAX_KEYS + 1];
-    size_t lens[PH_MAX_KEYS + 1];
-    size_t n;
-} phl_keys;
-
 /* Read the key argument: a string, or a list of strings during a
  * rotation, by its raw length and raw elements (no metamethod runs).
  * Raises on a wrong type.  Pushes up to PH_MAX_KEYS + 1 strings.  Nothing
  * here allocates but the stack check, so the list cannot change while it
  * is read. */
-static void read_keys(lua_State *L, int arg, phl_keys *k)
+void phl_read_keys(lua_State *L, int arg, phl_keys *k)
 {
     size_t i, n;
 
@@ -200,7 +193,7 @@ static phl_verifier *verifier_push(lua_State *L, const phl_keys *k,
     size_t nstr = phl_opts_nstrs(o), nbytes = phl_opts_nbytes(o);
     phl_verifier *ud;
 
-    clear_error(err);
+    phl_clear_error(err);
     if (o->strict_aud && o->audience_is_list) {
         /* PyJWT's rule, kept so both bindings agree: strict_aud compares
          * one audience string, and a list (even of one) is refused.  The
@@ -234,11 +227,6 @@ static phl_verifier *check_verifier(lua_State *L, int arg)
     return ud;
 }
 
-/* Why a payload was refused when the sink would not build a number. */
-#define NUMBER_REFUSED                                                     \
-    "a number in the payload overflows a Lua number (exact_numbers = "     \
-    "true returns such numbers as their text)"
-
 /* Verify `in` (a LeanX body or a bare token) and push the payload, or
  * nil, message, kind.  `w` is a work box on the stack. */
 static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
@@ -254,7 +242,7 @@ static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
     ph_status rc = PH_OK;
 
     memset(&ctx, 0, sizeof ctx);
-    clear_error(&err);
+    phl_clear_error(&err);
     claims.now = now;
     if (ud->envelope)
         rc = ph_leanx_token(in, len, ud->max_bytes, &w->scratch, &token,
@@ -273,16 +261,17 @@ static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
     if (rc != PH_OK || ctx.refused || (intptr_t)root != lua_gettop(L)) {
         lua_settop(L, base);
         if (rc == PH_OK && ctx.refused)
-            return fail_status(L, PH_ERR_DECODE, NUMBER_REFUSED);
+            return phl_fail_status(L, PH_ERR_DECODE, PHL_NUMBER_REFUSED);
         if (rc == PH_OK)
-            return fail_status(L, PH_ERR_SINK, "the value could not be built");
-        return push_failure(L, &err);
+            return phl_fail_status(L, PH_ERR_SINK,
+                                   "the value could not be built");
+        return phl_push_failure(L, &err);
     }
     return 1;
 }
 
 /* A `now` argument: a finite number, or nil for the current time. */
-static double check_now(lua_State *L, int arg)
+double phl_check_now(lua_State *L, int arg)
 {
     double now;
 
@@ -300,8 +289,8 @@ static int verifier_decode(lua_State *L)
 {
     phl_verifier *ud = check_verifier(L, 1);
     size_t len;
-    const char *in = check_string(L, 2, &len);
-    double now = check_now(L, 3);
+    const char *in = phl_check_string(L, 2, &len);
+    double now = phl_check_now(L, 3);
     phl_work *w;
 
     lua_settop(L, 3);
@@ -337,7 +326,7 @@ static int verifier_new(lua_State *L, int envelope)
     ph_error err;
 
     lua_settop(L, 2);
-    read_keys(L, 1, &keys);
+    phl_read_keys(L, 1, &keys);
     w = phl_work_new(L);
     phl_opts_parse(L, 2, 2,
                    envelope ? PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES |
@@ -347,7 +336,7 @@ static int verifier_new(lua_State *L, int envelope)
                    &o, &w->texts);
     if (verifier_push(L, &keys, &o, envelope, &err) == NULL) {
         phl_work_release(w);
-        return push_failure(L, &err);
+        return phl_push_failure(L, &err);
     }
     phl_work_release(w);
     return 1;
@@ -368,7 +357,7 @@ static int jwt_new(lua_State *L)
 static int verifier_decode_once(lua_State *L, int envelope)
 {
     size_t len;
-    const char *in = check_string(L, 1, &len);
+    const char *in = phl_check_string(L, 1, &len);
     phl_verifier *ud;
     phl_keys keys;
     phl_work *w;
@@ -377,7 +366,7 @@ static int verifier_decode_once(lua_State *L, int envelope)
     int n;
 
     lua_settop(L, 3);
-    read_keys(L, 2, &keys);
+    phl_read_keys(L, 2, &keys);
     w = phl_work_new(L);
     phl_opts_parse(L, 3, 3,
                    envelope ? PHL_OPT_NOW | PHL_OPT_LEEWAY |
@@ -388,7 +377,7 @@ static int verifier_decode_once(lua_State *L, int envelope)
                    &o, &w->texts);
     if ((ud = verifier_push(L, &keys, &o, envelope, &err)) == NULL) {
         phl_work_release(w);
-        return push_failure(L, &err);
+        return phl_push_failure(L, &err);
     }
     /* The option strings are copied into the verifier: the box is free
      * for the call's own memory. */
@@ -419,7 +408,7 @@ static unsigned check_algorithm(lua_State *L, int arg)
     unsigned bit;
 
     if (!lua_isnoneornil(L, arg))
-        name = check_string(L, arg, &len);
+        name = phl_check_string(L, arg, &len);
     bit = ph_alg_from_name(name, len);
 
     if (bit == 0)
@@ -435,11 +424,11 @@ static int sign_and_push(lua_State *L, phl_work *w, const char *header,
 {
     ph_error err;
 
-    clear_error(&err);
+    phl_clear_error(&err);
     if (ph_jwt_sign(header, header_len, payload, payload_len, alg, key,
                     key_len, &w->out, &err) != PH_OK) {
         phl_work_release(w);
-        return push_failure(L, &err);
+        return phl_push_failure(L, &err);
     }
     w->out_len = strlen(w->out);
     lua_pushlstring(L, w->out, w->out_len);
@@ -457,7 +446,7 @@ static int jwt_encode(lua_State *L)
     phl_work *w;
 
     luaL_checktype(L, 1, LUA_TTABLE);
-    key = check_string(L, 2, &key_len);
+    key = phl_check_string(L, 2, &key_len);
     alg = check_algorithm(L, 3);
     lua_settop(L, 3);
     w = phl_work_new(L);
@@ -476,10 +465,10 @@ static int jwt_encode(lua_State *L)
 static int jwt_sign(lua_State *L)
 {
     size_t header_len, payload_len, key_len;
-    const char *header = check_string(L, 1, &header_len);
-    const char *payload = check_string(L, 2, &payload_len);
+    const char *header = phl_check_string(L, 1, &header_len);
+    const char *payload = phl_check_string(L, 2, &payload_len);
     unsigned alg = check_algorithm(L, 3);
-    const char *key = check_string(L, 4, &key_len);
+    const char *key = phl_check_string(L, 4, &key_len);
     phl_work *w;
 
     lua_settop(L, 4);
@@ -534,7 +523,7 @@ static int superpay_run(lua_State *L, const ph_superpay_key *k,
     ph_status rc;
 
     memset(&ctx, 0, sizeof ctx);
-    clear_error(&err);
+    phl_clear_error(&err);
     rc = ph_superpay_open(k, body, len, max_bytes, &w->scratch, &plain,
                           &plain_len, &err);
     if (rc == PH_OK) {
@@ -548,8 +537,9 @@ static int superpay_run(lua_State *L, const ph_superpay_key *k,
     if (rc != PH_OK || (intptr_t)root != lua_gettop(L)) {
         lua_settop(L, base);
         if (rc == PH_OK)
-            return fail_status(L, PH_ERR_SINK, "the value could not be built");
-        return push_failure(L, &err);
+            return phl_fail_status(L, PH_ERR_SINK,
+                                   "the value could not be built");
+        return phl_push_failure(L, &err);
     }
     return 1;
 }
@@ -564,7 +554,7 @@ static const unsigned char *check_iv(lua_State *L, int arg, int *bad)
     *bad = 0;
     if (lua_isnoneornil(L, arg))
         return NULL;
-    iv = check_string(L, arg, &len);
+    iv = phl_check_string(L, arg, &len);
     *bad = len != PH_AES_BLOCK;
     return (const unsigned char *)iv;
 }
@@ -578,11 +568,11 @@ static int decrypt_run(lua_State *L, const ph_superpay_key *k,
     size_t plain_len = 0;
     ph_error err;
 
-    clear_error(&err);
+    phl_clear_error(&err);
     if (ph_superpay_decrypt_hex(k, iv, hex, len, max_bytes, &w->scratch,
                                 &plain, &plain_len, &err) != PH_OK) {
         phl_work_release(w);
-        return push_failure(L, &err);
+        return phl_push_failure(L, &err);
     }
     lua_pushlstring(L, (const char *)plain, plain_len);
     phl_work_release(w);
@@ -608,11 +598,11 @@ static int encrypt_run(lua_State *L, const ph_superpay_key *k,
 {
     ph_error err;
 
-    clear_error(&err);
+    phl_clear_error(&err);
     if (ph_superpay_encrypt(k, (const unsigned char *)pt, pt_len, &w->out,
                             &err) != PH_OK) {
         phl_work_release(w);
-        return push_failure(L, &err);
+        return phl_push_failure(L, &err);
     }
     w->out_len = strlen(w->out);
     lua_pushlstring(L, w->out, w->out_len);
@@ -636,11 +626,11 @@ static ph_superpay_key *work_key(lua_State *L, phl_work *w, int karg)
     const char *key = lua_tolstring(L, karg, &len);
     ph_error err;
 
-    clear_error(&err);
+    phl_clear_error(&err);
     if (ph_superpay_key_new((const unsigned char *)key, len, &w->key, &err) !=
         PH_OK) {
         phl_work_release(w);
-        push_failure(L, &err);
+        phl_push_failure(L, &err);
         return NULL;
     }
     return w->key;
@@ -650,7 +640,7 @@ static ph_superpay_key *work_key(lua_State *L, phl_work *w, int karg)
 static int superpay_new(lua_State *L)
 {
     size_t len;
-    const char *key = check_string(L, 1, &len);
+    const char *key = phl_check_string(L, 1, &len);
     phl_superpay *ud;
     phl_opts o;
     ph_error err;
@@ -663,10 +653,10 @@ static int superpay_new(lua_State *L)
     lua_setmetatable(L, -2);
     ud->max_bytes = o.max_bytes;
     ud->exact_numbers = o.exact_numbers;
-    clear_error(&err);
+    phl_clear_error(&err);
     if (ph_superpay_key_new((const unsigned char *)key, len, &ud->k, &err) !=
         PH_OK)
-        return push_failure(L, &err);
+        return phl_push_failure(L, &err);
     return 1;
 }
 
@@ -674,11 +664,11 @@ static int superpay_new(lua_State *L)
 static int superpay_decode(lua_State *L)
 {
     size_t len;
-    const char *body = check_string(L, 1, &len);
+    const char *body = phl_check_string(L, 1, &len);
     phl_work *w;
     phl_opts o;
 
-    check_string(L, 2, NULL);
+    phl_check_string(L, 2, NULL);
     phl_opts_parse(L, 3, 3, PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS, &o, NULL);
     lua_settop(L, 3);
     w = phl_work_new(L);
@@ -692,18 +682,18 @@ static int superpay_decode(lua_State *L)
 static int superpay_decrypt(lua_State *L)
 {
     size_t len;
-    const char *hex = check_string(L, 1, &len);
+    const char *hex = phl_check_string(L, 1, &len);
     const unsigned char *iv;
     int bad_iv;
     phl_work *w;
     phl_opts o;
 
-    check_string(L, 2, NULL);
+    phl_check_string(L, 2, NULL);
     iv = check_iv(L, 3, &bad_iv);
     phl_opts_parse(L, 4, 4, PHL_OPT_MAX_BYTES, &o, NULL);
     lua_settop(L, 4);
     if (bad_iv)
-        return fail_status(L, PH_ERR_KEY, "the IV must be 16 bytes");
+        return phl_fail_status(L, PH_ERR_KEY, "the IV must be 16 bytes");
     w = phl_work_new(L);
     if (work_key(L, w, 2) == NULL)
         return 3;
@@ -718,7 +708,7 @@ static int superpay_encrypt(lua_State *L)
     phl_work *w;
 
     check_payload(L, 1);
-    check_string(L, 2, NULL);
+    phl_check_string(L, 2, NULL);
     lua_settop(L, 2);
     w = phl_work_new(L);
     /* The payload is encoded first: a mistake in it raises whatever the
@@ -734,7 +724,7 @@ static int sp_decode(lua_State *L)
 {
     phl_superpay *ud = check_superpay(L, 1);
     size_t len;
-    const char *body = check_string(L, 2, &len);
+    const char *body = phl_check_string(L, 2, &len);
     phl_work *w;
 
     lua_settop(L, 2);
@@ -748,14 +738,14 @@ static int sp_decrypt(lua_State *L)
 {
     phl_superpay *ud = check_superpay(L, 1);
     size_t len;
-    const char *hex = check_string(L, 2, &len);
+    const char *hex = phl_check_string(L, 2, &len);
     int bad_iv;
     const unsigned char *iv = check_iv(L, 3, &bad_iv);
     phl_work *w;
 
     lua_settop(L, 3);
     if (bad_iv)
-        return fail_status(L, PH_ERR_KEY, "the IV must be 16 bytes");
+        return phl_fail_status(L, PH_ERR_KEY, "the IV must be 16 bytes");
     w = phl_work_new(L);
     return decrypt_run(L, ud->k, iv, ud->max_bytes, hex, len, w);
 }
@@ -855,10 +845,8 @@ static const luaL_Reg module_functions[] = {
     {NULL, NULL},
 };
 
-/* A metatable in the registry with methods, __gc, __close (5.4) and
- * __tostring; left on the stack. */
-static void new_type(lua_State *L, const char *name, const luaL_Reg *methods,
-                     lua_CFunction gc, lua_CFunction tostring)
+void phl_new_type(lua_State *L, const char *name, const luaL_Reg *methods,
+                  lua_CFunction gc, lua_CFunction tostring)
 {
     luaL_newmetatable(L, name);
     if (methods != NULL) {
@@ -884,11 +872,12 @@ int luaopen_payhook_core(lua_State *L);
 
 int luaopen_payhook_core(lua_State *L)
 {
-    new_type(L, PHL_VERIFIER_MT, verifier_methods, verifier_close,
+    phl_new_type(L, PHL_VERIFIER_MT, verifier_methods, verifier_close,
              verifier_tostring);
-    new_type(L, PHL_SUPERPAY_MT, superpay_methods, sp_close, sp_tostring);
-    new_type(L, PHL_WORK_MT, NULL, work_gc, NULL);
+    phl_new_type(L, PHL_SUPERPAY_MT, superpay_methods, sp_close, sp_tostring);
+    phl_new_type(L, PHL_WORK_MT, NULL, work_gc, NULL);
     lua_pop(L, 3);
+    phl_gateway_types(L);
 
     /* One array metatable per Lua state, kept if the module is loaded
      * again so that arrays decoded before and after share it. */
@@ -904,6 +893,7 @@ int luaopen_payhook_core(lua_State *L)
 
     lua_newtable(L);
     phl_setfuncs(L, module_functions);
+    phl_gateway_functions(L);
     lua_pushvalue(L, -2);
     lua_setfield(L, -2, "array_mt");
     lua_pushlightuserdata(L, NULL);

@@ -94,10 +94,11 @@ if unzip -p "$rock" "$rockspec" | cmp -s - "$rockspec"; then ok; else
 fi
 listing=$(tar -tzf "$work/rocks/$name.tar.gz")
 if grep -qx "$name/bindings/lua/payhook_core.c" <<<"$listing" &&
+   grep -qx "$name/bindings/lua/lua_gateway.c" <<<"$listing" &&
    grep -qx "$name/LICENSE" <<<"$listing"; then
     ok
 else
-    bad "the tarball lacks $name/bindings/lua/payhook_core.c or $name/LICENSE"
+    bad "the tarball lacks $name/bindings/lua/payhook_core.c, lua_gateway.c or $name/LICENSE"
 fi
 if grep -qx "version = $version" dist.ini; then ok; else
     bad "dist.ini's version is not $version"
