@@ -5,6 +5,10 @@
 -- for bad input (kind is the error's stable name, e.g.
 -- "InvalidSignatureError"); a wrong argument type, an unknown option or an
 -- unknown algorithm name raises.  See bindings/lua/README.md.
+--
+-- payhook.<gateway> (payhook.stripe, payhook.chip, ...) exists for every
+-- gateway the C core registers, made from core.gateways(): a gateway added
+-- to the core needs no Lua code.
 
 local core = require "payhook.core"
 
@@ -48,5 +52,93 @@ payhook.jwt = {
     encode = core.jwt_encode,       -- (payload, key [, alg]) -> token
     new = core.jwt_new,             -- (key [, opts]):decode(token [, now])
 }
+
+--- The gateways, in the core's order: {name, title, covers_payload,
+--- signs_time, tolerance, reply = {status, body, content_type}}.
+payhook.gateways = core.gateways()
+
+local SIGN_OPTIONS = { timestamp = true, event_id = true }
+
+-- sign's arguments are checked here, so that a mistake names the
+-- caller's argument; `level` is the caller's level for error().
+local function sign(name, payload, key, opts, first, level)
+    local text
+    if type(payload) == "table" then
+        text = core.json_encode(payload)
+    elseif type(payload) == "string" then
+        text = payload
+    else
+        error(("bad argument #%d to 'sign' (payload must be a table or a " ..
+               "string)"):format(first), level)
+    end
+    if type(key) ~= "string" then
+        error(("bad argument #%d to 'sign' (key must be a string)"):format(
+            first + 1), level)
+    end
+    local timestamp, event_id
+    if opts ~= nil then
+        if type(opts) ~= "table" then
+            error(("bad argument #%d to 'sign' (options must be a " ..
+                   "table)"):format(first + 2), level)
+        end
+        -- Raw, as the C functions read their options.
+        for k in next, opts do
+            if not SIGN_OPTIONS[k] then
+                error(("bad argument #%d to 'sign' (unknown option " ..
+                       "'%s')"):format(first + 2, tostring(k)), level)
+            end
+        end
+        timestamp = rawget(opts, "timestamp")
+        event_id = rawget(opts, "event_id")
+        if timestamp ~= nil and type(timestamp) ~= "number" then
+            error(("bad argument #%d to 'sign' (option 'timestamp' must " ..
+                   "be a number of seconds)"):format(first + 2), level)
+        end
+        if event_id ~= nil and type(event_id) ~= "string" then
+            error(("bad argument #%d to 'sign' (option 'event_id' must " ..
+                   "be a string)"):format(first + 2), level)
+        end
+    end
+    if timestamp == nil then
+        timestamp = os.time()
+    end
+    return core.gateway_sign(name, text, key, timestamp, event_id)
+end
+
+--- payhook.verify(gateway, body, key, headers [, opts]): authenticate a
+--- callback of any gateway; the result table {payload, gateway, event_id,
+--- timestamp, signed_fields, reply}, or nil, message, kind.
+payhook.verify = core.gateway_verify
+
+--- A genuine callback of a gateway, for tests: body, {name = value}.
+function payhook.sign(gateway, payload, key, opts)
+    return sign(gateway, payload, key, opts, 2, 3)
+end
+
+-- payhook.<name> for each gateway.  LeanX and SuperPay keep their own
+-- decode and new (above), and gain verify and sign.
+for _, g in ipairs(payhook.gateways) do
+    local name = g.name
+    local mod = payhook[name]
+    assert(mod == nil or (name == "leanx" or name == "superpay"),
+           "payhook: a gateway's name is taken: " .. name)
+    local new, decode, verify = core.gateway_bind(name)
+    if mod == nil then
+        mod = {
+            decode = decode,    -- (body, key, headers [, opts])
+            new = new,          -- (key [, opts]):decode / :verify
+        }
+        payhook[name] = mod
+    end
+    mod.verify = verify         -- (body, key, headers [, opts]) -> result
+    mod.sign = function(payload, key, opts)     -- -> body, headers
+        return sign(name, payload, key, opts, 1, 3)
+    end
+    -- require "payhook.<name>" once payhook is loaded: the module of the
+    -- payhook that package.loaded holds.
+    package.preload["payhook." .. name] = function()
+        return require("payhook")[name]
+    end
+end
 
 return payhook
