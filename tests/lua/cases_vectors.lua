@@ -10,9 +10,17 @@
 -- prepared decoder (new(key, opts):decode(...)); both must give the
 -- expected result.  Payloads are compared exactly with the vector file as
 -- read by json_reader (null, arrays vs objects, integers vs floats).
+--
+-- The gateway files (GATEWAY_VECTORS.md: function "<gateway>.verify",
+-- input.headers a list of [name, value] pairs, expect {payload, event_id,
+-- timestamp} or {error}) run through payhook.verify(gateway, ...) and a
+-- prepared payhook.<gateway>.new(key, opts):verify(...).  The LeanX and
+-- SuperPay decode vectors run a second time the same way, through the
+-- gateway pipeline, with the same outcome.
 
 local T = require "testlib"
 local reader = require "json_reader"
+local core = require "payhook.core"
 
 return function(payhook, dir)
     local KNOWN_ALGS = { HS256 = true, HS384 = true, HS512 = true }
@@ -89,6 +97,32 @@ return function(payhook, dir)
         return one, prep
     end
 
+    -- The gateway of a "<gateway>.verify" function, else nil.
+    local function verify_gateway(fname)
+        local name = type(fname) == "string" and fname:match("^(.+)%.verify$")
+        return name
+    end
+
+    -- (result, message, kind) through payhook.verify and through a
+    -- prepared gateway decoder's verify, for a gateway vector or a LeanX /
+    -- SuperPay decode vector (no headers).  payhook.leanx.new and
+    -- payhook.superpay.new keep their own decoders, so the prepared one
+    -- is core.gateway_new's, which payhook.<gateway>.new is elsewhere.
+    local function run_gateway(name, body, key, headers, opts)
+        local prep_opts = {}
+        for k, v in pairs(opts) do
+            if k ~= "now" then prep_opts[k] = v end
+        end
+        local one = { payhook.verify(name, body, key, headers, opts) }
+        local d, msg, kind = core.gateway_new(name, key, prep_opts)
+        local prep = { d, msg, kind }
+        if d then
+            prep = { d:verify(body, headers, opts.now) }
+            d:close()
+        end
+        return one, prep
+    end
+
     local function check_result(res, expect, secrets, how)
         local v, msg, kind = res[1], res[2], res[3]
         if expect.error ~= nil then
@@ -98,7 +132,31 @@ return function(payhook, dir)
         end
         T.check(v ~= nil, "%s: got %s: %s", how, tostring(kind),
                 tostring(msg))
-        if expect.payload ~= nil then
+        if expect.verify then
+            -- A verify result: the payload in it, and what verify found.
+            T.eq(type(v), "table", how .. ": result")
+            T.eq(v.gateway, expect.verify, how .. ": gateway")
+            local ok, why = T.same(v.payload, expect.payload, payhook)
+            T.check(ok, "%s: %s", how, tostring(why))
+            if expect.event_id ~= nil then
+                local want = expect.event_id
+                if want == reader.null then want = nil end
+                T.eq(v.event_id, want, how .. ": event_id")
+            end
+            if expect.timestamp ~= nil then
+                local want = expect.timestamp
+                if want == reader.null then
+                    want = nil
+                else
+                    want = tonumber(want.text)
+                    if T.has_integers then
+                        T.eq(math.type(v.timestamp), "integer",
+                             how .. ": timestamp type")
+                    end
+                end
+                T.eq(v.timestamp, want, how .. ": timestamp")
+            end
+        elseif expect.payload ~= nil then
             local ok, why = T.same(v, expect.payload, payhook)
             T.check(ok, "%s: %s", how, tostring(why))
         elseif expect.plaintext_hex ~= nil then
@@ -137,6 +195,12 @@ return function(payhook, dir)
             payload = vec.expect.payload,     -- kept as read, for T.same
         }
         local fname = vec["function"]
+        local gateway = verify_gateway(fname)
+        if gateway then
+            expect.verify = gateway
+            expect.event_id = vec.expect.event_id
+            expect.timestamp = vec.expect.timestamp
+        end
         local body = bytes(input, "body")
         local key = bytes(input, "key")
         if input.keys then
@@ -160,21 +224,50 @@ return function(payhook, dir)
                  "an empty allowlist raises; vector expects")
             return
         end
+        -- The gateway run of a LeanX or SuperPay decode vector.
+        local also = (fname == "leanx.decode" and "leanx") or
+            (fname == "superpay.decode" and "superpay") or nil
+        local headers = input.headers
         if expect.payload ~= nil and beyond_double(expect.payload) then
             local exact = {}
             for k, v in pairs(opts) do exact[k] = v end
             exact.exact_numbers = true
-            local one, prep = run_both(fname, body, key, iv, exact)
+            local one, prep
+            if gateway then
+                one, prep = run_gateway(gateway, body, key, headers, exact)
+            else
+                one, prep = run_both(fname, body, key, iv, exact)
+            end
             T.check(one[1] ~= nil and prep[1] ~= nil,
                     "%s with exact_numbers: %s", fname, tostring(one[2]))
+            if also then
+                one, prep = run_gateway(also, body, key, nil, exact)
+                T.check(one[1] ~= nil and prep[1] ~= nil,
+                        "verify(%q) with exact_numbers: %s", also,
+                        tostring(one[2]))
+            end
             expect = {
-                error = fname == "superpay.decode" and "DecryptionError" or
-                    "DecodeError",
+                error = (fname == "superpay.decode" or gateway == "superpay")
+                    and "DecryptionError" or "DecodeError",
             }
         end
-        local one, prep = run_both(fname, body, key, iv, opts)
+        local one, prep
+        if gateway then
+            one, prep = run_gateway(gateway, body, key, headers, opts)
+        else
+            one, prep = run_both(fname, body, key, iv, opts)
+        end
         check_result(one, expect, secrets, fname)
         check_result(prep, expect, secrets, "prepared " .. fname)
+        if also then
+            local how = ("payhook.verify(%q)"):format(also)
+            one, prep = run_gateway(also, body, key, nil, opts)
+            if expect.payload ~= nil then
+                expect = { verify = also, payload = expect.payload }
+            end
+            check_result(one, expect, secrets, how)
+            check_result(prep, expect, secrets, "prepared " .. how)
+        end
     end
 
     local files = T.list_json(dir)

@@ -4,7 +4,8 @@
 --       lua5.4 tests/lua/run.lua
 --
 -- Runs the shared vectors (tests/vectors), the public third-party vectors
--- (tests/vectors/conformance) and the Lua-only cases,
+-- (tests/vectors/conformance), the Lua-only cases and the gateway API's
+-- (cases_gateways.lua),
 -- and ends with the line "N passed, N failed".  Exit status 1 if any case
 -- failed.  PAYHOOK_TEST_QUICK=1 shortens the loops (for valgrind).
 
@@ -38,6 +39,7 @@ local n_vec = require("cases_vectors")(payhook, vectors)
 local shared = vectors .. "/conformance"
 local n_shared = require("cases_shared")(payhook, shared)
 require("cases_lua")(payhook, root)
+require("cases_gateways")(payhook, root)
 
 print(("%d shared vectors from %s, %d public vectors from %s"):format(
     n_vec, vectors, n_shared, tostring(shared)))
