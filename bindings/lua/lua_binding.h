@@ -17,9 +17,9 @@
 /* Registry names of the metatables and of the array metatable. */
 #define PHL_VERIFIER_MT "payhook.Verifier"
 #define PHL_SUPERPAY_MT "payhook.SuperPayKey"
-#define PHL_WORK_MT "payhook.work"
-#define PHL_GATEWAY_MT "payhook.Gateway"
-#define PHL_ARRAY_MT "payhook.array_mt"
+#define PHL_WORK_MT     "payhook.work"
+#define PHL_GATEWAY_MT  "payhook.Gateway"
+#define PHL_ARRAY_MT    "payhook.array_mt"
 
 /* ------------------------------------------------------------------ */
 /* Per-call C memory (payhook_core.c)                                  */
@@ -27,23 +27,23 @@
 /* Strings copied out of an option table (audience, issuer, subject), back
  * to back, in the order they were read. */
 typedef struct phl_texts {
-    char *bytes;                /* malloc'd; `used` of `cap` bytes filled */
+    char *bytes; /* malloc'd; `used` of `cap` bytes filled */
     size_t used, cap;
-    size_t *lens;               /* malloc'd; the length of each string    */
+    size_t *lens; /* malloc'd; the length of each string    */
     size_t count, lens_cap;
 } phl_texts;
 
 typedef struct phl_work {
-    ph_scratch scratch;         /* the core's working buffers             */
-    cJSON *tree;                /* a value being encoded                  */
-    char *text;                 /* its printed JSON (cJSON's allocator)   */
-    char *out;                  /* a token or hex from the core (ph_free) */
+    ph_scratch scratch; /* the core's working buffers             */
+    cJSON *tree;        /* a value being encoded                  */
+    char *text;         /* its printed JSON (cJSON's allocator)   */
+    char *out;          /* a token or hex from the core (ph_free) */
     size_t out_len;
-    ph_jwt_verifier *verifier;  /* prepared by a one-shot function        */
+    ph_jwt_verifier *verifier; /* prepared by a one-shot function        */
     ph_superpay_key *key;
-    ph_gateway_key *gkey;       /* a gateway key of a one-shot function   */
-    ph_signed sig;              /* a callback ph_gateway_sign built       */
-    phl_texts texts;            /* option strings being read              */
+    ph_gateway_key *gkey; /* a gateway key of a one-shot function   */
+    ph_signed sig;        /* a callback ph_gateway_sign built       */
+    phl_texts texts;      /* option strings being read              */
 } phl_work;
 
 /* Push a new, empty work box and return it.  Raises only on memory
@@ -91,8 +91,8 @@ void phl_new_type(lua_State *L, const char *name, const luaL_Reg *methods,
                   lua_CFunction gc, lua_CFunction tostring);
 
 /* Why a payload was refused when the sink would not build a number. */
-#define PHL_NUMBER_REFUSED                                                 \
-    "a number in the payload overflows a Lua number (exact_numbers = "     \
+#define PHL_NUMBER_REFUSED                                                    \
+    "a number in the payload overflows a Lua number (exact_numbers = "        \
     "true returns such numbers as their text)"
 
 /* ------------------------------------------------------------------ */
@@ -144,13 +144,13 @@ void phl_json_encode(lua_State *L, int idx, int arg, int want, phl_work *w);
 /* Option tables (lua_opts.c)                                          */
 
 enum {
-    PHL_OPT_NOW = 1u << 0,        /* now                                  */
-    PHL_OPT_LEEWAY = 1u << 1,     /* leeway                               */
-    PHL_OPT_MAX_BYTES = 1u << 2,  /* max_bytes                            */
-    PHL_OPT_JWT = 1u << 3,        /* algorithms, audience, issuer, ...    */
-    PHL_OPT_NUMBERS = 1u << 4,    /* exact_numbers                        */
-    PHL_OPT_TOLERANCE = 1u << 5,  /* tolerance                            */
-    PHL_OPT_EXPECT = 1u << 6      /* expect: the name only; the caller
+    PHL_OPT_NOW = 1u << 0,       /* now                                  */
+    PHL_OPT_LEEWAY = 1u << 1,    /* leeway                               */
+    PHL_OPT_MAX_BYTES = 1u << 2, /* max_bytes                            */
+    PHL_OPT_JWT = 1u << 3,       /* algorithms, audience, issuer, ...    */
+    PHL_OPT_NUMBERS = 1u << 4,   /* exact_numbers                        */
+    PHL_OPT_TOLERANCE = 1u << 5, /* tolerance                            */
+    PHL_OPT_EXPECT = 1u << 6     /* expect: the name only; the caller
                                      reads the table                      */
 };
 
@@ -164,21 +164,21 @@ enum {
  * make two reads disagree.
  */
 typedef struct phl_opts {
-    unsigned algorithms;        /* PH_ALG_* bits; HS256 by default        */
+    unsigned algorithms; /* PH_ALG_* bits; HS256 by default        */
     double leeway;
     int has_now;
     double now;
     size_t max_bytes;
     int exact_numbers;
     int has_tolerance;
-    double tolerance;           /* seconds, >= 0, when has_tolerance      */
-    unsigned verify;            /* PH_CLAIM_* bits                        */
+    double tolerance; /* seconds, >= 0, when has_tolerance      */
+    unsigned verify;  /* PH_CLAIM_* bits                        */
     unsigned require;
     int strict_aud;
-    int audience_is_list;       /* given as a table, not a string         */
+    int audience_is_list; /* given as a table, not a string         */
     int has_audience, has_issuer, has_subject;
     size_t n_audience, n_issuer;
-    const phl_texts *texts;     /* the strings: audience, issuer, subject */
+    const phl_texts *texts; /* the strings: audience, issuer, subject */
 } phl_opts;
 
 /* Check the option table at `idx` (absent or nil: defaults) against the

@@ -21,9 +21,9 @@ static const struct {
     const char *name;
     unsigned bit;
 } claim_bits[] = {
-    {"exp", PH_CLAIM_EXP}, {"nbf", PH_CLAIM_NBF}, {"iat", PH_CLAIM_IAT},
-    {"aud", PH_CLAIM_AUD}, {"iss", PH_CLAIM_ISS}, {"sub", PH_CLAIM_SUB},
-    {"jti", PH_CLAIM_JTI},
+    { "exp", PH_CLAIM_EXP }, { "nbf", PH_CLAIM_NBF }, { "iat", PH_CLAIM_IAT },
+    { "aud", PH_CLAIM_AUD }, { "iss", PH_CLAIM_ISS }, { "sub", PH_CLAIM_SUB },
+    { "jti", PH_CLAIM_JTI },
 };
 #define N_CLAIMS (sizeof claim_bits / sizeof claim_bits[0])
 
@@ -32,26 +32,26 @@ static const struct {
     const char *name;
     unsigned group;
 } option_names[] = {
-    {"now", PHL_OPT_NOW},
-    {"leeway", PHL_OPT_LEEWAY},
-    {"max_bytes", PHL_OPT_MAX_BYTES},
-    {"algorithms", PHL_OPT_JWT},
-    {"audience", PHL_OPT_JWT},
-    {"issuer", PHL_OPT_JWT},
-    {"subject", PHL_OPT_JWT},
-    {"require", PHL_OPT_JWT},
-    {"strict_aud", PHL_OPT_JWT},
-    {"verify_signature", PHL_OPT_JWT},
-    {"verify_exp", PHL_OPT_JWT},
-    {"verify_nbf", PHL_OPT_JWT},
-    {"verify_iat", PHL_OPT_JWT},
-    {"verify_aud", PHL_OPT_JWT},
-    {"verify_iss", PHL_OPT_JWT},
-    {"verify_sub", PHL_OPT_JWT},
-    {"verify_jti", PHL_OPT_JWT},
-    {"exact_numbers", PHL_OPT_NUMBERS},
-    {"tolerance", PHL_OPT_TOLERANCE},
-    {"expect", PHL_OPT_EXPECT},
+    { "now", PHL_OPT_NOW },
+    { "leeway", PHL_OPT_LEEWAY },
+    { "max_bytes", PHL_OPT_MAX_BYTES },
+    { "algorithms", PHL_OPT_JWT },
+    { "audience", PHL_OPT_JWT },
+    { "issuer", PHL_OPT_JWT },
+    { "subject", PHL_OPT_JWT },
+    { "require", PHL_OPT_JWT },
+    { "strict_aud", PHL_OPT_JWT },
+    { "verify_signature", PHL_OPT_JWT },
+    { "verify_exp", PHL_OPT_JWT },
+    { "verify_nbf", PHL_OPT_JWT },
+    { "verify_iat", PHL_OPT_JWT },
+    { "verify_aud", PHL_OPT_JWT },
+    { "verify_iss", PHL_OPT_JWT },
+    { "verify_sub", PHL_OPT_JWT },
+    { "verify_jti", PHL_OPT_JWT },
+    { "exact_numbers", PHL_OPT_NUMBERS },
+    { "tolerance", PHL_OPT_TOLERANCE },
+    { "expect", PHL_OPT_EXPECT },
 };
 #define N_OPTIONS (sizeof option_names / sizeof option_names[0])
 
@@ -138,8 +138,7 @@ void phl_texts_release(phl_texts *t)
 }
 
 /* Room for `n` more of `size`-byte items in *buf (capacity *cap). */
-static int reserve(void **buf, size_t *cap, size_t used, size_t n,
-                   size_t size)
+static int reserve(void **buf, size_t *cap, size_t used, size_t n, size_t size)
 {
     size_t want, next;
     void *p;
@@ -315,8 +314,8 @@ void phl_opts_parse(lua_State *L, int idx, int arg, unsigned allowed,
     /* At most 10^15 s, as in the Python package (timestamps have at
      * most 15 digits). */
     if ((allowed & PHL_OPT_TOLERANCE) &&
-        (o->has_tolerance = number_option(L, idx, arg, "tolerance",
-                                          &o->tolerance)) &&
+        (o->has_tolerance =
+             number_option(L, idx, arg, "tolerance", &o->tolerance)) &&
         (o->tolerance < 0 || o->tolerance > 1e15))
         option_error(L, arg, "tolerance",
                      "must be a number of seconds from 0 to 1e15");
@@ -327,8 +326,8 @@ void phl_opts_parse(lua_State *L, int idx, int arg, unsigned allowed,
     require_option(L, idx, arg, o);
     /* The strings, in the order phl_opts_claims lays them out. */
     o->texts = texts;
-    o->has_audience = text_option(L, idx, arg, "audience", texts,
-                                  &o->n_audience);
+    o->has_audience =
+        text_option(L, idx, arg, "audience", texts, &o->n_audience);
     o->audience_is_list = o->has_audience == 2;
     o->has_issuer = text_option(L, idx, arg, "issuer", texts, &o->n_issuer);
     t = get_option(L, idx, "subject");
@@ -353,7 +352,7 @@ void phl_opts_parse(lua_State *L, int idx, int arg, unsigned allowed,
         char name[16];
         int on = 1;
         memcpy(name, "verify_", 7);
-        memcpy(name + 7, claim_bits[i].name, 4);  /* with its NUL */
+        memcpy(name + 7, claim_bits[i].name, 4); /* with its NUL */
         boolean_option(L, idx, arg, name, &on);
         if (!on)
             o->verify &= ~claim_bits[i].bit;

@@ -49,7 +49,7 @@ double phl_now(void)
 
 void phl_work_release(phl_work *w)
 {
-    ph_scratch_free(&w->scratch);           /* wipes */
+    ph_scratch_free(&w->scratch); /* wipes */
     if (w->tree != NULL) {
         cJSON_Delete(w->tree);
         w->tree = NULL;
@@ -59,17 +59,17 @@ void phl_work_release(phl_work *w)
         w->text = NULL;
     }
     if (w->out != NULL) {
-        ph_free(w->out, w->out_len);        /* wipes */
+        ph_free(w->out, w->out_len); /* wipes */
         w->out = NULL;
         w->out_len = 0;
     }
-    ph_jwt_verifier_free(w->verifier);      /* wipes the key copies */
+    ph_jwt_verifier_free(w->verifier); /* wipes the key copies */
     w->verifier = NULL;
-    ph_superpay_key_free(w->key);           /* wipes key and IV */
+    ph_superpay_key_free(w->key); /* wipes key and IV */
     w->key = NULL;
-    ph_gateway_key_free(w->gkey);           /* wipes the keys */
+    ph_gateway_key_free(w->gkey); /* wipes the keys */
     w->gkey = NULL;
-    ph_signed_free(&w->sig);                /* wipes body and headers */
+    ph_signed_free(&w->sig); /* wipes body and headers */
     phl_texts_release(&w->texts);
 }
 
@@ -97,8 +97,8 @@ static int work_gc(lua_State *L)
  * may raise, and nothing should be held then. */
 int phl_push_failure(lua_State *L, const ph_error *err)
 {
-    const char *msg = err->message[0] != '\0' ? err->message
-                                               : ph_strerror(err->status);
+    const char *msg =
+        err->message[0] != '\0' ? err->message : ph_strerror(err->status);
 
     if (err->status == PH_ERR_ARGUMENT)
         return luaL_error(L, "payhook: %s", msg);
@@ -145,8 +145,7 @@ void phl_read_keys(lua_State *L, int arg, phl_keys *k)
 
     k->n = 0;
     if (lua_type(L, arg) == LUA_TSTRING) {
-        k->ptrs[0] = (const unsigned char *)lua_tolstring(L, arg,
-                                                          &k->lens[0]);
+        k->ptrs[0] = (const unsigned char *)lua_tolstring(L, arg, &k->lens[0]);
         k->n = 1;
         return;
     }
@@ -163,8 +162,8 @@ void phl_read_keys(lua_State *L, int arg, phl_keys *k)
             continue;
         }
         /* Left on the stack: it anchors the string. */
-        k->ptrs[k->n] = (const unsigned char *)lua_tolstring(L, -1,
-                                                             &k->lens[k->n]);
+        k->ptrs[k->n] =
+            (const unsigned char *)lua_tolstring(L, -1, &k->lens[k->n]);
         k->n++;
     }
 }
@@ -173,12 +172,12 @@ void phl_read_keys(lua_State *L, int arg, phl_keys *k)
 /* Verifier: payhook.jwt.new, payhook.leanx.new                        */
 
 typedef struct phl_verifier {
-    ph_jwt_verifier *v;         /* NULL once closed                     */
-    int envelope;               /* LeanX: the token is inside {"data"}  */
+    ph_jwt_verifier *v; /* NULL once closed                     */
+    int envelope;       /* LeanX: the token is inside {"data"}  */
     int exact_numbers;
     size_t max_bytes;
-    ph_claims claims;           /* `now` filled in per call             */
-    ph_str strs[];              /* audience, issuer, subject, then the
+    ph_claims claims; /* `now` filled in per call             */
+    ph_str strs[];    /* audience, issuer, subject, then the
                                    bytes they point to                  */
 } phl_verifier;
 
@@ -248,8 +247,8 @@ static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
         rc = ph_leanx_token(in, len, ud->max_bytes, &w->scratch, &token,
                             &token_len, &err);
     if (rc == PH_OK)
-        rc = ph_jwt_verify(ud->v, token, token_len, ud->max_bytes,
-                           &w->scratch, &payload, &payload_len, &err);
+        rc = ph_jwt_verify(ud->v, token, token_len, ud->max_bytes, &w->scratch,
+                           &payload, &payload_len, &err);
     if (rc == PH_OK) {
         /* A refused number lets the parse finish: a token that fails its
          * claims reports that, as in the other bindings. */
@@ -329,10 +328,10 @@ static int verifier_new(lua_State *L, int envelope)
     phl_read_keys(L, 1, &keys);
     w = phl_work_new(L);
     phl_opts_parse(L, 2, 2,
-                   envelope ? PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES |
-                                  PHL_OPT_NUMBERS
-                            : PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES |
-                                  PHL_OPT_NUMBERS | PHL_OPT_JWT,
+                   envelope
+                       ? PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS
+                       : PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS |
+                             PHL_OPT_JWT,
                    &o, &w->texts);
     if (verifier_push(L, &keys, &o, envelope, &err) == NULL) {
         phl_work_release(w);
@@ -369,11 +368,11 @@ static int verifier_decode_once(lua_State *L, int envelope)
     phl_read_keys(L, 2, &keys);
     w = phl_work_new(L);
     phl_opts_parse(L, 3, 3,
-                   envelope ? PHL_OPT_NOW | PHL_OPT_LEEWAY |
-                                  PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS
-                            : PHL_OPT_NOW | PHL_OPT_LEEWAY |
-                                  PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS |
-                                  PHL_OPT_JWT,
+                   envelope
+                       ? PHL_OPT_NOW | PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES |
+                             PHL_OPT_NUMBERS
+                       : PHL_OPT_NOW | PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES |
+                             PHL_OPT_NUMBERS | PHL_OPT_JWT,
                    &o, &w->texts);
     if ((ud = verifier_push(L, &keys, &o, envelope, &err)) == NULL) {
         phl_work_release(w);
@@ -452,12 +451,12 @@ static int jwt_encode(lua_State *L)
     w = phl_work_new(L);
     phl_json_encode(L, 1, 1, PHL_JSON_OBJECT, w);
     snprintf(header, sizeof header, "{\"alg\":\"%s\",\"typ\":\"JWT\"}",
-             alg == PH_ALG_HS512 ? "HS512"
+             alg == PH_ALG_HS512   ? "HS512"
              : alg == PH_ALG_HS384 ? "HS384"
                                    : "HS256");
     return sign_and_push(L, w, header, strlen(header), w->text,
-                         strlen(w->text), alg,
-                         (const unsigned char *)key, key_len);
+                         strlen(w->text), alg, (const unsigned char *)key,
+                         key_len);
 }
 
 /* core.jwt_sign(header_json, payload_json, alg, key): the core's signer on
@@ -495,7 +494,7 @@ static int json_encode(lua_State *L)
 /* SuperPay                                                            */
 
 typedef struct phl_superpay {
-    ph_superpay_key *k;         /* NULL once closed */
+    ph_superpay_key *k; /* NULL once closed */
     size_t max_bytes;
     int exact_numbers;
 } phl_superpay;
@@ -511,8 +510,8 @@ static phl_superpay *check_superpay(lua_State *L, int arg)
 
 /* Decrypt a body and push its JSON object, or nil, message, kind. */
 static int superpay_run(lua_State *L, const ph_superpay_key *k,
-                        size_t max_bytes, int exact_numbers,
-                        const char *body, size_t len, phl_work *w)
+                        size_t max_bytes, int exact_numbers, const char *body,
+                        size_t len, phl_work *w)
 {
     const char *plain = NULL;
     size_t plain_len = 0;
@@ -593,8 +592,8 @@ static const char *payload_text(lua_State *L, int arg, phl_work *w,
 }
 
 /* Encrypt and push the hex, or nil, message, kind. */
-static int encrypt_run(lua_State *L, const ph_superpay_key *k,
-                       const char *pt, size_t pt_len, phl_work *w)
+static int encrypt_run(lua_State *L, const ph_superpay_key *k, const char *pt,
+                       size_t pt_len, phl_work *w)
 {
     ph_error err;
 
@@ -674,8 +673,7 @@ static int superpay_decode(lua_State *L)
     w = phl_work_new(L);
     if (work_key(L, w, 2) == NULL)
         return 3;
-    return superpay_run(L, w->key, o.max_bytes, o.exact_numbers, body, len,
-                        w);
+    return superpay_run(L, w->key, o.max_bytes, o.exact_numbers, body, len, w);
 }
 
 /* superpay.decrypt(data_hex, key [, iv [, opts]]) -> plaintext bytes */
@@ -729,8 +727,8 @@ static int sp_decode(lua_State *L)
 
     lua_settop(L, 2);
     w = phl_work_new(L);
-    return superpay_run(L, ud->k, ud->max_bytes, ud->exact_numbers, body,
-                        len, w);
+    return superpay_run(L, ud->k, ud->max_bytes, ud->exact_numbers, body, len,
+                        w);
 }
 
 /* decoder:decrypt(data_hex [, iv]) */
@@ -815,34 +813,34 @@ static int status_names(lua_State *L)
 }
 
 static const luaL_Reg verifier_methods[] = {
-    {"decode", verifier_decode},
-    {"close", verifier_close},
-    {NULL, NULL},
+    { "decode", verifier_decode },
+    { "close", verifier_close },
+    { NULL, NULL },
 };
 
 static const luaL_Reg superpay_methods[] = {
-    {"decode", sp_decode},
-    {"decrypt", sp_decrypt},
-    {"encrypt", sp_encrypt},
-    {"close", sp_close},
-    {NULL, NULL},
+    { "decode", sp_decode },
+    { "decrypt", sp_decrypt },
+    { "encrypt", sp_encrypt },
+    { "close", sp_close },
+    { NULL, NULL },
 };
 
 static const luaL_Reg module_functions[] = {
-    {"leanx_decode", leanx_decode},
-    {"leanx_new", leanx_new},
-    {"jwt_decode", jwt_decode},
-    {"jwt_new", jwt_new},
-    {"jwt_encode", jwt_encode},
-    {"jwt_sign", jwt_sign},
-    {"superpay_decode", superpay_decode},
-    {"superpay_new", superpay_new},
-    {"superpay_decrypt", superpay_decrypt},
-    {"superpay_encrypt", superpay_encrypt},
-    {"json_encode", json_encode},
-    {"set_array_mt", set_array_mt},
-    {"status_names", status_names},
-    {NULL, NULL},
+    { "leanx_decode", leanx_decode },
+    { "leanx_new", leanx_new },
+    { "jwt_decode", jwt_decode },
+    { "jwt_new", jwt_new },
+    { "jwt_encode", jwt_encode },
+    { "jwt_sign", jwt_sign },
+    { "superpay_decode", superpay_decode },
+    { "superpay_new", superpay_new },
+    { "superpay_decrypt", superpay_decrypt },
+    { "superpay_encrypt", superpay_encrypt },
+    { "json_encode", json_encode },
+    { "set_array_mt", set_array_mt },
+    { "status_names", status_names },
+    { NULL, NULL },
 };
 
 void phl_new_type(lua_State *L, const char *name, const luaL_Reg *methods,
@@ -873,7 +871,7 @@ int luaopen_payhook_core(lua_State *L);
 int luaopen_payhook_core(lua_State *L)
 {
     phl_new_type(L, PHL_VERIFIER_MT, verifier_methods, verifier_close,
-             verifier_tostring);
+                 verifier_tostring);
     phl_new_type(L, PHL_SUPERPAY_MT, superpay_methods, sp_close, sp_tostring);
     phl_new_type(L, PHL_WORK_MT, NULL, work_gc, NULL);
     lua_pop(L, 3);
