@@ -187,8 +187,7 @@ static inline int phl_strtod_c(const char *text, size_t len, double *out)
  * locale-independent; plain Lua 5.1 uses strtod, so under another locale
  * it refuses the text and phl_strtod_c takes over.
  */
-static inline int phl_pushfloattext(lua_State *L, const char *text,
-                                    size_t len)
+static inline int phl_pushfloattext(lua_State *L, const char *text, size_t len)
 {
     double d;
 

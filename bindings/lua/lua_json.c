@@ -45,9 +45,9 @@
 
 typedef struct encoder {
     lua_State *L;
-    int arg;            /* argument number for error messages */
-    int array_mt;       /* stack index of the array metatable */
-    phl_work *w;        /* holds the tree */
+    int arg;      /* argument number for error messages */
+    int array_mt; /* stack index of the array metatable */
+    phl_work *w;  /* holds the tree */
 } encoder;
 
 static int encode_error(encoder *e, const char *what)
@@ -76,8 +76,7 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
             lo = 0xa0;
         else if (c == 0xed)
             hi = 0x9f;
-        return avail >= 3 && p[1] >= lo && p[1] <= hi &&
-                       (p[2] & 0xc0) == 0x80
+        return avail >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80
                    ? 3
                    : 0;
     }
@@ -153,7 +152,7 @@ static cJSON *string_item(const char *s, size_t len)
     }
     *o++ = '"';
     *o = '\0';
-    item = cJSON_CreateRaw(buf);    /* copies */
+    item = cJSON_CreateRaw(buf); /* copies */
     free(buf);
     return item;
 }
@@ -272,7 +271,7 @@ static void fill_array(encoder *e, cJSON *arr, int idx, size_t n, int depth)
 typedef struct key_ref {
     const char *s;
     size_t len;
-    size_t slot;        /* its index in the name table */
+    size_t slot; /* its index in the name table */
 } key_ref;
 
 static int key_cmp(const void *a, const void *b)
@@ -352,7 +351,7 @@ static void fill_object(encoder *e, cJSON *obj, int idx, int depth)
             add_value(e, obj, keys[i].s, lua_gettop(L), depth);
         lua_pop(L, 1);
     }
-    lua_pop(L, 2);          /* the references and the name table */
+    lua_pop(L, 2); /* the references and the name table */
 }
 
 /* Attach `item` to `parent` (under `key` for an object), or make it the

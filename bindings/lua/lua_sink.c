@@ -38,7 +38,7 @@
 #include "lua_binding.h"
 
 #define HANDLE(idx) ((void *)(intptr_t)(idx))
-#define INDEX(h) ((int)(intptr_t)(h))
+#define INDEX(h)    ((int)(intptr_t)(h))
 
 /* The handle of the value just pushed. */
 static void *top_handle(lua_State *L)
@@ -83,7 +83,7 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
     if (kind != PH_NUMBER_FLOAT && c->exact_numbers)
         return push_literal(L, text, len);
     if (kind == PH_NUMBER_INT64) {
-        phl_pushint64(L, i);            /* the nearest double */
+        phl_pushint64(L, i); /* the nearest double */
         return top_handle(L);
     }
     /* A big integer or a float literal; the core only hands over literals
@@ -97,7 +97,7 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
         c->refused = 1;
         if (!c->late_refusal)
             return NULL;
-        lua_pushboolean(L, 0);          /* a placeholder, never returned */
+        lua_pushboolean(L, 0); /* a placeholder, never returned */
     }
     return top_handle(L);
 }
@@ -109,7 +109,7 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
 
     (void)ascii;
     (void)is_key;
-    lua_pushlstring(L, s, len);     /* keeps embedded NUL bytes */
+    lua_pushlstring(L, s, len); /* keeps embedded NUL bytes */
     return top_handle(L);
 }
 
@@ -132,8 +132,7 @@ static void *sink_new_array(void *ctx)
     return top_handle(L);
 }
 
-static int sink_array_append(void *ctx, void *array, size_t index,
-                             void *item)
+static int sink_array_append(void *ctx, void *array, size_t index, void *item)
 {
     lua_State *L = ((phl_sink_ctx *)ctx)->L;
     int top = lua_gettop(L);
@@ -162,7 +161,7 @@ static int sink_object_set(void *ctx, void *object, void *key, void *value)
     if (INDEX(value) != top || INDEX(key) != top - 1 ||
         INDEX(object) != top - 2)
         return -1;
-    lua_rawset(L, INDEX(object));   /* a repeated name: the last one wins */
+    lua_rawset(L, INDEX(object)); /* a repeated name: the last one wins */
     return 0;
 }
 
@@ -178,16 +177,9 @@ static void sink_discard(void *ctx, void *value)
 }
 
 const ph_json_sink phl_lua_sink = {
-    sink_null,
-    sink_bool,
-    sink_number,
-    sink_string,
-    sink_new_array,
-    sink_array_append,
-    sink_new_object,
-    sink_object_set,
-    NULL,
-    sink_discard,
+    sink_null,      sink_bool,         sink_number,     sink_string,
+    sink_new_array, sink_array_append, sink_new_object, sink_object_set,
+    NULL,           sink_discard,
 };
 
 void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, int exact_numbers,
