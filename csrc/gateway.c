@@ -12,8 +12,13 @@
 
 /* Adding a gateway: its gw_*.c file, and one line here. */
 static const ph_gateway *const registry[] = {
-    &ph_gw_leanx,  &ph_gw_superpay, &ph_gw_twoc2p, &ph_gw_standardwebhooks,
-    &ph_gw_stripe, &ph_gw_razorpay, &ph_gw_chip,   &ph_gw_chip_send,
+    &ph_gw_leanx,     &ph_gw_superpay,
+    &ph_gw_twoc2p,    &ph_gw_standardwebhooks,
+    &ph_gw_stripe,    &ph_gw_razorpay,
+    &ph_gw_chip,      &ph_gw_chip_send,
+    &ph_gw_billplz,   &ph_gw_fiuu,
+    &ph_gw_senangpay, &ph_gw_senangpay_md5,
+    &ph_gw_toyyibpay,
 };
 
 #define N_GATEWAYS (sizeof registry / sizeof registry[0])
@@ -47,6 +52,23 @@ const char *ph_gateway_title(const ph_gateway *g)
 int ph_gateway_covers(const ph_gateway *g)
 {
     return g->covers;
+}
+
+int ph_gateway_payload_kind(const ph_gateway *g)
+{
+    return g->payload_kind;
+}
+
+int ph_result_covers(const ph_result *r, const char *name, size_t len)
+{
+    switch (r->gateway->covers) {
+    case PH_COVERS_PAYLOAD:
+        return 1;
+    case PH_COVERS_FIELDS:
+        return r->gateway->covers_field(name, len);
+    default:
+        return 0;
+    }
 }
 
 const ph_reply *ph_gateway_reply(const ph_gateway *g)
@@ -176,6 +198,17 @@ ph_status ph_gateway_key_new(const ph_gateway *g,
     case PH_KEY_HMAC_WHSEC:
         st = whsec_keys(k, keys, key_lens, nkeys, err);
         break;
+    case PH_KEY_SECRET_TEXT:
+        for (i = 0; i < nkeys && st == PH_OK; i++) {
+            if ((k->secret[i] = malloc(key_lens[i])) == NULL) {
+                st = ph_fail(err, PH_ERR_MEMORY, "out of memory");
+                break;
+            }
+            memcpy(k->secret[i], keys[i], key_lens[i]);
+            k->secret_len[i] = key_lens[i];
+            k->n_secret = i + 1;
+        }
+        break;
     case PH_KEY_RSA_PUBLIC:
         for (i = 0; i < nkeys && st == PH_OK; i++) {
             st = ph_rsa_key_new((const char *)keys[i], key_lens[i], &k->rsa[i],
@@ -204,6 +237,8 @@ void ph_gateway_key_free(ph_gateway_key *k)
     ph_hmac_keys_free(&k->hmac);
     for (i = 0; i < k->n_rsa; i++)
         ph_rsa_key_free(k->rsa[i]);
+    for (i = 0; i < k->n_secret; i++)
+        ph_free(k->secret[i], k->secret_len[i]);
     OPENSSL_cleanse(k, sizeof *k);
     free(k);
 }
@@ -262,9 +297,15 @@ ph_status ph_gateway_open(const ph_gateway_key *k, const ph_request *rq,
 
     memset(r, 0, sizeof *r);
     r->gateway = g;
+    r->reply = g->reply;
     if (rq->body_len > o->max_bytes)
         return ph_fail(err, PH_ERR_TOO_LARGE,
                        "body is longer than the limit of %zu bytes",
+                       o->max_bytes);
+    /* A redirect's form is its query (form gateways): limited the same. */
+    if (rq->body_len == 0 && rq->query != NULL && rq->query_len > o->max_bytes)
+        return ph_fail(err, PH_ERR_TOO_LARGE,
+                       "query is longer than the limit of %zu bytes",
                        o->max_bytes);
     if (rq->n_headers > PH_MAX_HEADERS)
         return ph_fail(err, PH_ERR_DECODE, "more than %d headers",
@@ -306,6 +347,25 @@ ph_status ph_gateway_parse(const ph_gateway_key *k, const ph_result *r,
                                 &object_only, s, root, err);
 }
 
+/* A payload field: a JSON member path, or a form field's value. */
+static int pick(const ph_result *r, const char *path, size_t len, int *type,
+                char *buf, size_t cap, size_t *out_len)
+{
+    const ph_form_field *f;
+
+    if (r->gateway->payload_kind != PH_PAYLOAD_FORM)
+        return ph_json_pick(r->payload, r->payload_len, path, len, type, buf,
+                            cap, out_len);
+    *out_len = 0;
+    if ((f = ph_form_get(r, path, len)) == NULL)
+        return 0;
+    *type = PH_JT_STRING;
+    if (f->value.len <= cap)
+        memcpy(buf, f->value.ptr, f->value.len);
+    *out_len = f->value.len <= cap ? f->value.len : cap + 1;
+    return 1;
+}
+
 ph_status ph_gateway_event_id(const ph_result *r, char *buf, size_t *len,
                               int *found, ph_error *err)
 {
@@ -340,9 +400,8 @@ ph_status ph_gateway_event_id(const ph_result *r, char *buf, size_t *len,
                 }
                 buf[used++] = ':';
             }
-            ok = ph_json_pick(r->payload, r->payload_len, rc->fields[f],
-                              strlen(rc->fields[f]), &type, buf + used,
-                              PH_EVENT_ID_MAX - used, &n) &&
+            ok = pick(r, rc->fields[f], strlen(rc->fields[f]), &type,
+                      buf + used, PH_EVENT_ID_MAX - used, &n) &&
                  (type == PH_JT_STRING || type == PH_JT_NUMBER);
             used += n;
             if (used > PH_EVENT_ID_MAX)
@@ -368,18 +427,26 @@ ph_status ph_gateway_expect(const ph_result *r, const ph_str *paths,
                             const ph_str *values, size_t n, ph_error *err)
 {
     char buf[EXPECT_VALUE_MAX];
-    size_t i, got;
+    size_t i, got, top;
     int type;
 
     for (i = 0; i < n; i++) {
         int plen = paths[i].len > 60 ? 60 : (int)paths[i].len;
-        if (r->gateway->covers != PH_COVERS_PAYLOAD)
+        const char *dot = memchr(paths[i].ptr, '.', paths[i].len);
+        if (r->gateway->covers == PH_COVERS_NOTHING)
             return ph_fail(err, PH_ERR_MISMATCH,
                            "expected field \"%.*s\": %s callbacks are not "
                            "signed, so no field is authenticated",
                            plen, paths[i].ptr, r->gateway->title);
-        if (!ph_json_pick(r->payload, r->payload_len, paths[i].ptr,
-                          paths[i].len, &type, buf, sizeof buf, &got))
+        /* The field (for JSON, the top-level member the path starts in)
+         * must be one the signature covers. */
+        top = dot != NULL ? (size_t)(dot - paths[i].ptr) : paths[i].len;
+        if (!ph_result_covers(r, paths[i].ptr, top))
+            return ph_fail(err, PH_ERR_MISMATCH,
+                           "expected field \"%.*s\" is not covered by the "
+                           "%s signature",
+                           plen, paths[i].ptr, r->gateway->title);
+        if (!pick(r, paths[i].ptr, paths[i].len, &type, buf, sizeof buf, &got))
             return ph_fail(err, PH_ERR_MISMATCH,
                            "expected field \"%.*s\" is absent", plen,
                            paths[i].ptr);

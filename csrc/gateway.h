@@ -16,7 +16,9 @@ typedef enum ph_key_kind {
     PH_KEY_AES256,     /* 32 bytes, IV = MD5(key) (SuperPay)          */
     PH_KEY_HMAC_TEXT,  /* text, used as its bytes (Stripe, Razorpay)  */
     PH_KEY_HMAC_WHSEC, /* whsec_ + base64 of 24..64 bytes (Std. WH)   */
-    PH_KEY_RSA_PUBLIC  /* PEM RSA public key (CHIP)                   */
+    PH_KEY_RSA_PUBLIC, /* PEM RSA public key (CHIP)                   */
+    PH_KEY_SECRET_TEXT /* text kept as bytes: it also prefixes the hashed
+                          string (the forms)                          */
 } ph_key_kind;
 
 /* Keyed HMAC templates, one per key of a rotation; each use works on a
@@ -51,25 +53,52 @@ struct ph_gateway_key {
     ph_hmac_keys hmac;            /* PH_KEY_HMAC_*     */
     ph_rsa_key *rsa[PH_MAX_KEYS]; /* PH_KEY_RSA_PUBLIC */
     size_t n_rsa;
+    unsigned char *secret[PH_MAX_KEYS]; /* PH_KEY_SECRET_TEXT */
+    size_t secret_len[PH_MAX_KEYS];
+    size_t n_secret;
 };
 
 /* Where the event id comes from: a header, or up to three payload fields
  * (dotted paths) joined with ':'.  Several recipes are tried in order; the
  * first whose fields are all there gives the id (LeanX payouts and
  * collections put the invoice at different depths). */
-#define PH_EVENT_RECIPES 2
+#define PH_EVENT_RECIPES 4
 #define PH_EVENT_FIELDS  3
 
 typedef struct ph_event_recipe {
     const char *fields[PH_EVENT_FIELDS]; /* NULL-terminated */
 } ph_event_recipe;
 
+/* A signed-form scheme (form_gateway.c drives it): which field holds the
+ * signature, which fields must be there, and the digest of a form under
+ * one key, which the verifier compares and the signer writes. */
+typedef struct ph_form_scheme {
+    const char *signature;          /* the field, flattened              */
+    const char *redirect_signature; /* the redirect's, or NULL           */
+    const char *const *required;    /* NULL-terminated                   */
+    size_t digest_len;
+    ph_status (*digest)(const unsigned char *key, size_t key_len,
+                        const ph_result *r, ph_scratch *s, unsigned char *out,
+                        ph_error *err);
+    /* The redirect's signature field name as it is sent (for sign), raw
+     * and percent-encoded. */
+    const char *redirect_sent_as;
+    const char *redirect_sent_encoded;
+    /* What to answer for this callback (Fiuu's depends on nbcb); NULL:
+     * the gateway's reply. */
+    ph_status (*reply)(const ph_request *rq, ph_scratch *s, ph_result *r,
+                       ph_error *err);
+} ph_form_scheme;
+
 struct ph_gateway {
     const char *name;  /* "stripe": the module name in bindings */
     const char *title; /* "Stripe": for messages and docs        */
     ph_key_kind key_kind;
-    ph_digest digest;      /* HMAC or RSA digest                     */
-    int covers;            /* PH_COVERS_*                            */
+    ph_digest digest; /* HMAC or RSA digest                     */
+    int covers;       /* PH_COVERS_*                            */
+    int payload_kind; /* PH_PAYLOAD_*                           */
+    /* PH_COVERS_FIELDS: whether the signature covers form field `name`. */
+    int (*covers_field)(const char *name, size_t len);
     double tolerance;      /* > 0: a timestamp is signed; default    */
     const char *id_header; /* the event id's header, or NULL         */
     ph_event_recipe event[PH_EVENT_RECIPES];
@@ -87,6 +116,7 @@ struct ph_gateway {
     /* Build a genuine callback from in->payload (for tests). */
     ph_status (*sign)(const ph_gateway *g, const ph_sign_input *in,
                       ph_signed *out, ph_error *err);
+    const ph_form_scheme *form; /* the form gateways' scheme          */
 };
 
 /* The one header named `name` (lower case) in the request.  PH_OK with
@@ -116,6 +146,51 @@ ph_status ph_signed_set_body(ph_signed *out, const char *const *parts,
 ph_status ph_random_id(const char *prefix, char *buf, size_t cap, size_t *len,
                        ph_error *err);
 
+/* ph_form_parse, then bracketed names flattened (billplz[id] is
+ * billplzid; anything but word[word]... with brackets is PH_ERR_DECODE)
+ * and checked for repeats again. */
+ph_status ph_form_parse_flat(const char *text, size_t len, ph_scratch *s,
+                             const ph_form_field **fields, size_t *n,
+                             ph_error *err);
+
+/* The steps the form gateways share (form_gateway.c). */
+/* The request's form (the body, or the query when the body is empty)
+ * into r->fields (the pipeline has checked the size of either). */
+ph_status ph_form_open(const ph_request *rq, ph_scratch *s, ph_result *r,
+                       ph_error *err);
+/* The field with this (flattened) name, or NULL. */
+const ph_form_field *ph_form_get(const ph_result *r, const char *name,
+                                 size_t len);
+/* Every named field present (PH_ERR_DECODE naming the first absent). */
+ph_status ph_form_require(const ph_result *r, const char *const *names,
+                          ph_error *err);
+/* The signature field: absent or empty is PH_ERR_MISSING_SIGNATURE, not
+ * exactly lower-case hex of `n` bytes is PH_ERR_DECODE. */
+ph_status ph_form_signature(const ph_result *r, const char *name,
+                            unsigned char *out, size_t n, ph_error *err);
+/* The concatenation of the named fields' values (absent ones add
+ * nothing), after `prefix` and before `suffix`, into scratch->text. */
+ph_status ph_form_concat(const ph_result *r, ph_scratch *s,
+                         const unsigned char *prefix, size_t prefix_len,
+                         const char *const *names, const char *suffix,
+                         ph_str *out, ph_error *err);
+/* MD5 of the parts (Fiuu, senangPay's MD5 setting, toyyibPay). */
+ph_status ph_md5_parts(const ph_str *parts, size_t n, unsigned char out[16],
+                       ph_error *err);
+/* The form's fields into the sink as an object of strings. */
+ph_status ph_form_to_sink(const ph_result *r, const ph_json_sink *sink,
+                          void *ctx, void **root, ph_error *err);
+/* The authenticate, parse and sign steps of every form gateway: its
+ * ph_form_scheme says what differs. */
+ph_status ph_form_authenticate(const ph_gateway_key *k, const ph_request *rq,
+                               ph_scratch *s, ph_result *r, ph_error *err);
+ph_status ph_form_parse_step(const ph_gateway_key *k, const ph_result *r,
+                             const ph_options *o, const ph_json_sink *sink,
+                             void *ctx, ph_scratch *s, void **root,
+                             ph_error *err);
+ph_status ph_form_sign(const ph_gateway *g, const ph_sign_input *in,
+                       ph_signed *out, ph_error *err);
+
 /* Strict lower-case hex of exactly `n` bytes into out (PH_ERR_DECODE). */
 ph_status ph_lower_hex_decode(const char *in, size_t len, unsigned char *out,
                               size_t n);
@@ -123,7 +198,8 @@ ph_status ph_lower_hex_decode(const char *in, size_t len, unsigned char *out,
 /* The gateways, in gw_*.c. */
 extern const ph_gateway ph_gw_leanx, ph_gw_superpay, ph_gw_twoc2p,
     ph_gw_standardwebhooks, ph_gw_stripe, ph_gw_razorpay, ph_gw_chip,
-    ph_gw_chip_send;
+    ph_gw_chip_send, ph_gw_billplz, ph_gw_fiuu, ph_gw_senangpay,
+    ph_gw_senangpay_md5, ph_gw_toyyibpay;
 
 /* Shared steps of the JWT gateways (gw_leanx.c): verify the token that
  * `find_token` takes out of the body, parse with the claims. */

@@ -447,6 +447,8 @@ typedef struct ph_request {
     size_t body_len;
     const ph_header *headers; /* in the order received; may repeat */
     size_t n_headers;
+    const char *query; /* a redirect's query string (no '?'), or NULL */
+    size_t query_len;
 } ph_request;
 
 #define PH_MAX_HEADERS  256 /* headers handed to one call             */
@@ -465,9 +467,17 @@ const char *ph_gateway_name(const ph_gateway *g);
 const char *ph_gateway_title(const ph_gateway *g);
 
 /* What the signature covers: PH_COVERS_PAYLOAD (the whole payload, every
- * field of it) or PH_COVERS_NOTHING (SuperPay: encrypted, not signed). */
-enum { PH_COVERS_NOTHING = 0, PH_COVERS_PAYLOAD = 1 };
+ * field of it), PH_COVERS_FIELDS (a form's named fields: see
+ * ph_result_covers) or PH_COVERS_NOTHING (SuperPay: encrypted, not
+ * signed). */
+enum { PH_COVERS_NOTHING = 0, PH_COVERS_PAYLOAD = 1, PH_COVERS_FIELDS = 2 };
 int ph_gateway_covers(const ph_gateway *g);
+
+/* What the payload is: a JSON object, or a form's fields (which
+ * ph_gateway_parse hands to the sink as an object of strings).  A binding
+ * serialises a test payload for ph_gateway_sign accordingly. */
+enum { PH_PAYLOAD_JSON = 0, PH_PAYLOAD_FORM = 1 };
+int ph_gateway_payload_kind(const ph_gateway *g);
 
 /* The reply the gateway expects once the callback was handled: an HTTP
  * status, a body (may be empty) and its content type. */
@@ -476,6 +486,10 @@ typedef struct ph_reply {
     const char *body;
     size_t body_len;
     const char *content_type;
+    /* Fiuu: the form to POST back to the gateway (the received fields and
+     * treq=1) when it asks for that instead of a reply body; else NULL. */
+    const char *repost;
+    size_t repost_len;
 } ph_reply;
 
 const ph_reply *ph_gateway_reply(const ph_gateway *g);
@@ -509,8 +523,28 @@ typedef struct ph_options {
 
 void ph_options_init(ph_options *o, double now);
 
+/* One field of a parsed form: decoded, valid UTF-8, the name non-empty
+ * and (for the gateways) flattened: billplz[id] is "billplzid". */
+typedef struct ph_form_field {
+    ph_str name;
+    ph_str value;
+} ph_form_field;
+
+#define PH_FORM_MAX_FIELDS 128
+
+/* Strict application/x-www-form-urlencoded: '&'-separated name=value
+ * (each segment must have '='; an empty segment is an error), '+' a space,
+ * %XX of either case, any other '%' an error, decoded names and values
+ * valid UTF-8, names non-empty and never repeated, at most
+ * PH_FORM_MAX_FIELDS fields.  Empty text: no fields.  Fields go to
+ * scratch->env, their bytes to scratch->data.  PH_ERR_DECODE otherwise. */
+ph_status ph_form_parse(const char *text, size_t len, ph_scratch *s,
+                        const ph_form_field **fields, size_t *n,
+                        ph_error *err);
+
 /* What ph_gateway_open found.  `payload` points into the request body or
- * into the scratch, valid until the scratch is used again. */
+ * into the scratch, valid until the scratch is used again; for a form
+ * gateway `fields` holds the form instead. */
 typedef struct ph_result {
     const ph_gateway *gateway;
     const char *payload;
@@ -519,7 +553,14 @@ typedef struct ph_result {
     int64_t timestamp;     /* the signed timestamp, when has_timestamp  */
     const char *id_header; /* the event id from a header, or NULL       */
     size_t id_header_len;
+    const ph_form_field *fields; /* a form gateway's fields, or NULL */
+    size_t n_fields;
+    ph_reply reply; /* what to answer, for this callback */
 } ph_result;
+
+/* Whether the signature of an opened result covers the payload field
+ * `name` (a top-level member, or a form field). */
+int ph_result_covers(const ph_result *r, const char *name, size_t len);
 
 /* Authenticate a request.  Errors: PH_ERR_TOO_LARGE, PH_ERR_MISSING_SIGNATURE
  * (a header the signature needs is absent or empty), PH_ERR_DECODE (a

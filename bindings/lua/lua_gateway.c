@@ -332,18 +332,44 @@ static void push_signed_fields(lua_State *L, int payload, int covered)
     lua_pop(L, 1); /* the userdata */
 }
 
-/* {status =, body =, content_type =}: what the gateway expects back. */
-static void push_reply(lua_State *L, const ph_gateway *g)
+/* {status =, body =, content_type = [, repost =]}: what the gateway
+ * expects back (repost: Fiuu's form to POST back, with treq=1). */
+static void push_reply(lua_State *L, const ph_reply *rp)
 {
-    const ph_reply *rp = ph_gateway_reply(g);
-
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 4);
     lua_pushinteger(L, rp->status);
     lua_setfield(L, -2, "status");
     lua_pushlstring(L, rp->body, rp->body_len);
     lua_setfield(L, -2, "body");
     lua_pushstring(L, rp->content_type);
     lua_setfield(L, -2, "content_type");
+    if (rp->repost != NULL) {
+        lua_pushlstring(L, rp->repost, rp->repost_len);
+        lua_setfield(L, -2, "repost");
+    }
+}
+
+/* A form gateway's covered fields, in byte order (an array). */
+static void push_covered_fields(lua_State *L, const ph_result *r)
+{
+    ph_str *names;
+    size_t i, n = 0;
+
+    lua_newtable(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, PHL_ARRAY_MT);
+    lua_setmetatable(L, -2);
+    if (r->n_fields == 0)
+        return;
+    names = phl_newuserdata(L, r->n_fields * sizeof *names);
+    for (i = 0; i < r->n_fields; i++)
+        if (ph_result_covers(r, r->fields[i].name.ptr, r->fields[i].name.len))
+            names[n++] = r->fields[i].name;
+    qsort(names, n, sizeof *names, compare_names);
+    for (i = 0; i < n; i++) {
+        lua_pushlstring(L, names[i].ptr, names[i].len);
+        phl_rawseti(L, -3, i + 1);
+    }
+    lua_pop(L, 1); /* the userdata */
 }
 
 /* What verify found, besides the payload (at index `payload`). */
@@ -356,7 +382,7 @@ typedef struct phl_found {
 } phl_found;
 
 static void push_result(lua_State *L, const ph_gateway *g, int payload,
-                        const phl_found *f)
+                        const phl_found *f, const ph_result *r)
 {
     lua_createtable(L, 0, 6);
     lua_pushvalue(L, payload);
@@ -372,9 +398,13 @@ static void push_result(lua_State *L, const ph_gateway *g, int payload,
         phl_pushint64(L, f->timestamp);
         lua_setfield(L, -2, "timestamp");
     }
-    push_signed_fields(L, payload, ph_gateway_covers(g) == PH_COVERS_PAYLOAD);
+    if (ph_gateway_covers(g) == PH_COVERS_FIELDS)
+        push_covered_fields(L, r);
+    else
+        push_signed_fields(L, payload,
+                           ph_gateway_covers(g) == PH_COVERS_PAYLOAD);
     lua_setfield(L, -2, "signed_fields");
-    push_reply(L, g);
+    push_reply(L, &r->reply);
     lua_setfield(L, -2, "reply");
 }
 
@@ -433,6 +463,8 @@ static int gateway_run(lua_State *L, const ph_gateway_key *key,
     rq.body_len = len;
     rq.headers = h->items;
     rq.n_headers = h->n;
+    rq.query = NULL;
+    rq.query_len = 0;
     rc = ph_gateway_open(key, &rq, o, &w->scratch, &r, &err);
     if (rc == PH_OK) {
         phl_sink_begin(L, &ctx, exact_numbers, 1);
@@ -454,14 +486,17 @@ static int gateway_run(lua_State *L, const ph_gateway_key *key,
         found.has_timestamp = r.has_timestamp;
         found.timestamp = r.timestamp;
     }
-    /* r points into the scratch: nothing reads it after this. */
-    phl_work_release(w);
     if (rc != PH_OK) {
+        phl_work_release(w);
         lua_settop(L, base);
         return phl_push_failure(L, &err);
     }
+    /* A form's fields and Fiuu's re-post live in the scratch: the result
+     * is built before it is released (if building it raises, the box's
+     * __gc releases it). */
     if (e != NULL)
-        push_result(L, g, lua_gettop(L), &found);
+        push_result(L, g, lua_gettop(L), &found, &r);
+    phl_work_release(w);
     return 1;
 }
 
@@ -804,9 +839,9 @@ static void push_seconds(lua_State *L, double s)
         lua_pushnumber(L, (lua_Number)s);
 }
 
-/* core.gateways() -> {{name, title, covers_payload, signs_time,
- * tolerance, reply = {status, body, content_type}}, ...} in the core's
- * order. */
+/* core.gateways() -> {{name, title, covers_payload, covers ("payload",
+ * "fields", "nothing"), payload ("json", "form"), signs_time, tolerance,
+ * reply = {status, body, content_type}}, ...} in the core's order. */
 static int gateways(lua_State *L)
 {
     const ph_gateway *g;
@@ -825,8 +860,17 @@ static int gateways(lua_State *L)
         lua_setfield(L, -2, "signs_time");
         push_seconds(L, ph_gateway_default_tolerance(g));
         lua_setfield(L, -2, "tolerance");
-        push_reply(L, g);
+        push_reply(L, ph_gateway_reply(g));
         lua_setfield(L, -2, "reply");
+        lua_pushstring(L, ph_gateway_covers(g) == PH_COVERS_PAYLOAD ? "payload"
+                          : ph_gateway_covers(g) == PH_COVERS_FIELDS
+                              ? "fields"
+                              : "nothing");
+        lua_setfield(L, -2, "covers");
+        lua_pushstring(L, ph_gateway_payload_kind(g) == PH_PAYLOAD_FORM
+                              ? "form"
+                              : "json");
+        lua_setfield(L, -2, "payload");
         phl_rawseti(L, -2, i + 1);
     }
     return 1;

@@ -1,4 +1,4 @@
---- payhook: verify and decrypt payment-gateway payout callbacks.
+--- payhook: verify and decrypt payment-gateway callbacks.
 --
 -- A thin arrangement of the C module payhook.core, which does all the
 -- work.  Every decode function returns the payload, or nil, message, kind
@@ -54,16 +54,78 @@ payhook.jwt = {
 }
 
 --- The gateways, in the core's order: {name, title, covers_payload,
---- signs_time, tolerance, reply = {status, body, content_type}}.
+--- covers, payload ("json" or "form"), signs_time, tolerance,
+--- reply = {status, body, content_type}}.
 payhook.gateways = core.gateways()
 
 local SIGN_OPTIONS = { timestamp = true, event_id = true }
+
+-- A form gateway's fields as form text: a table of name = value (in byte
+-- order of the names, so the text is the same on every run) or an array
+-- of {name, value} pairs (in that order).  A value that is a list is a
+-- repeated field, which the core refuses, so it is refused here too.
+local function escape(s)
+    return (s:gsub("[^%w%-%._~]", function(c)
+        return ("%%%02X"):format(c:byte())
+    end))
+end
+
+local function form_text(fields)
+    local pairs_list = {}
+    if fields[1] ~= nil then
+        for i, p in ipairs(fields) do
+            if type(p) ~= "table" or type(p[1]) ~= "string" or
+                type(p[2]) ~= "string" then
+                return nil, ("form field %d must be {name, value} "
+                             .. "strings"):format(i)
+            end
+            pairs_list[#pairs_list + 1] = p
+        end
+    else
+        local names = {}
+        for k, v in next, fields do
+            if type(k) ~= "string" then
+                return nil, "form field names must be strings"
+            end
+            if type(v) == "table" then
+                return nil, ("the form field '%s' is given more than "
+                             .. "once"):format(k:sub(1, 40))
+            end
+            if type(v) ~= "string" then
+                return nil, ("the form field '%s' must be a string"):format(
+                    k:sub(1, 40))
+            end
+            names[#names + 1] = k
+        end
+        table.sort(names)
+        for _, k in ipairs(names) do
+            pairs_list[#pairs_list + 1] = { k, fields[k] }
+        end
+    end
+    local out = {}
+    for i, p in ipairs(pairs_list) do
+        out[i] = escape(p[1]) .. "=" .. escape(p[2])
+    end
+    return table.concat(out, "&")
+end
+
+local IS_FORM = {}
+for _, g in ipairs(core.gateways()) do
+    IS_FORM[g.name] = g.payload == "form"
+end
 
 -- sign's arguments are checked here, so that a mistake names the
 -- caller's argument; `level` is the caller's level for error().
 local function sign(name, payload, key, opts, first, level)
     local text
-    if type(payload) == "table" then
+    if type(payload) == "table" and IS_FORM[name] then
+        local err
+        text, err = form_text(payload)
+        if text == nil then
+            error(("bad argument #%d to 'sign' (%s)"):format(first, err),
+                  level)
+        end
+    elseif type(payload) == "table" then
         text = core.json_encode(payload)
     elseif type(payload) == "string" then
         text = payload
@@ -105,10 +167,36 @@ local function sign(name, payload, key, opts, first, level)
     return core.gateway_sign(name, text, key, timestamp, event_id)
 end
 
+-- A form gateway also takes an already-parsed form as its body (a table,
+-- as ngx.req.get_post_args() gives it): it is written back as form text
+-- and checked like a raw body.  A redirect's query string is passed as
+-- the body (ngx.var.args).
+local function form_body(fn)
+    return function(body, ...)
+        if type(body) == "table" then
+            local text, err = form_text(body)
+            if text == nil then
+                return nil, err, "DecodeError"
+            end
+            body = text
+        end
+        return fn(body, ...)
+    end
+end
+
 --- payhook.verify(gateway, body, key, headers [, opts]): authenticate a
 --- callback of any gateway; the result table {payload, gateway, event_id,
 --- timestamp, signed_fields, reply}, or nil, message, kind.
-payhook.verify = core.gateway_verify
+function payhook.verify(gateway, body, ...)
+    if type(body) == "table" and IS_FORM[gateway] then
+        local text, err = form_text(body)
+        if text == nil then
+            return nil, err, "DecodeError"
+        end
+        body = text
+    end
+    return core.gateway_verify(gateway, body, ...)
+end
 
 --- A genuine callback of a gateway, for tests: body, {name = value}.
 function payhook.sign(gateway, payload, key, opts)
@@ -123,6 +211,9 @@ for _, g in ipairs(payhook.gateways) do
     assert(mod == nil or (name == "leanx" or name == "superpay"),
            "payhook: a gateway's name is taken: " .. name)
     local new, decode, verify = core.gateway_bind(name)
+    if IS_FORM[name] then
+        decode, verify = form_body(decode), form_body(verify)
+    end
     if mod == nil then
         mod = {
             decode = decode,    -- (body, key, headers [, opts])

@@ -77,6 +77,7 @@ extern PyType_Spec gateway_spec;
 
 /* gateway.c's module functions. */
 PyObject *py_gateways(PyObject *module, PyObject *unused);
+PyObject *py_parse_form(PyObject *module, PyObject *arg);
 PyObject *py_gateway_sign(PyObject *module, PyObject *const *args,
                           Py_ssize_t nargs);
 

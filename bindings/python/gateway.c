@@ -263,10 +263,60 @@ static int expect_get(PyObject *o, ph_str *paths, ph_str *values, size_t *n)
     return 0;
 }
 
-/* The steps of one call.  `record`: return (payload, event_id, timestamp)
- * instead of the payload, after the expect check. */
+/* The names the signature covers: every member of the payload, the
+ * covered fields of a form, or none. */
+static PyObject *signed_fields(const ph_result *r, PyObject *payload)
+{
+    PyObject *list, *tuple;
+    size_t i;
+
+    switch (ph_gateway_covers(r->gateway)) {
+    case PH_COVERS_PAYLOAD:
+        if ((list = PyDict_Keys(payload)) == NULL)
+            return NULL;
+        break;
+    case PH_COVERS_FIELDS:
+        if ((list = PyList_New(0)) == NULL)
+            return NULL;
+        for (i = 0; i < r->n_fields; i++) {
+            const ph_str *n = &r->fields[i].name;
+            PyObject *name;
+            if (!ph_result_covers(r, n->ptr, n->len))
+                continue;
+            name = PyUnicode_DecodeUTF8(n->ptr, (Py_ssize_t)n->len, NULL);
+            if (name == NULL || PyList_Append(list, name) < 0) {
+                Py_XDECREF(name);
+                Py_DECREF(list);
+                return NULL;
+            }
+            Py_DECREF(name);
+        }
+        break;
+    default:
+        return PyTuple_New(0);
+    }
+    tuple = PyList_AsTuple(list);
+    Py_DECREF(list);
+    return tuple;
+}
+
+/* (status, body, content_type, repost or None) */
+static PyObject *reply_tuple(const ph_reply *rp)
+{
+    if (rp->repost != NULL)
+        return Py_BuildValue("(iy#sy#)", rp->status, rp->body,
+                             (Py_ssize_t)rp->body_len, rp->content_type,
+                             rp->repost, (Py_ssize_t)rp->repost_len);
+    return Py_BuildValue("(iy#sO)", rp->status, rp->body,
+                         (Py_ssize_t)rp->body_len, rp->content_type, Py_None);
+}
+
+/* The steps of one call.  `record`: return (payload, event_id, timestamp,
+ * signed_fields, reply) instead of the payload, after the expect check.
+ * `query`: a redirect's query string (str or bytes), or None. */
 static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
-                     PyObject *now_obj, PyObject *expect, int record)
+                     PyObject *now_obj, PyObject *expect, PyObject *query,
+                     int record)
 {
     module_state *st = state_from_type(Py_TYPE(self));
     py_sink_ctx sink_ctx = { self->parse_float, NULL };
@@ -283,7 +333,7 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
     void *root = NULL;
     ph_error err;
     ph_status rc;
-    input in;
+    input in, q = { NULL, 0, NULL };
 
     if (st == NULL ||
         now_value(now_obj, ph_gateway_key_gateway(self->key), &o.now) < 0 ||
@@ -291,16 +341,22 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
         return NULL;
     if (input_get(body, &in, "body", st->errors[PH_ERR_DECODE]) < 0)
         return NULL;
-    if (headers_get(hdrs, &h, st) < 0) {
+    if (query != NULL && query != Py_None &&
+        input_get(query, &q, "query", st->errors[PH_ERR_DECODE]) < 0) {
         input_release(&in);
         return NULL;
     }
-    rq = (ph_request){ in.ptr, in.len, h.items, h.n };
+    if (headers_get(hdrs, &h, st) < 0) {
+        input_release(&q);
+        input_release(&in);
+        return NULL;
+    }
+    rq = (ph_request){ in.ptr, in.len, h.items, h.n, q.ptr, q.len };
     call_memory_begin(&self->cache, &mem);
     sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (in.len >= PH_GIL_RELEASE_BYTES) {
-        Py_BEGIN_ALLOW_THREADS rc =
-            ph_gateway_open(self->key, &rq, &o, mem.scratch, &r, &err);
+        Py_BEGIN_ALLOW_THREADS
+        rc = ph_gateway_open(self->key, &rq, &o, mem.scratch, &r, &err);
         Py_END_ALLOW_THREADS
     } else {
         rc = ph_gateway_open(self->key, &rq, &o, mem.scratch, &r, &err);
@@ -333,14 +389,19 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
             Py_INCREF(id);
         if (!r.has_timestamp)
             Py_INCREF(ts);
-        if (id != NULL && ts != NULL)
-            result = PyTuple_Pack(3, (PyObject *)root, id, ts);
+        PyObject *fields = signed_fields(&r, (PyObject *)root);
+        PyObject *reply = reply_tuple(&r.reply);
+        if (id != NULL && ts != NULL && fields != NULL && reply != NULL)
+            result = PyTuple_Pack(5, (PyObject *)root, id, ts, fields, reply);
         Py_XDECREF(id);
         Py_XDECREF(ts);
+        Py_XDECREF(fields);
+        Py_XDECREF(reply);
         Py_DECREF((PyObject *)root);
     }
     call_memory_end(&mem);
     Py_XDECREF(h.keep);
+    input_release(&q);
     input_release(&in);
     return result;
 }
@@ -372,17 +433,17 @@ bad:
     return -1;
 }
 
-/* decode(body, headers=None, now=None) -> payload */
+/* decode(body, headers=None, now=None, query=None) -> payload */
 static PyObject *gateway_decode(GatewayObject *self, PyObject *const *args,
                                 Py_ssize_t nargs, PyObject *kwnames)
 {
-    static const char *const names[] = { "body", "headers", "now" };
-    PyObject *a[3];
+    static const char *const names[] = { "body", "headers", "now", "query" };
+    PyObject *a[4];
 
-    if (parse_call(args, nargs, kwnames, names, 3, a,
-                   "decode(body, headers=None, now=None)") < 0)
+    if (parse_call(args, nargs, kwnames, names, 4, a,
+                   "decode(body, headers=None, now=None, query=None)") < 0)
         return NULL;
-    return run(self, a[0], a[1] ? a[1] : Py_None, a[2], NULL, 0);
+    return run(self, a[0], a[1] ? a[1] : Py_None, a[2], NULL, a[3], 0);
 }
 
 /* decode_at(body, now=None) -> payload: for gateways that need no header
@@ -396,21 +457,23 @@ static PyObject *gateway_decode_at(GatewayObject *self, PyObject *const *args,
     if (parse_call(args, nargs, kwnames, names, 2, a,
                    "decode(body, now=None)") < 0)
         return NULL;
-    return run(self, a[0], Py_None, a[1], NULL, 0);
+    return run(self, a[0], Py_None, a[1], NULL, NULL, 0);
 }
 
-/* verify(body, headers=None, now=None, expect=None) ->
- *     (payload, event_id, timestamp) */
+/* verify(body, headers=None, now=None, expect=None, query=None) ->
+ *     (payload, event_id, timestamp, signed_fields, reply) */
 static PyObject *gateway_verify(GatewayObject *self, PyObject *const *args,
                                 Py_ssize_t nargs, PyObject *kwnames)
 {
-    static const char *const names[] = { "body", "headers", "now", "expect" };
-    PyObject *a[4];
+    static const char *const names[] = { "body", "headers", "now", "expect",
+                                         "query" };
+    PyObject *a[5];
 
-    if (parse_call(args, nargs, kwnames, names, 4, a,
-                   "verify(body, headers=None, now=None, expect=None)") < 0)
+    if (parse_call(args, nargs, kwnames, names, 5, a,
+                   "verify(body, headers=None, now=None, expect=None, "
+                   "query=None)") < 0)
         return NULL;
-    return run(self, a[0], a[1] ? a[1] : Py_None, a[2], a[3], 1);
+    return run(self, a[0], a[1] ? a[1] : Py_None, a[2], a[3], a[4], 1);
 }
 
 static PyObject *gateway_scratch_bytes(GatewayObject *self, PyObject *unused)
@@ -429,15 +492,16 @@ static PyObject *gateway_get_name(GatewayObject *self, void *closure)
 static PyMethodDef gateway_methods[] = {
     { "decode", (PyCFunction)(void (*)(void))gateway_decode,
       METH_FASTCALL | METH_KEYWORDS,
-      "decode(body, headers=None, now=None) -> dict\n\n"
+      "decode(body, headers=None, now=None, query=None) -> dict\n\n"
       "Authenticate a callback and return its payload." },
     { "decode_at", (PyCFunction)(void (*)(void))gateway_decode_at,
       METH_FASTCALL | METH_KEYWORDS,
       "decode_at(body, now=None) -> dict\n\nThe same without headers." },
     { "verify", (PyCFunction)(void (*)(void))gateway_verify,
       METH_FASTCALL | METH_KEYWORDS,
-      "verify(body, headers=None, now=None, expect=None) -> tuple\n\n"
-      "(payload, event_id, timestamp) of an authenticated callback." },
+      "verify(body, headers=None, now=None, expect=None, query=None) -> "
+      "tuple\n\n(payload, event_id, timestamp, signed_fields, reply) of an "
+      "authenticated callback." },
     { "_scratch_bytes", (PyCFunction)gateway_scratch_bytes, METH_NOARGS,
       "For payhook's tests only: copies of the reused scratch buffers." },
     { NULL, NULL, 0, NULL },
@@ -486,13 +550,16 @@ PyObject *py_gateways(PyObject *module, PyObject *unused)
         return NULL;
     for (i = 0; (g = ph_gateway_at(i)) != NULL; i++) {
         const ph_reply *rp = ph_gateway_reply(g);
+        static const char *const covers[] = { "nothing", "payload", "fields" };
         PyObject *d = Py_BuildValue(
-            "{s:s,s:s,s:O,s:O,s:d,s:(iy#s)}", "name", ph_gateway_name(g),
-            "title", ph_gateway_title(g), "covers_payload",
+            "{s:s,s:s,s:O,s:s,s:s,s:O,s:d,s:(iy#sO)}", "name",
+            ph_gateway_name(g), "title", ph_gateway_title(g), "covers_payload",
             ph_gateway_covers(g) == PH_COVERS_PAYLOAD ? Py_True : Py_False,
+            "covers", covers[ph_gateway_covers(g)], "payload",
+            ph_gateway_payload_kind(g) == PH_PAYLOAD_FORM ? "form" : "json",
             "signs_time", ph_gateway_signs_time(g) ? Py_True : Py_False,
             "tolerance", ph_gateway_default_tolerance(g), "reply", rp->status,
-            rp->body, (Py_ssize_t)rp->body_len, rp->content_type);
+            rp->body, (Py_ssize_t)rp->body_len, rp->content_type, Py_None);
         if (d == NULL || PyList_Append(list, d) < 0) {
             Py_XDECREF(d);
             Py_DECREF(list);
@@ -562,4 +629,40 @@ PyObject *py_gateway_sign(PyObject *module, PyObject *const *args,
             Py_BuildValue("(y#N)", out.body, (Py_ssize_t)out.body_len, hdrs);
     ph_signed_free(&out);
     return result;
+}
+
+/* parse_form(data: bytes) -> list of (name, value): the core's strict form
+ * parser, for payhook's own differential tests against urllib. */
+PyObject *py_parse_form(PyObject *module, PyObject *arg)
+{
+    module_state *st = PyModule_GetState(module);
+    ph_scratch s = PH_SCRATCH_INIT;
+    const ph_form_field *f;
+    PyObject *list = NULL;
+    ph_error err;
+    size_t n, i;
+    Py_buffer b;
+
+    if (PyObject_GetBuffer(arg, &b, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (ph_form_parse(b.buf, (size_t)b.len, &s, &f, &n, &err) != PH_OK) {
+        raise_status(st, &err);
+        goto done;
+    }
+    if ((list = PyList_New((Py_ssize_t)n)) == NULL)
+        goto done;
+    for (i = 0; i < n; i++) {
+        PyObject *pair =
+            Py_BuildValue("(s#s#)", f[i].name.ptr, (Py_ssize_t)f[i].name.len,
+                          f[i].value.ptr, (Py_ssize_t)f[i].value.len);
+        if (pair == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, pair);
+    }
+done:
+    ph_scratch_free(&s);
+    PyBuffer_Release(&b);
+    return list;
 }

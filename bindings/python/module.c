@@ -199,6 +199,9 @@ static PyMethodDef module_methods[] = {
     { "sign", (PyCFunction)(void (*)(void))py_sign, METH_FASTCALL,
       "sign(header_json, payload_json, algorithm_bit, key) -> str\n\n"
       "Sign two JSON texts as a compact JWS (used by payhook.jwt.encode)." },
+    { "parse_form", (PyCFunction)py_parse_form, METH_O,
+      "parse_form(data) -> list\n\nThe core's strict form parser (for "
+      "payhook's tests)." },
     { "gateways", (PyCFunction)py_gateways, METH_NOARGS,
       "gateways() -> tuple\n\nWhat each gateway of the core is." },
     { "gateway_sign", (PyCFunction)(void (*)(void))py_gateway_sign,

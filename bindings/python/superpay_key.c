@@ -99,9 +99,9 @@ static PyObject *superpay_decode(SuperPayObject *self, PyObject *body)
     call_memory_begin(&self->cache, &mem);
     sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (in.len >= PH_GIL_RELEASE_BYTES) {
-        Py_BEGIN_ALLOW_THREADS rc =
-            ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,
-                             mem.scratch, &plain, &plain_len, &err);
+        Py_BEGIN_ALLOW_THREADS
+        rc = ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,
+                              mem.scratch, &plain, &plain_len, &err);
         Py_END_ALLOW_THREADS
     } else {
         rc = ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,

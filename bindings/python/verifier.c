@@ -216,9 +216,9 @@ static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
         token_len = in.len;
     }
     if (token_len >= PH_GIL_RELEASE_BYTES) {
-        Py_BEGIN_ALLOW_THREADS rc =
-            ph_jwt_verify(self->v, token, token_len, self->max_bytes, scratch,
-                          &payload, &payload_len, &err);
+        Py_BEGIN_ALLOW_THREADS
+        rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes, scratch,
+                           &payload, &payload_len, &err);
         Py_END_ALLOW_THREADS
     } else {
         rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes, scratch,

@@ -49,6 +49,8 @@ typedef struct vec {
     int iv_wrong_size;          /* iv_hex given, not 16 bytes            */
     ph_header headers[64];
     size_t n_headers;
+    unsigned char *query;       /* a redirect's query, or NULL          */
+    size_t query_len;
     double tolerance;           /* -1: the gateway's default             */
     int bad;                    /* the vector itself could not be read */
 } vec;
@@ -256,6 +258,8 @@ static void read_vec(vec *v, const cJSON *jv)
         v->bad = 1;
     }
     read_options(v, cJSON_GetObjectItemCaseSensitive(in, "options"));
+    if (get_bytes(in, "query", &v->query, &v->query_len) < 0)
+        v->bad = 1;
     v->tolerance = -1;
     e = cJSON_GetObjectItemCaseSensitive(
         cJSON_GetObjectItemCaseSensitive(in, "options"), "tolerance");
@@ -283,6 +287,7 @@ static void free_vec(vec *v)
     size_t i;
 
     free(v->body);
+    free(v->query);
     for (i = 0; i < v->nkeys; i++)
         free(v->keys[i]);
     free(v->iv);
@@ -404,7 +409,7 @@ static void run_gateway(const vec *v, const ph_gateway *g, ph_scratch *s,
 {
     ph_gateway_key *k = NULL;
     ph_request rq = {(const char *)v->body, v->body_len, v->headers,
-                     v->n_headers};
+                     v->n_headers, (const char *)v->query, v->query_len};
     ph_options o;
     ph_result r;
     void *root = NULL;

@@ -4,7 +4,9 @@
 gateway posted into a verified ``dict`` (``payhook.leanx``,
 ``payhook.superpay``, ``payhook.twoc2p``, ``payhook.standardwebhooks``,
 ``payhook.stripe``, ``payhook.razorpay``, ``payhook.chip``,
-``payhook.chip_send``); ``payhook.verify(gateway, body, key, ...)``
+``payhook.chip_send``, and the signed forms ``payhook.billplz``,
+``payhook.fiuu``, ``payhook.senangpay``, ``payhook.senangpay_md5``,
+``payhook.toyyibpay``); ``payhook.verify(gateway, body, key, ...)``
 returns the whole :class:`Result` (payload, event id, signed timestamp,
 signed fields, reply).  ``payhook.jwt`` is a drop-in for PyJWT's HS256
 ``decode``/``encode``.  Every error is a :class:`PayhookError` (a
@@ -54,6 +56,11 @@ __all__ = [
     "razorpay",
     "chip",
     "chip_send",
+    "billplz",
+    "fiuu",
+    "senangpay",
+    "senangpay_md5",
+    "toyyibpay",
     "GATEWAYS",
     "Decoder",
     "Result",

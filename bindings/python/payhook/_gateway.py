@@ -13,10 +13,12 @@ import json
 import sys
 import time
 import types
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Callable, Iterable, NamedTuple, Sequence, Union
 
 from . import _payhook
+from .errors import DecodeError
 from ._keys import (MAX_BYTES, key_bytes, key_tuple, max_bytes_value,
                     prepared, seconds)
 
@@ -28,10 +30,16 @@ GATEWAYS: dict[str, dict[str, Any]] = {
 
 
 class Reply(NamedTuple):
-    """What to answer the gateway once the callback was handled."""
+    """What to answer the gateway once the callback was handled.
+
+    ``repost``: for Fiuu's return and notification posts, the form to POST
+    back to Fiuu's ``returnipn.php`` (the received fields and ``treq=1``)
+    instead of a reply body; else ``None``.
+    """
     status: int
     body: bytes
     content_type: str
+    repost: bytes | None = None
 
 
 class Result(NamedTuple):
@@ -99,13 +107,40 @@ def _expect(expect: Mapping[str, Any] | None
     return tuple(pairs)
 
 
-def _result(name: str,
-            raw: tuple[dict[str, Any], str | None, int | None]) -> Result:
-    payload, event_id, timestamp = raw
-    info = GATEWAYS[name]
-    fields = tuple(payload) if info["covers_payload"] else ()
-    return Result(payload, name, event_id, timestamp, fields,
-                  Reply(*info["reply"]))
+def _result(name: str, raw: tuple[Any, ...]) -> Result:
+    payload, event_id, timestamp, fields, reply = raw
+    return Result(payload, name, event_id, timestamp, fields, Reply(*reply))
+
+
+def _form_text(fields: Mapping[str, Any]) -> bytes:
+    """An already-parsed form (Django's request.POST, Flask's request.form,
+    a dict) as form text, for the core to check like a raw body.  A field
+    given twice in a multi-value mapping is refused, as the parser refuses
+    a repeated name."""
+    getlist = getattr(fields, "getlist", None)
+    pairs = []
+    for name in fields:
+        if not isinstance(name, str):
+            raise TypeError("form field names must be str")
+        values = getlist(name) if getlist is not None else [fields[name]]
+        if len(values) != 1:
+            raise DecodeError(f"the form field {name!r:.40} is given "
+                              f"{len(values)} times")
+        value = values[0]
+        if not isinstance(value, str):
+            raise TypeError("form field values must be str")
+        pairs.append((name, value))
+    return urllib.parse.urlencode(pairs, quote_via=urllib.parse.quote,
+                                  safe="").encode("ascii")
+
+
+def _body(gateway: str, body: Any) -> Any:
+    if isinstance(body, Mapping):
+        if GATEWAYS[gateway]["payload"] != "form":
+            raise TypeError(f"a {gateway} body is bytes or str, not a "
+                            "mapping")
+        return _form_text(body)
+    return body
 
 
 class Decoder(_payhook.Gateway):
@@ -131,11 +166,13 @@ class Decoder(_payhook.Gateway):
                                max_bytes_value(max_bytes),
                                _tolerance(tolerance), leeway, parse_float)
 
-    def verify(self, body: Body, headers: Headers = None, *,  # type: ignore[override]
-               now: float | None = None,
-               expect: Mapping[str, Any] | None = None) -> Result:
+    def verify(self, body: Body | Mapping[str, str],  # type: ignore[override]
+               headers: Headers = None, *, now: float | None = None,
+               expect: Mapping[str, Any] | None = None,
+               query: str | bytes | None = None) -> Result:
         return _result(self.gateway,
-                       super().verify(body, headers, now, _expect(expect)))
+                       super().verify(_body(self.gateway, body), headers, now,
+                                      _expect(expect), query))
 
 
 _prepared = prepared(
@@ -144,8 +181,10 @@ _prepared = prepared(
         max_bytes=max_bytes, parse_float=parse_float))
 
 
-def verify(gateway: str, body: Body, key: Any, *, headers: Headers = None,
-           now: float | None = None, expect: Mapping[str, Any] | None = None,
+def verify(gateway: str, body: Body | Mapping[str, str], key: Any, *,
+           headers: Headers = None, now: float | None = None,
+           expect: Mapping[str, Any] | None = None,
+           query: str | bytes | None = None,
            tolerance: float | None = None, leeway: float = 0,
            max_bytes: int = MAX_BYTES,
            parse_float: Callable[[str], Any] | None = None) -> Result:
@@ -165,10 +204,12 @@ def verify(gateway: str, body: Body, key: Any, *, headers: Headers = None,
     """
     return _prepared(gateway, key, tolerance, leeway, max_bytes,
                      parse_float).verify(body, headers, now=now,
-                                         expect=expect)
+                                         expect=expect, query=query)
 
 
-def _payload_bytes(payload: Any) -> bytes:
+def _payload_bytes(gateway: str, payload: Any) -> bytes:
+    if isinstance(payload, Mapping) and GATEWAYS[gateway]["payload"] == "form":
+        return _form_text(payload)
     if isinstance(payload, str):
         return payload.encode("utf-8")
     if isinstance(payload, (bytes, bytearray, memoryview)):
@@ -182,9 +223,12 @@ def sign(gateway: str, payload: Any, key: Any, *,
          ) -> tuple[bytes, dict[str, str]]:
     """A genuine callback of ``gateway``: ``(body, headers)``.
 
-    For handler tests: ``payload`` (a dict, serialised compactly, or the
-    exact JSON text or bytes) signed with ``key`` the way the gateway does
-    it (for CHIP, ``key`` is the PEM *private* key).  ``timestamp``
+    For handler tests: ``payload`` (a dict, serialised compactly as JSON,
+    or for the form gateways as a form; or the exact text or bytes) signed
+    with ``key`` the way the gateway does it (for CHIP, ``key`` is the PEM
+    *private* key).  For a form gateway the body is the form with the
+    signature field added; a Billplz redirect (fields named billplz[...])
+    is the query string to put after ``?``.  ``timestamp``
     defaults to now, ``event_id`` (Standard Webhooks, Razorpay) to a random
     one.
     """
@@ -195,30 +239,36 @@ def sign(gateway: str, payload: Any, key: Any, *,
         raise TypeError("timestamp must be an int")
     eid = None if event_id is None else key_bytes(event_id, "event_id")
     body, headers = _payhook.gateway_sign(
-        gateway, _payload_bytes(payload), key_bytes(key), timestamp, eid)
+        gateway, _payload_bytes(gateway, payload), key_bytes(key), timestamp,
+        eid)
     return body, dict(headers)
 
 
 def module_functions(gateway: str) -> tuple[Callable[..., Any], ...]:
     """decode, verify and sign bound to one gateway."""
-    def decode(body: Body, key: Any, *, headers: Headers = None,
-               now: float | None = None, tolerance: float | None = None,
-               leeway: float = 0, max_bytes: int = MAX_BYTES,
+    def decode(body: Body | Mapping[str, str], key: Any, *,
+               headers: Headers = None, now: float | None = None,
+               query: str | bytes | None = None,
+               tolerance: float | None = None, leeway: float = 0,
+               max_bytes: int = MAX_BYTES,
                parse_float: Callable[[str], Any] | None = None
                ) -> dict[str, Any]:
         return _payhook.Gateway.decode(
             _prepared(gateway, key, tolerance, leeway, max_bytes,
-                      parse_float), body, headers, now)
+                      parse_float), _body(gateway, body), headers, now,
+            query)
 
-    def verify_one(body: Body, key: Any, *, headers: Headers = None,
-                   now: float | None = None,
+    def verify_one(body: Body | Mapping[str, str], key: Any, *,
+                   headers: Headers = None, now: float | None = None,
                    expect: Mapping[str, Any] | None = None,
+                   query: str | bytes | None = None,
                    tolerance: float | None = None, leeway: float = 0,
                    max_bytes: int = MAX_BYTES,
                    parse_float: Callable[[str], Any] | None = None
                    ) -> Result:
         return verify(gateway, body, key, headers=headers, now=now,
-                      expect=expect, tolerance=tolerance, leeway=leeway,
+                      expect=expect, query=query, tolerance=tolerance,
+                      leeway=leeway,
                       max_bytes=max_bytes, parse_float=parse_float)
 
     def sign_one(payload: Any, key: Any, *, timestamp: int | None = None,

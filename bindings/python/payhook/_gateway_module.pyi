@@ -7,22 +7,24 @@ from ._gateway import Body, Headers, Result
 from ._gateway import Decoder as _Decoder
 
 def decode(
-    body: Body,
+    body: Body | Mapping[str, str],
     key: Any,
     *,
     headers: Headers = ...,
     now: float | None = ...,
+    query: str | bytes | None = ...,
     tolerance: float | None = ...,
     max_bytes: int = ...,
     parse_float: Callable[[str], Any] | None = ...,
 ) -> dict[str, Any]: ...
 def verify(
-    body: Body,
+    body: Body | Mapping[str, str],
     key: Any,
     *,
     headers: Headers = ...,
     now: float | None = ...,
     expect: Mapping[str, Any] | None = ...,
+    query: str | bytes | None = ...,
     tolerance: float | None = ...,
     max_bytes: int = ...,
     parse_float: Callable[[str], Any] | None = ...,

@@ -52,6 +52,7 @@ class SuperPayKey:
     def encrypt(self, plaintext: bytes, /) -> str: ...
 
 def gateways() -> tuple[dict[str, Any], ...]: ...
+def parse_form(data: bytes, /) -> list[tuple[str, str]]: ...
 def gateway_sign(
     name: str, payload: bytes, key: bytes, timestamp: int, event_id: bytes | None, /
 ) -> tuple[bytes, tuple[tuple[str, str], ...]]: ...
@@ -73,6 +74,7 @@ class Gateway:
         body: str | bytes | bytearray | memoryview,
         headers: Any = ...,
         now: float | None = ...,
+        query: str | bytes | None = ...,
     ) -> dict[str, Any]: ...
     def decode_at(
         self, body: str | bytes | bytearray | memoryview, now: float | None = ...
@@ -83,4 +85,11 @@ class Gateway:
         headers: Any = ...,
         now: float | None = ...,
         expect: tuple[tuple[bytes, bytes], ...] | None = ...,
-    ) -> tuple[dict[str, Any], str | None, int | None]: ...
+        query: str | bytes | None = ...,
+    ) -> tuple[
+        dict[str, Any],
+        str | None,
+        int | None,
+        tuple[str, ...],
+        tuple[int, bytes, str, bytes | None],
+    ]: ...
