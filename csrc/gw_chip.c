@@ -78,7 +78,7 @@ const ph_gateway ph_gw_chip = {
     .digest = PH_DIGEST_SHA256,
     .covers = PH_COVERS_PAYLOAD,
     .event = { { { "id", "status", NULL } } },
-    .reply = { 200, "", 0, "text/plain" },
+    .reply = { 200, "", 0, "text/plain", NULL, 0 },
     .authenticate = chip_authenticate,
     .sign = chip_sign,
 };
@@ -90,7 +90,7 @@ const ph_gateway ph_gw_chip_send = {
     .digest = PH_DIGEST_SHA512,
     .covers = PH_COVERS_PAYLOAD,
     .event = { { { "id", "status", NULL } } },
-    .reply = { 200, "", 0, "text/plain" },
+    .reply = { 200, "", 0, "text/plain", NULL, 0 },
     .authenticate = chip_authenticate,
     .sign = chip_sign,
 };

@@ -88,7 +88,7 @@ const ph_gateway ph_gw_leanx = {
     /* Payouts wrap the invoice in "output", collections do not. */
     .event = { { { "output.invoice_no", "output.invoice_status", NULL } },
                { { "invoice_no", "invoice_status", NULL } } },
-    .reply = { 200, "", 0, "text/plain" },
+    .reply = { 200, "", 0, "text/plain", NULL, 0 },
     .authenticate = leanx_authenticate,
     .parse = ph_jwt_gateway_parse,
     .sign = leanx_sign,

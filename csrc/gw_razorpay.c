@@ -88,7 +88,7 @@ const ph_gateway ph_gw_razorpay = {
     .digest = PH_DIGEST_SHA256,
     .covers = PH_COVERS_PAYLOAD,
     .id_header = "x-razorpay-event-id",
-    .reply = { 200, "", 0, "text/plain" },
+    .reply = { 200, "", 0, "text/plain", NULL, 0 },
     .authenticate = razorpay_authenticate,
     .sign = razorpay_sign,
 };

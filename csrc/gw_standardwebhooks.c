@@ -176,7 +176,7 @@ const ph_gateway ph_gw_standardwebhooks = {
     .covers = PH_COVERS_PAYLOAD,
     .tolerance = 300,
     .id_header = "webhook-id",
-    .reply = { 200, "", 0, "text/plain" },
+    .reply = { 200, "", 0, "text/plain", NULL, 0 },
     .authenticate = sw_authenticate,
     .sign = sw_sign,
 };

@@ -131,7 +131,7 @@ const ph_gateway ph_gw_stripe = {
     .covers = PH_COVERS_PAYLOAD,
     .tolerance = 300,
     .event = { { { "id", NULL } } },
-    .reply = { 200, "", 0, "text/plain" },
+    .reply = { 200, "", 0, "text/plain", NULL, 0 },
     .authenticate = stripe_authenticate,
     .sign = stripe_sign,
 };

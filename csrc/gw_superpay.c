@@ -59,7 +59,7 @@ const ph_gateway ph_gw_superpay = {
     .covers = PH_COVERS_NOTHING,
     /* PENDING and SUCCESS arrive as two callbacks for one transaction. */
     .event = { { { "data.transaction.id", "data.status", NULL } } },
-    .reply = { 200, "", 0, "text/plain" },
+    .reply = { 200, "", 0, "text/plain", NULL, 0 },
     .authenticate = superpay_authenticate,
     .parse = superpay_parse,
     .sign = superpay_sign,

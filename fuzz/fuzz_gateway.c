@@ -14,7 +14,8 @@
  *   - the status is one the pipeline documents;
  *   - for the gateways that sign the raw body (Standard Webhooks, Stripe,
  *     Razorpay, CHIP), an accepted request has exactly the genuine body:
- *     anything else verifying would be a forgery;
+ *     anything else verifying would be a forgery; for the form gateways,
+ *     every field the signature covers has its genuine value;
  *   - after OK the parse, the event id and an expect run, and the checking
  *     sink's handles all come back.
  */
@@ -34,6 +35,11 @@ static const char payload[] =
     "{\"id\":\"evt_1\",\"status\":\"paid\",\"invoiceNo\":\"I-1\","
     "\"respCode\":\"0000\",\"amount\":\"10.00\",\"data\":{\"status\":"
     "\"SUCCESS\",\"transaction\":{\"id\":7}}}";
+
+static const char form[] =
+    "tranID=T1&orderid=O1&status=00&domain=m&amount=10.00&currency=MYR"
+    "&paydate=2023-11-14+22%3A13%3A20&appcode=&status_id=1&order_id=O1"
+    "&transaction_id=T1&msg=ok&refno=R1&id=B1&state=paid&nbcb=2";
 
 static size_t n_gw;
 static ph_gateway_key *keys[MAX_GW];
@@ -91,12 +97,48 @@ static void set_up(void)
         memset(&in, 0, sizeof in);
         in.payload = payload;
         in.payload_len = sizeof payload - 1;
+        if (ph_gateway_payload_kind(g) == PH_PAYLOAD_FORM) {
+            in.payload = form;
+            in.payload_len = sizeof form - 1;
+        }
         in.key = (const unsigned char *)sk;
         in.key_len = strlen(sk);
         in.timestamp = 1700000000;
         FZ_CHECK(ph_gateway_sign(g, &in, &genuine[i], &err) == PH_OK, "sign");
         n_gw = i + 1;
     }
+}
+
+/* Every covered field of an accepted form has the genuine callback's
+ * value (the genuine form parsed once, with its own scratch). */
+static void check_covered_fields(size_t gi, const ph_result *r)
+{
+    ph_scratch s = PH_SCRATCH_INIT;
+    ph_request rq = {genuine[gi].body, genuine[gi].body_len, NULL, 0, NULL,
+                     0};
+    ph_options o;
+    ph_result want;
+    ph_error err;
+    size_t i;
+
+    ph_options_init(&o, 1700000100);
+    FZ_CHECK(ph_gateway_open(keys[gi], &rq, &o, &s, &want, &err) == PH_OK,
+             "the genuine form opens");
+    for (i = 0; i < r->n_fields; i++) {
+        const ph_form_field *f = &r->fields[i], *g = NULL;
+        size_t j;
+        if (!ph_result_covers(r, f->name.ptr, f->name.len))
+            continue;
+        for (j = 0; j < want.n_fields; j++)
+            if (want.fields[j].name.len == f->name.len &&
+                memcmp(want.fields[j].name.ptr, f->name.ptr, f->name.len) ==
+                    0)
+                g = &want.fields[j];
+        FZ_CHECK(g != NULL && g->value.len == f->value.len &&
+                     memcmp(g->value.ptr, f->value.ptr, f->value.len) == 0,
+                 "a covered field verified with a value not signed");
+    }
+    ph_scratch_free(&s);
 }
 
 static int signs_raw_body(const ph_gateway *g)
@@ -157,7 +199,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         body = genuine[gi].body;
         body_len = genuine[gi].body_len;
     }
-    rq = (ph_request){body, body_len, headers, nh};
+    rq = (ph_request){body, body_len, headers, nh, NULL, 0};
     ph_options_init(&o, 1700000100);
     st = ph_gateway_open(keys[gi], &rq, &o, &s, &r, &err);
     fz_check_error(st, &err, (const unsigned char *)key_text[gi],
@@ -178,7 +220,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FZ_CHECK(body_len == genuine[gi].body_len &&
                          memcmp(body, genuine[gi].body, body_len) == 0,
                      "only the genuine body verifies");
-        fz_sink_init(&ctx, r.payload, r.payload_len, &s, 0);
+        if (ph_gateway_payload_kind(g) == PH_PAYLOAD_FORM)
+            check_covered_fields(gi, &r);
+        /* A form's strings are its decoded fields, in scratch->data. */
+        if (ph_gateway_payload_kind(g) == PH_PAYLOAD_FORM)
+            fz_sink_init(&ctx, s.data, s.data_used, &s, 0);
+        else
+            fz_sink_init(&ctx, r.payload, r.payload_len, &s, 0);
         st = ph_gateway_parse(keys[gi], &r, &o, &fz_sink, &ctx, &s, &root,
                               &err);
         fz_check_error(st, &err, NULL, 0);
