@@ -83,6 +83,23 @@ return function(payhook, root)
             { id = "pur_1", status = "paid", amount = 100 }, "pur_1:paid" },
         chip_send = { CHIP_PRIVATE, CHIP_PUBLIC,
             { id = 77, status = "completed" }, "77:completed" },
+        -- The form gateways: the payload is the form's fields.
+        billplz = { TEXT_KEY, TEXT_KEY,
+            { id = "W_79pJDk", state = "paid", paid = "true",
+              amount = "200", mobile = "" }, "W_79pJDk:paid" },
+        fiuu = { TEXT_KEY, TEXT_KEY,
+            { tranID = "T1", orderid = "O1", status = "00", domain = "m",
+              amount = "10.00", currency = "MYR",
+              paydate = "2023-11-14 22:13:20", nbcb = "1" }, "T1:00" },
+        senangpay = { TEXT_KEY, TEXT_KEY,
+            { status_id = "1", order_id = "O1", transaction_id = "T9",
+              msg = "Payment_was_successful" }, "T9:1" },
+        senangpay_md5 = { TEXT_KEY, TEXT_KEY,
+            { status_id = "1", order_id = "O1", transaction_id = "T9",
+              msg = "Payment_was_successful" }, "T9:1" },
+        toyyibpay = { TEXT_KEY, TEXT_KEY,
+            { refno = "R1", status = "1", order_id = "O1",
+              amount = "100" }, "R1:1" },
     }
 
     local INFO = {}
@@ -195,11 +212,28 @@ return function(payhook, root)
             table.sort(names)
             T.eq(table.concat(r.signed_fields, ","), table.concat(names, ","),
                  how .. ": signed_fields")
+        elseif INFO[name].covers == "fields" then
+            -- The form's covered fields: each is in the payload, and the
+            -- signature field is not among them.
+            T.check(#r.signed_fields > 0, "%s: some fields are signed", how)
+            for _, f in ipairs(r.signed_fields) do
+                T.check(r.payload[f] ~= nil, "%s: %s in the payload", how, f)
+                T.check(f ~= "x_signature" and f ~= "skey" and f ~= "hash",
+                        "%s: the signature field %s is not signed", how, f)
+            end
         else
             T.eq(#r.signed_fields, 0, how .. ": signed_fields")
         end
         T.eq(r.reply.status, INFO[name].reply.status, how .. ": reply")
-        T.eq(r.reply.body, INFO[name].reply.body, how .. ": reply body")
+        if name == "fiuu" then
+            -- Fiuu's depends on the post: nbcb=1 wants this text back.
+            T.eq(r.reply.body, r.payload.nbcb == "1" and "CBTOKEN:MPSTATOK"
+                 or "", how .. ": Fiuu's reply body")
+            T.eq(r.reply.repost ~= nil, r.payload.nbcb ~= "1",
+                 how .. ": Fiuu's re-post")
+        else
+            T.eq(r.reply.body, INFO[name].reply.body, how .. ": reply body")
+        end
         T.eq(r.reply.content_type, INFO[name].reply.content_type,
              how .. ": reply type")
     end
@@ -223,6 +257,15 @@ return function(payhook, root)
             local body, headers, key = signed(name)
             local want = assert(require("json_reader").decode(
                 core.json_encode(s[3])))
+            local form = INFO[name].payload == "form"
+            if form then
+                -- The payload is every received field: the signature
+                -- field the signer appended too.
+                local sig_name, sig = body:match("&([%w_]+)=(%x+)$")
+                T.check(sig_name ~= nil, "%s: a signature field at the end",
+                        name)
+                want[sig_name] = sig
+            end
             local opts = { now = NOW }
             -- One-shot, generic, prepared, headers as pairs.
             check_result(name, payhook[name].verify(body, key, headers, opts),
@@ -247,8 +290,13 @@ return function(payhook, root)
             end
             -- A payload given as text is sent as it is.
             local text = core.json_encode(s[3])
+            if form then
+                text = body:match("^(.*)&[%w_]+=%x+$")
+            end
             local body2 = payhook[name].sign(text, s[1], { timestamp = NOW })
-            if name ~= "superpay" and name ~= "leanx" and
+            if form then
+                T.eq(body2, body, name .. ": the form text, signed")
+            elseif name ~= "superpay" and name ~= "leanx" and
                 name ~= "twoc2p" then
                 -- (Those three wrap the payload in an envelope.)
                 T.eq(body2, text, name .. ": the text is the body")

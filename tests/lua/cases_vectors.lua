@@ -156,6 +156,28 @@ return function(payhook, dir)
                 end
                 T.eq(v.timestamp, want, how .. ": timestamp")
             end
+            if expect.signed_fields ~= nil then
+                -- Both sorted by bytes: the binding's order.
+                local want = {}
+                for i, name in ipairs(expect.signed_fields) do
+                    want[i] = name
+                end
+                table.sort(want)
+                T.eq(#v.signed_fields, #want, how .. ": signed_fields")
+                for i = 1, #want do
+                    T.eq(v.signed_fields[i], want[i],
+                         how .. ": signed_fields " .. i)
+                end
+            end
+            if expect.reply ~= nil then
+                T.eq(v.reply.status, tonumber(expect.reply.status.text or
+                                              expect.reply.status),
+                     how .. ": reply status")
+                T.eq(v.reply.body, expect.reply.body, how .. ": reply body")
+                local repost = expect.reply.repost
+                if repost == reader.null then repost = nil end
+                T.eq(v.reply.repost, repost, how .. ": reply repost")
+            end
         elseif expect.payload ~= nil then
             local ok, why = T.same(v, expect.payload, payhook)
             T.check(ok, "%s: %s", how, tostring(why))
@@ -200,8 +222,15 @@ return function(payhook, dir)
             expect.verify = gateway
             expect.event_id = vec.expect.event_id
             expect.timestamp = vec.expect.timestamp
+            expect.signed_fields = vec.expect.signed_fields
+            expect.reply = vec.expect.reply
         end
         local body = bytes(input, "body")
+        -- A redirect's fields arrive in its query string, which the Lua
+        -- functions take as the body (ngx.var.args).
+        if body == "" and input.query ~= nil then
+            body = input.query
+        end
         local key = bytes(input, "key")
         if input.keys then
             key = input.keys
