@@ -53,7 +53,7 @@ def signed(gateway: str, **kw):
 
 
 def test_every_gateway_is_a_module():
-    assert set(payhook.GATEWAYS) == set(KEY)
+    assert set(payhook.GATEWAYS) == set(KEY) | set(FORMS)
     for name in payhook.GATEWAYS:
         mod = importlib.import_module(f"payhook.{name}")
         assert mod is getattr(payhook, name)
@@ -331,3 +331,111 @@ def test_no_memory_growth(gateway):
     assert after - before < 64 * 1024
     if not UNDER_ASAN and rss0:
         assert rss1 - rss0 < 2 * 1024 * 1024
+
+
+# --- the signed-form gateways -----------------------------------------
+
+FORM_KEY = "form-gateway-secret"
+FORMS = {
+    "billplz": {"id": "W_79pJDk", "collection_id": "inbmmepb", "paid": "true",
+                "state": "paid", "amount": "20000", "paid_amount": "20000",
+                "mobile": "", "email": "a@example.com", "name": "Siti Aminah",
+                "paid_at": "2023-11-14 22:13:20 +0800", "url": "https://x/y"},
+    "fiuu": {"tranID": "30512", "orderid": "ORD-1", "status": "00",
+             "domain": "merchant", "amount": "124.10", "currency": "MYR",
+             "paydate": "2023-11-14 22:13:20", "appcode": "", "channel": "fpx",
+             "nbcb": "2"},
+    "senangpay": {"status_id": "1", "order_id": "ORD-1",
+                  "transaction_id": "T-9", "msg": "Payment_was_successful",
+                  "amount": "124.10"},
+    "senangpay_md5": {"status_id": "1", "order_id": "ORD-1",
+                      "transaction_id": "T-9",
+                      "msg": "Payment_was_successful"},
+    "toyyibpay": {"refno": "R-1", "status": "1", "order_id": "ORD-1",
+                  "amount": "12410", "billcode": "b1", "reason": "Approved"},
+}
+FORM_EVENT = {"billplz": "W_79pJDk:paid", "fiuu": "30512:00",
+              "senangpay": "T-9:1", "senangpay_md5": "T-9:1",
+              "toyyibpay": "R-1:1"}
+SIGNATURE_FIELD = {"billplz": "x_signature", "fiuu": "skey"}
+
+
+@pytest.mark.parametrize("gateway", sorted(FORMS))
+def test_form_round_trip_body_query_and_mapping(gateway):
+    body, headers = payhook.sign(gateway, FORMS[gateway], FORM_KEY)
+    assert headers == {}
+    r = payhook.verify(gateway, body, FORM_KEY)
+    sig = SIGNATURE_FIELD.get(gateway, "hash")
+    assert {k: v for k, v in r.payload.items() if k != sig} == FORMS[gateway]
+    assert r.event_id == FORM_EVENT[gateway]
+    assert sig not in r.signed_fields and r.signed_fields
+    # A redirect's query string, and an already-parsed form (Django's
+    # QueryDict, Werkzeug's MultiDict, a dict), check the same.
+    assert payhook.verify(gateway, b"", FORM_KEY, query=body).payload == \
+        r.payload
+    from werkzeug.datastructures import MultiDict
+    assert payhook.verify(gateway, MultiDict(r.payload), FORM_KEY).payload \
+        == r.payload
+    assert payhook.verify(gateway, dict(r.payload), FORM_KEY).event_id == \
+        FORM_EVENT[gateway]
+
+
+def test_form_a_field_given_twice_in_a_multi_value_mapping_is_refused():
+    from werkzeug.datastructures import MultiDict
+    body, _ = payhook.sign("toyyibpay", FORMS["toyyibpay"], FORM_KEY)
+    fields = MultiDict(payhook.verify("toyyibpay", body, FORM_KEY).payload)
+    fields.add("status", "3")
+    with pytest.raises(payhook.DecodeError, match="2 times"):
+        payhook.toyyibpay.verify(fields, FORM_KEY)
+    with pytest.raises(payhook.DecodeError, match="same name"):
+        payhook.toyyibpay.verify(body + b"&status=3", FORM_KEY)
+    with pytest.raises(TypeError):
+        payhook.stripe.verify({"a": "b"}, "k")
+
+
+def test_form_expect_binds_only_what_the_hash_covers():
+    body, _ = payhook.sign("senangpay", FORMS["senangpay"], FORM_KEY)
+    r = payhook.senangpay.verify(body, FORM_KEY, expect={"order_id": "ORD-1"})
+    assert "amount" not in r.signed_fields
+    # senangPay does not sign the amount: binding it fails closed, even
+    # when the value matches.
+    with pytest.raises(payhook.FieldMismatchError, match="not covered"):
+        payhook.senangpay.verify(body, FORM_KEY, expect={"amount": "124.10"})
+    with pytest.raises(payhook.FieldMismatchError, match="differs"):
+        payhook.senangpay.verify(body, FORM_KEY, expect={"order_id": "ORD-2"})
+    # An unsigned field may be changed at will: still verifies.
+    tampered = body.replace(b"amount=124.10", b"amount=1.00")
+    assert payhook.senangpay.verify(tampered, FORM_KEY).payload["amount"] \
+        == "1.00"
+    body, _ = payhook.sign("billplz", FORMS["billplz"], FORM_KEY)
+    payhook.billplz.verify(body, FORM_KEY,
+                           expect={"amount": "20000", "id": "W_79pJDk"})
+
+
+def test_fiuu_reply_and_repost():
+    ack = dict(FORMS["fiuu"], nbcb="1")
+    body, _ = payhook.fiuu.sign(ack, FORM_KEY)
+    r = payhook.fiuu.verify(body, FORM_KEY)
+    assert r.reply.body == b"CBTOKEN:MPSTATOK" and r.reply.repost is None
+    body, _ = payhook.fiuu.sign(FORMS["fiuu"], FORM_KEY)
+    r = payhook.fiuu.verify(body, FORM_KEY)
+    assert r.reply.body == b"" and r.reply.repost == body + b"&treq=1"
+    assert "channel" not in r.signed_fields and "nbcb" not in r.signed_fields
+
+
+def test_billplz_redirect_flattens_and_signs_in_brackets():
+    fields = {"billplz[id]": "W_79pJDk", "billplz[paid]": "true",
+              "billplz[paid_at]": "2023-11-14 22:13:20 +0800"}
+    query, _ = payhook.billplz.sign(fields, FORM_KEY)
+    assert b"billplz%5Bx_signature%5D=" in query
+    r = payhook.billplz.verify(b"", FORM_KEY, query=query)
+    assert r.payload["billplzid"] == "W_79pJDk"
+    assert r.event_id == "W_79pJDk:true"
+    assert "billplzx_signature" not in r.signed_fields
+
+
+def test_form_parser_is_reachable_for_differential_tests():
+    assert payhook._payhook.parse_form(b"a=1&b=%C3%A9+x") == [("a", "1"),
+                                                             ("b", "é x")]
+    with pytest.raises(payhook.DecodeError):
+        payhook._payhook.parse_form(b"a=1&a=2")
