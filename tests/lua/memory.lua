@@ -33,6 +33,15 @@ local bad_sp = '{"encryptedData":"' .. string.rep("ab", 48) .. '"}'
 local lx = payhook.leanx.new(LEANX_KEY)
 local sp = payhook.superpay.new(SP_KEY)
 
+-- The gateway pipeline: headers, a signed timestamp, a form.
+local WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+local sw_body, sw_headers = payhook.standardwebhooks.sign(payload, WHSEC,
+    { timestamp = 1700000000, event_id = "msg_1" })
+local sw = payhook.standardwebhooks.new(WHSEC)
+local form_body = payhook.billplz.sign({ id = "W1", state = "paid",
+    amount = "200", mobile = "" }, LEANX_KEY)
+local bz = payhook.billplz.new(LEANX_KEY)
+
 local kinds = {
     { "leanx good (decoder)", function() assert(lx:decode(good_leanx)) end },
     { "leanx forged (decoder)", function()
@@ -49,6 +58,17 @@ local kinds = {
     end },
     { "superpay bad (one call)", function()
         assert(payhook.superpay.decode(bad_sp, SP_KEY) == nil)
+    end },
+    { "standardwebhooks verify (decoder)", function()
+        assert(sw:verify(sw_body, sw_headers, 1700000000).event_id)
+    end },
+    { "standardwebhooks forged (one call)", function()
+        local v, _, kind = payhook.standardwebhooks.verify(sw_body .. " ",
+            WHSEC, sw_headers, { now = 1700000000 })
+        assert(v == nil and kind == "InvalidSignatureError")
+    end },
+    { "billplz form verify (decoder)", function()
+        assert(bz:verify(form_body, nil).event_id == "W1:paid")
     end },
 }
 

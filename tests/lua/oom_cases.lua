@@ -31,6 +31,18 @@ local BIG = core.jwt_sign('{"alg":"HS256"}', '{"a":[9223372036854775808,' ..
 local EXACT = { exact_numbers = true, audience = { "w", "x" } }
 local LEANX = payhook.leanx.new(KEY)
 local SUPERPAY = payhook.superpay.new(SP_KEY)
+-- The gateway pipeline: a header-signed JSON body, a signed form (whose
+-- fields and Fiuu's re-post live in the call's scratch), and the
+-- decoders of both.
+local WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+local SW_BODY, SW_HEADERS = payhook.standardwebhooks.sign(PAYLOAD, WHSEC,
+    { timestamp = 1700000000, event_id = "msg_1" })
+local FIUU_BODY = payhook.fiuu.sign({ tranID = "T1", orderid = "O1",
+    status = "00", domain = "m", amount = "10.00", currency = "MYR",
+    paydate = "2023-11-14 22:13:20", nbcb = "2" }, KEY)
+local SW = payhook.standardwebhooks.new(WHSEC)
+local FIUU = payhook.fiuu.new(KEY)
+local EXPECT = { now = 1700000000, expect = { ["output.amount"] = "13.00" } }
 
 return {
     leanx_decode = function()
@@ -93,5 +105,31 @@ return {
     end,
     json_encode = function()
         assert(core.json_encode(TABLE))
+    end,
+    gateway_verify = function()
+        assert(payhook.verify("standardwebhooks", SW_BODY, WHSEC, SW_HEADERS,
+                              EXPECT))
+    end,
+    gateway_prepared = function()
+        assert(SW:verify(SW_BODY, SW_HEADERS, 1700000000))
+    end,
+    gateway_rejects = function()
+        assert(not SW:verify(SW_BODY .. " ", SW_HEADERS, 1700000000))
+    end,
+    gateway_new = function()
+        assert(payhook.stripe.new({ KEY, KEY .. "2" })):close()
+    end,
+    gateway_sign = function()
+        assert(payhook.razorpay.sign(PAYLOAD, KEY, { event_id = "evt_1" }))
+    end,
+    form_verify = function()
+        assert(payhook.fiuu.verify(FIUU_BODY, KEY, nil).reply.repost)
+    end,
+    form_prepared = function()
+        assert(FIUU:verify(FIUU_BODY, nil))
+    end,
+    form_table_body = function()
+        assert(payhook.toyyibpay.verify({ refno = "R", status = "1",
+            order_id = "O", hash = string.rep("0", 32) }, KEY, nil) == nil)
     end,
 }
