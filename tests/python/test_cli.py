@@ -337,3 +337,25 @@ def test_header_and_sign_usage_errors(tmp_path):
     proc = run("sign", "chip", "--key-env", "KEY", str(body), env=env)
     assert proc.returncode == 2 and b"InvalidKeyError" in proc.stderr
     no_traceback(proc)
+
+
+def test_sign_then_verify_a_form_gateway(tmp_path):
+    env = {"SIGN_KEY": "toyyib-secret", "KEY": "toyyib-secret"}
+    fields = {"refno": "R-1", "status": "1", "order_id": "ORD-1",
+              "amount": "100"}
+    body, headers = _signed("toyyibpay", env, fields, tmp_path=tmp_path)
+    assert headers == []
+    assert b"hash=" in body.read_bytes()
+    proc = run("toyyibpay", "--key-env", "KEY", "--result", str(body),
+               env=env)
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["event_id"] == "R-1:1"
+    assert sorted(result["signed_fields"]) == ["order_id", "refno", "status"]
+    # Fields that are not all strings: a usage error.
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"refno": 1}))
+    proc = run("sign", "toyyibpay", "--key-env", "KEY", str(bad), env=env)
+    assert proc.returncode == 2
+    no_traceback(proc)

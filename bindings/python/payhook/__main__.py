@@ -12,9 +12,10 @@ request header (repeat it for several); --now pins the clock (Unix
 seconds) for timestamps and claims; --result prints the whole result
 (payload, event id, timestamp, signed fields, reply) instead of the
 payload.  `sign` prints {"body": ..., "headers": {...}} for the payload
-read from the file or standard input (JSON text, sent as it is), signed
-with the key (for CHIP the PEM private key); --timestamp and --event-id
-fix what is otherwise now and random.
+read from the file or standard input (JSON text, sent as it is; for the
+form gateways a JSON object of string fields, or the form's own text),
+signed with the key (for CHIP the PEM private key); --timestamp and
+--event-id fix what is otherwise now and random.
 
 Keys are read from an environment variable or a file, never from the
 command line, where other users of the machine could see them.  Exit
@@ -162,13 +163,31 @@ def _read_bodies(files: Sequence[str]) -> list[tuple[str, bytes]]:
     return bodies
 
 
+def _form_fields(gateway: str, payload: bytes) -> dict[str, str] | None:
+    """A form gateway's payload given as a JSON object of strings: its
+    fields.  Anything else is the form's own text, sent as it is."""
+    if GATEWAYS[gateway]["payload"] != "form":
+        return None
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    if not all(isinstance(v, str) for v in value.values()):
+        raise _Usage("a form's fields must all be strings")
+    return value
+
+
 def _sign_main(argv: Sequence[str]) -> int:
     parser = _sign_parser()
     args = parser.parse_intermixed_args(argv)
     try:
         key, where = _read_key(args)
         (_, payload), = _read_bodies([args.files] if args.files else [])
-        body, headers = sign(args.provider, payload, key,
+        fields = _form_fields(args.provider, payload)
+        body, headers = sign(args.provider,
+                             fields if fields is not None else payload, key,
                              timestamp=args.timestamp,
                              event_id=args.event_id)
     except _Usage as e:
