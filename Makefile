@@ -21,7 +21,7 @@ CORE_OBJ := $(CORE_SRC:csrc/%.c=$(BUILD)/core/%.o)
 .PHONY: all test-c test-c-asan warnings-O3 clean
 all: $(BUILD)/libpayhook.a
 
-$(BUILD)/core/%.o: csrc/%.c csrc/payhook.h csrc/internal.h csrc/jwt_internal.h csrc/json_ct_table.h
+$(BUILD)/core/%.o: csrc/%.c $(wildcard csrc/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 

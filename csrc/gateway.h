@@ -27,6 +27,10 @@ typedef struct ph_hmac_keys {
     ph_digest digest;
     size_t n;
     EVP_MAC_CTX *ctx[PH_MAX_KEYS];
+    /* Working copies, reused call after call by whoever holds `busy` (a
+     * call that finds them taken duplicates the templates): outside the
+     * set itself, so sharing it between threads stays safe. */
+    struct ph_hmac_work *work;
 } ph_hmac_keys;
 
 size_t ph_digest_len(ph_digest d);

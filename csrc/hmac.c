@@ -1,6 +1,7 @@
 /* HMAC over a message the caller builds from parts (Stripe's `t.body`,
  * Standard Webhooks' `id.timestamp.body`), with one key or a prepared set
  * of keys tried in constant time. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,11 @@ ph_status ph_hmac(ph_digest digest, const unsigned char *key, size_t key_len,
     return PH_OK;
 }
 
+struct ph_hmac_work {
+    atomic_int busy;
+    EVP_MAC_CTX *ctx[PH_MAX_KEYS];
+};
+
 ph_status ph_hmac_keys_new(ph_digest digest, const unsigned char *const *keys,
                            const size_t *key_lens, size_t nkeys,
                            ph_hmac_keys *out, ph_error *err)
@@ -83,12 +89,16 @@ ph_status ph_hmac_keys_new(ph_digest digest, const unsigned char *const *keys,
 
     memset(out, 0, sizeof *out);
     out->digest = digest;
+    if ((out->work = calloc(1, sizeof *out->work)) == NULL)
+        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    atomic_init(&out->work->busy, 0);
     for (i = 0; i < nkeys; i++) {
         if (key_lens[i] == 0) {
             ph_hmac_keys_free(out);
             return ph_fail(err, PH_ERR_KEY, "the key is empty");
         }
-        if ((out->ctx[i] = keyed_ctx(digest, keys[i], key_lens[i])) == NULL) {
+        if ((out->ctx[i] = keyed_ctx(digest, keys[i], key_lens[i])) == NULL ||
+            (out->work->ctx[i] = EVP_MAC_CTX_dup(out->ctx[i])) == NULL) {
             ph_clear_openssl_errors();
             ph_hmac_keys_free(out);
             return ph_fail(err, PH_ERR_CRYPTO, "HMAC setup failed");
@@ -102,8 +112,12 @@ void ph_hmac_keys_free(ph_hmac_keys *k)
 {
     size_t i;
 
-    for (i = 0; i < k->n; i++)
+    for (i = 0; i < PH_MAX_KEYS; i++) {
         EVP_MAC_CTX_free(k->ctx[i]); /* frees wipe the key schedule */
+        if (k->work != NULL)
+            EVP_MAC_CTX_free(k->work->ctx[i]);
+    }
+    free(k->work);
     memset(k, 0, sizeof *k);
 }
 
@@ -113,19 +127,31 @@ ph_status ph_hmac_keys_match(const ph_hmac_keys *k, const ph_str *parts,
 {
     unsigned char mac[64];
     size_t i, j, mac_len = 0, want = ph_digest_len(k->digest);
-    int match = 0, failed = 0;
+    int match = 0, failed = 0, expected = 0, own;
 
+    own = atomic_compare_exchange_strong(&k->work->busy, &expected, 1);
     /* Every key and every candidate is tried even after a match, so the
      * time says nothing about which key or which signature matched. */
     for (i = 0; i < k->n && !failed; i++) {
-        EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(k->ctx[i]);
+        EVP_MAC_CTX *ctx;
+        if (own) {
+            /* A NULL key starts again with the key already set. */
+            ctx = k->work->ctx[i];
+            if (!EVP_MAC_init(ctx, NULL, 0, NULL))
+                ctx = NULL;
+        } else {
+            ctx = EVP_MAC_CTX_dup(k->ctx[i]);
+        }
         failed = ctx == NULL ||
                  !mac_parts(ctx, parts, nparts, mac, &mac_len) ||
                  mac_len != want;
-        EVP_MAC_CTX_free(ctx);
+        if (!own)
+            EVP_MAC_CTX_free(ctx);
         for (j = 0; j < nsigs && !failed; j++)
             match |= CRYPTO_memcmp(mac, sigs + j * want, want) == 0;
     }
+    if (own)
+        atomic_store(&k->work->busy, 0);
     OPENSSL_cleanse(mac, sizeof mac);
     if (failed) {
         ph_clear_openssl_errors();

@@ -1,0 +1,195 @@
+"""Each new gateway's verify next to its official SDK, in one run.
+
+For every gateway that has an SDK on PyPI (Standard Webhooks: the
+`standardwebhooks` and `svix` packages; Stripe: `stripe`; Curlec/Razorpay:
+`razorpay`; CHIP: `cryptography`'s RSA verify, which CHIP's examples use),
+one genuine callback (a 1.2 KB JSON body) is signed, every implementation
+is first checked to accept it (and to refuse it with one byte changed),
+then all are timed in interleaved rounds: each round runs one batch of each
+case, in an order that rotates, and the median per-call time over rounds
+is kept with the quartiles.  The ratio is SDK time / payhook time, so more
+than 1 means payhook is faster.  What is timed is what a handler does:
+verify the body and headers and get the payload as a dict (the SDK's
+signature check plus json.loads where the SDK does not parse).
+
+    python3 bench/gateways_bench.py [OUT.json] [--rounds N] [--batch-ms MS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import statistics
+import sys
+import time
+
+import payhook
+
+# Signed at the real time: the SDKs read their own clocks, and the run
+# takes seconds, well inside the 300 s window.
+NOW = int(time.time())
+PAYLOAD = {
+    "id": "evt_1PmZ3k2eZvKYlo2C", "object": "event", "type":
+    "payment_intent.succeeded", "created": NOW, "livemode": False,
+    "data": {"object": {
+        "id": "pi_3PmZ3k2eZvKYlo2C0a1b2c3d", "amount": 12410,
+        "currency": "myr", "status": "succeeded",
+        "metadata": {"order_id": "ORD-20231114-0001", "customer": "Siti"},
+        "charges": [{"id": f"ch_{i:04d}", "amount": 12410, "paid": True,
+                     "fee": 3.1025, "description": "x" * 40}
+                    for i in range(6)]}},
+    "status": "paid"}
+BODY = json.dumps(PAYLOAD, separators=(",", ":")).encode()
+WHSEC = "whsec_" + base64.b64encode(bytes(range(32))).decode()
+TEXT_KEY = "whsec_stripe_or_razorpay_secret"
+
+
+def cases():
+    """(gateway, name, call) for payhook and each installed SDK."""
+    out = []
+    body, h = payhook.sign("standardwebhooks", BODY, WHSEC, timestamp=NOW,
+                           event_id="msg_1")
+    dec = payhook.standardwebhooks.Decoder(WHSEC)
+    out.append(("standardwebhooks", "payhook",
+                lambda: dec.decode(body, h)))
+    try:
+        import standardwebhooks
+        wh = standardwebhooks.Webhook(WHSEC)
+        out.append(("standardwebhooks", "standardwebhooks SDK",
+                    lambda: wh.verify(body, h)))
+    except ImportError:
+        pass
+    try:
+        import svix.webhooks
+        sv = svix.webhooks.Webhook(WHSEC)
+
+        def svix_sdk():
+            # svix 2.x checks and returns nothing: parse as a handler must.
+            sv.verify(body, h)
+            return json.loads(body)
+        out.append(("standardwebhooks", "svix SDK + json.loads", svix_sdk))
+    except ImportError:
+        pass
+
+    sbody, sh = payhook.sign("stripe", BODY, TEXT_KEY, timestamp=NOW)
+    sdec = payhook.stripe.Decoder(TEXT_KEY)
+    out.append(("stripe", "payhook", lambda: sdec.decode(sbody, sh)))
+    try:
+        import stripe
+        sig = sh["Stripe-Signature"]
+
+        def stripe_sdk():
+            stripe.WebhookSignature.verify_header(sbody.decode(), sig,
+                                                  TEXT_KEY, 300)
+            return json.loads(sbody)
+        out.append(("stripe", "stripe SDK (verify_header + json.loads)",
+                    stripe_sdk))
+        out.append(("stripe", "stripe SDK (construct_event)",
+                    lambda: stripe.Webhook.construct_event(sbody, sig,
+                                                           TEXT_KEY)))
+    except ImportError:
+        pass
+
+    rbody, rh = payhook.sign("razorpay", BODY, TEXT_KEY, event_id="evt_1")
+    rdec = payhook.razorpay.Decoder(TEXT_KEY)
+    out.append(("razorpay", "payhook", lambda: rdec.decode(rbody, rh)))
+    try:
+        import razorpay
+        client = razorpay.Client(auth=("key", "secret"))
+        rsig = rh["X-Razorpay-Signature"]
+
+        def razorpay_sdk():
+            client.utility.verify_webhook_signature(rbody.decode(), rsig,
+                                                    TEXT_KEY)
+            return json.loads(rbody)
+        out.append(("razorpay", "razorpay SDK + json.loads", razorpay_sdk))
+    except ImportError:
+        pass
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    priv_pem = private.private_bytes(serialization.Encoding.PEM,
+                                     serialization.PrivateFormat.PKCS8,
+                                     serialization.NoEncryption())
+    pub_pem = private.public_key().public_bytes(
+        serialization.Encoding.PEM,
+        serialization.PublicFormat.SubjectPublicKeyInfo)
+    cbody, ch = payhook.sign("chip", BODY, priv_pem)
+    cdec = payhook.chip.Decoder(pub_pem)
+    out.append(("chip", "payhook", lambda: cdec.decode(cbody, ch)))
+    pub = serialization.load_pem_public_key(pub_pem)
+    csig = base64.b64decode(ch["X-Signature"])
+
+    def chip_crypto():
+        pub.verify(csig, cbody, padding.PKCS1v15(), hashes.SHA256())
+        return json.loads(cbody)
+    out.append(("chip", "cryptography + json.loads", chip_crypto))
+    return out
+
+
+def per_call(fn, batch_ms):
+    n = 1
+    while True:
+        t0 = time.perf_counter_ns()
+        for _ in range(n):
+            fn()
+        dt = time.perf_counter_ns() - t0
+        if dt >= batch_ms * 1e6 or n >= 1 << 20:
+            return n
+        n *= 2
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", nargs="?")
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--batch-ms", type=float, default=40)
+    args = ap.parse_args()
+    if True:
+        all_cases = cases()
+        for gw, name, fn in all_cases:
+            got = fn()
+            got = got.to_dict() if hasattr(got, "to_dict") else got
+            if isinstance(got, (bytes, str)):
+                got = json.loads(got)
+            assert got == PAYLOAD, (gw, name)
+        sizes = {(gw, name): per_call(fn, args.batch_ms)
+                 for gw, name, fn in all_cases}
+        times = {(gw, name): [] for gw, name, _ in all_cases}
+        for r in range(args.rounds):
+            order = all_cases[r % len(all_cases):] + \
+                all_cases[:r % len(all_cases)]
+            for gw, name, fn in order:
+                n = sizes[(gw, name)]
+                t0 = time.perf_counter_ns()
+                for _ in range(n):
+                    fn()
+                times[(gw, name)].append(
+                    (time.perf_counter_ns() - t0) / n / 1000)
+    rows = []
+    for gw, name, _ in all_cases:
+        t = sorted(times[(gw, name)])
+        rows.append({"gateway": gw, "implementation": name,
+                     "median_us": statistics.median(t),
+                     "p25_us": t[len(t) // 4], "p75_us": t[3 * len(t) // 4]})
+    base = {r["gateway"]: r["median_us"] for r in rows
+            if r["implementation"] == "payhook"}
+    print(f"body {len(BODY)} B, {args.rounds} rounds; ratio = peer / payhook")
+    print(f"{'gateway':18} {'implementation':42} {'median µs':>10} "
+          f"{'ratio':>7}")
+    for r in rows:
+        r["ratio"] = r["median_us"] / base[r["gateway"]]
+        print(f"{r['gateway']:18} {r['implementation']:42} "
+              f"{r['median_us']:10.2f} {r['ratio']:7.2f}")
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump({"body_bytes": len(BODY), "rounds": args.rounds,
+                       "python": sys.version.split()[0], "rows": rows}, f,
+                      indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
