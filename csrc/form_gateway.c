@@ -25,6 +25,16 @@ ph_status ph_form_open(const ph_request *rq, ph_scratch *s, ph_result *r,
     return ph_form_parse_flat(text, len, s, &r->fields, &r->n_fields, err);
 }
 
+int ph_name_listed(const char *const *names, const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; names[i] != NULL; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+            return 1;
+    return 0;
+}
+
 const ph_form_field *ph_form_get(const ph_result *r, const char *name,
                                  size_t len)
 {

@@ -162,6 +162,9 @@ ph_status ph_form_parse_flat(const char *text, size_t len, ph_scratch *s,
  * into r->fields (the pipeline has checked the size of either). */
 ph_status ph_form_open(const ph_request *rq, ph_scratch *s, ph_result *r,
                        ph_error *err);
+/* Whether `name` is one of the NULL-terminated `names` (the fields a
+ * form scheme signs: its covers_field). */
+int ph_name_listed(const char *const *names, const char *name, size_t len);
 /* The field with this (flattened) name, or NULL. */
 const ph_form_field *ph_form_get(const ph_result *r, const char *name,
                                  size_t len);

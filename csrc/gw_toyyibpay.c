@@ -10,13 +10,7 @@ static const char *const signed_names[] = { "status", "order_id", "refno",
 
 static int covers_field(const char *name, size_t len)
 {
-    size_t i;
-
-    for (i = 0; signed_names[i] != NULL; i++)
-        if (strlen(signed_names[i]) == len &&
-            memcmp(signed_names[i], name, len) == 0)
-            return 1;
-    return 0;
+    return ph_name_listed(signed_names, name, len);
 }
 
 static ph_status toyyibpay_digest(const unsigned char *key, size_t key_len,

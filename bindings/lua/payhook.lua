@@ -184,16 +184,18 @@ local function form_body(fn)
     end
 end
 
+-- core.gateway_verify(gateway, body, ...), the body taken as a form first
+-- where the gateway's is one.
+local verify_form = form_body(function(body, gateway, ...)
+    return core.gateway_verify(gateway, body, ...)
+end)
+
 --- payhook.verify(gateway, body, key, headers [, opts]): authenticate a
 --- callback of any gateway; the result table {payload, gateway, event_id,
 --- timestamp, signed_fields, reply}, or nil, message, kind.
 function payhook.verify(gateway, body, ...)
-    if type(body) == "table" and IS_FORM[gateway] then
-        local text, err = form_text(body)
-        if text == nil then
-            return nil, err, "DecodeError"
-        end
-        body = text
+    if IS_FORM[gateway] then
+        return verify_form(body, gateway, ...)
     end
     return core.gateway_verify(gateway, body, ...)
 end
