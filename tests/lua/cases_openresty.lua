@@ -26,7 +26,8 @@ return function(payhook)
         cb = openresty.new { gateway = "leanx", key = { "a", "b" },
                              leeway = 5, max_bytes = 4096, lease = 30,
                              retention = 3600, log_interval = 10,
-                             fail_open = false, name = "payouts" }
+                             fail_open = false, name = "payouts",
+                             on_refusal = function() end }
         T.eq(type(cb), "table", "helper with options")
     end)
 
@@ -63,6 +64,8 @@ return function(payhook)
         raises({ gateway = "stripe", key = KEY, log_level = "warn" },
                "option 'log_level'")
         raises({ gateway = "stripe", key = KEY, name = 1 }, "option 'name'")
+        raises({ gateway = "stripe", key = KEY, on_refusal = "log" },
+               "option 'on_refusal'")
         raises({ gateway = "stripe", key = KEY, max_bytes = -1 }, "max_bytes")
         -- A lua_shared_dict needs nginx.
         raises({ gateway = "stripe", key = KEY, log_dict = "payhook_log" },

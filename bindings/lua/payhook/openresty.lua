@@ -410,7 +410,7 @@ Callback.__index = Callback
 local NEW_OPTIONS = {
     gateway = true, key = true, name = true, guard = true, fail_open = true,
     retention = true, lease = true, log_dict = true, log_interval = true,
-    log_level = true,
+    log_level = true, on_refusal = true,
     -- the decoder's (payhook.<gateway>.new)
     leeway = true, tolerance = true, max_bytes = true, exact_numbers = true,
 }
@@ -466,6 +466,10 @@ function _M.new(opts)
         end
         log_dict = dict
     end
+    local on_refusal = rawget(opts, "on_refusal")
+    if on_refusal ~= nil and type(on_refusal) ~= "function" then
+        bad_option("new", "on_refusal", "must be a function", 2)
+    end
     local log_level = rawget(opts, "log_level")
     if log_level ~= nil and (type(log_level) ~= "number" or
             log_level ~= floor(log_level) or log_level < 0) then
@@ -486,6 +490,7 @@ function _M.new(opts)
         log_interval = positive("new", opts, "log_interval",
                                 DEFAULT_LOG_INTERVAL, 2),
         log_level = log_level,
+        on_refusal = on_refusal,
         counts = {},
     }, Callback)
 end
@@ -545,6 +550,13 @@ end
 
 local function refused(self, kind)
     note(self, kind, self.log_level or ngx.WARN, "refused (401)")
+    if self.on_refusal then
+        local ok, err = pcall(self.on_refusal, kind)
+        if not ok then
+            note(self, "RefusalHookError", ngx.ERR, "on_refusal failed",
+                 ": " .. tostring(err):sub(1, 300))
+        end
+    end
     return fixed(401)
 end
 
