@@ -5,8 +5,9 @@
 # on a real redis-server (replays, 8 concurrent deliveries of one callback
 # with the side effect exactly once, a handler that fails after the claim
 # and the retry, a different payload under the same event id, Redis
-# stopped: 503), the access-phase form with log_by_lua's finish(), and a
-# flood of 5,000 forged callbacks whose refusals keep the error log small.
+# stopped: 503), the access-phase form with log_by_lua's finish(), a
+# flood of 5,000 forged callbacks whose refusals keep the error log small,
+# and the nginx block of bindings/lua/README.md.
 #
 #   bash tests/nginx/guard.sh       (builds the LuaJIT module first unless
 #                                    PAYHOOK_NO_BUILD=1)
@@ -363,5 +364,58 @@ else
     ok
 fi
 
+stop_nginx
+
+# --- The nginx block of bindings/lua/README.md ("payhook.openresty"), as
+# it is but for the port, the paths and what nginx.conf needs around an
+# http block: a good callback gets Stripe's reply and is acted on once, a
+# forged one 401.
+readme_port=$(free_port)
+{
+    echo "load_module $mod_dir/ndk_http_module.so;"
+    echo "load_module $mod_dir/ngx_http_lua_module.so;"
+    echo "pid $prefix/logs/readme.pid;"
+    echo "error_log $prefix/logs/readme.log info;"
+    echo "daemon off;"
+    echo "env STRIPE_WHSEC;"
+    echo "events { worker_connections 64; }"
+    awk '/^<!-- tests\/nginx\/guard.sh serves this block/ { mark = 1; next }
+         mark && /^```nginx$/ { inside = 1; next }
+         inside && /^```$/ { exit }
+         inside' bindings/lua/README.md |
+        sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$readme_port;|" \
+            -e "s|^http {|http {\n    access_log off;\n    client_body_temp_path $prefix/temp/body;\n    lua_package_path \"$share/?.lua;;\";\n    lua_package_cpath \"$lib/?.so;;\";|"
+} >"$prefix/conf/readme.conf"
+if grep -q "listen 127.0.0.1:$readme_port;" "$prefix/conf/readme.conf" &&
+   grep -q "stripe_callbacks:handle" "$prefix/conf/readme.conf"; then ok; else
+    bad "the README's nginx block was not found"
+fi
+: >"$prefix/logs/readme.log"
+STRIPE_WHSEC=$GUARD_KEY nginx -p "$prefix" -c "$prefix/conf/readme.conf" \
+    -e "$prefix/logs/readme.log" &
+nginx_pid=$!
+url="http://127.0.0.1:$readme_port"
+up=0
+for _ in $(seq 100); do
+    kill -0 "$nginx_pid" 2>/dev/null || break
+    if curl -s --noproxy '*' -o /dev/null "$url/callbacks/stripe"; then up=1; break; fi
+    sleep 0.1
+done
+if [ $up = 1 ]; then
+    ok
+    expect "README: good callback" "$(post good /callbacks/stripe)" "200 "
+    expect "README: replayed" "$(post good /callbacks/stripe)" "200 "
+    expect "README: forged" "$(post forged /callbacks/stripe)" "401 unauthorized"
+    expect "README: the work, done once" "$(grep -c 'paid: evt_good 12410' "$prefix/logs/readme.log")" 1
+    if grep -E '\[(warn|error|alert|crit|emerg)\]' "$prefix/logs/readme.log" |
+            grep -v 'callback refused (401): InvalidSignatureError'; then
+        bad "the README's block logged warnings or errors"
+    else
+        ok
+    fi
+else
+    bad "the README's nginx block did not come up"
+    tail -5 "$prefix/logs/readme.log"
+fi
 stop_nginx
 finish_guard
