@@ -36,6 +36,7 @@ function _M.init_worker()
                                               prefix = "payhook-test:" }
         new("redis", { guard = store, lease = 10 })
         new("redis_open", { guard = store, lease = 10, fail_open = true })
+        new("access_redis", { guard = store, lease = 10 })
     end
 end
 
@@ -70,24 +71,28 @@ end
 
 -- access_by_lua: verify and claim; content_by_lua: the work; log_by_lua:
 -- commit or release.
-function _M.access()
-    helpers.access:handle()
+function _M.access(name)
+    local cb = helpers[name]
+    if not cb then
+        return ngx.exit(501)
+    end
+    cb:handle()
 end
 
-function _M.access_content()
+function _M.access_content(name)
     local result = ngx.ctx.payhook
     local id = result.event_id
     local effects = ngx.shared.effects
-    effects:incr("access:attempts:" .. id, 1, 0)
+    effects:incr(name .. ":attempts:" .. id, 1, 0)
     if ngx.req.get_headers()["x-test-fail"] then
         return ngx.exit(500)
     end
-    effects:incr("access:" .. id, 1, 0)
+    effects:incr(name .. ":" .. id, 1, 0)
     ngx.say("processed ", id)
 end
 
-function _M.finish()
-    helpers.access:finish()
+function _M.finish(name)
+    helpers[name]:finish()
 end
 
 -- GET /effects?key=NAME:ID -> the counter, 0 if none.
