@@ -723,7 +723,8 @@ end
 
 --- cb:finish(), in log_by_lua*: after handle() without a handler in the
 --- access phase, commit the claim if the response was a success (status
---- below 400) or release it so the gateway's retry is processed.
+--- below 400) or release it so the gateway's retry is processed.  The
+--- claim is settled by the helper that made it.
 function Callback:finish()
     local ctx = ngx.ctx
     local p = ctx[PENDING]
@@ -731,19 +732,19 @@ function Callback:finish()
         return
     end
     ctx[PENDING] = nil
-    local self_, key, value, done = p[1], p[2], p[3], p[4]
+    local owner, key, value, done = p[1], p[2], p[3], p[4]
     local status = tonumber(ngx.status) or 0
     local keep = status >= 200 and status < 400
-    if self_.guard.cosocket and ngx.get_phase() == "log" then
-        local ok, err = ngx.timer.at(0, settle_later, self_, key, value, done,
-                                     keep)
+    if owner.guard.cosocket and ngx.get_phase() == "log" then
+        local ok, err = ngx.timer.at(0, settle_later, owner, key, value,
+                                     done, keep)
         if not ok then
-            note(self_, "StoreUnavailable", ngx.ERR, "not settled",
+            note(owner, "StoreUnavailable", ngx.ERR, "not settled",
                  ": " .. tostring(err))
         end
         return
     end
-    settle(self_, key, value, done, keep)
+    settle(owner, key, value, done, keep)
 end
 
 return _M
