@@ -258,8 +258,16 @@ store_tests() {
         post "conc_$s" "$path" -H 'X-Test-Sleep: 0.5' >"$prefix/out/conc_$s.$i" &
     done
     wait_posts
+    # One is processed; the others, while it runs, get 409 (or, had one
+    # come after it returned, the gateway's reply).
     codes=$(cat "$prefix/out/conc_$s".* | LC_ALL=C sort | uniq -c | sed 's/^ *//' | tr '\n' '|')
-    expect "$s: 8 concurrent deliveries" "$codes" "1 200 processed evt_conc_$s|7 409 conflict|"
+    echo "$s: 8 concurrent deliveries: $codes"
+    if [ "$(grep -c "^200 processed evt_conc_$s\$" "$prefix/out/conc_$s".* | awk -F: '{ n += $2 } END { print n }')" = 1 ] &&
+       ! grep -qv -e "^200 processed evt_conc_$s\$" -e '^409 conflict$' -e '^200 $' "$prefix/out/conc_$s".*; then
+        ok
+    else
+        bad "$s: 8 concurrent deliveries: $codes"
+    fi
     expect "$s: side effect of 8 concurrent deliveries" "$(effects "$s:evt_conc_$s")" 1
     expect "$s: a delivery after them" "$(post "conc_$s" "$path")" "200 "
     expect "$s: side effect" "$(effects "$s:evt_conc_$s")" 1
