@@ -40,6 +40,7 @@ build = {
    type = "builtin",
    modules = {
       payhook = "bindings/lua/payhook.lua",
+      ["payhook.openresty"] = "bindings/lua/payhook/openresty.lua",
       ["payhook.core"] = {
          sources = {
             "bindings/lua/payhook_core.c",

@@ -1,9 +1,14 @@
---- Payout callbacks in OpenResty, with payhook.
+--- Payout callbacks in OpenResty, with payhook.openresty.
 --
 -- nginx.conf (beside this file) calls init_worker() once per worker, and
--- leanx() / superpay() for each POST.  A callback that verifies gets 200;
--- anything else gets 401 and a log line at "error" (the level nginx's
--- default error log keeps) with the error's kind, never the body or a key.
+-- leanx() / superpay() for each POST.  Each is one payhook.openresty
+-- helper: it reads the body, verifies it, and runs the handler below
+-- under the replay guard (lua_shared_dict payhook_guard), so each payout
+-- is recorded once.  A callback that verifies gets 200 and "OK <id>" the
+-- first time, and the gateway's reply (200) when it comes again; anything
+-- else gets 401 and, rate-limited through lua_shared_dict payhook_log,
+-- a log line at "error" (the level nginx's default error log keeps) with
+-- the error's kind, never the body or a key.
 --
 -- Keys: from the environment (nginx's `env` directive passes them through)
 -- or, if PAYHOOK_KEY_DIR is set (and passed through by `env
@@ -17,19 +22,24 @@
 -- limit_req to slow down.
 --
 -- What is left to the merchant (see record_payout below):
---   * LeanX payloads carry no exp: a captured callback verifies forever, so
---     record each output.invoice_no once and ignore repeats.
+--   * record_payout runs once per callback: the guard claims the callback
+--     before it runs, commits when it returns and releases when it raises
+--     (the gateway's retry is then processed).  A different payload under
+--     an id already seen gets 409 and a log line.
 --   * SuperPay's AES-CBC has no MAC: anyone can post altered ciphertext.
 --     payhook fails every bad one the same way, but cannot make a
 --     decrypted one authentic: confirm the transaction with SuperPay's
 --     query API before moving money.
 
 local payhook = require "payhook"
+local openresty = require "payhook.openresty"
 
 local ngx = ngx
 local _M = {}
 
--- Per-worker prepared decoders (each worker has its own Lua VM).
+-- Per-worker helpers, each with its prepared decoder (each worker has its
+-- own Lua VM; the guard and the log budget are shared dicts, shared by
+-- all of them).
 local leanx, superpay
 
 -- Refusals per client address, and for how long they count.
@@ -57,46 +67,8 @@ local function read_key(env_name, file_name)
     return key
 end
 
-function _M.init_worker()
-    local err, kind
-    local key = read_key("LEANX_HASH_KEY", "leanx_hash_key")
-    if key then
-        leanx, err, kind = payhook.leanx.new(key)
-        if not leanx then
-            -- The message is fixed text: it never contains the key.
-            ngx.log(ngx.ERR, "payhook: LeanX key refused: ", kind, ": ", err)
-        end
-    else
-        ngx.log(ngx.ERR, "payhook: no LeanX hash key; LeanX callbacks ",
-                "will be refused")
-    end
-    key = read_key("SUPERPAY_SYMMETRIC_KEY", "superpay_symmetric_key")
-    if key then
-        superpay, err, kind = payhook.superpay.new(key)
-        if not superpay then
-            ngx.log(ngx.ERR, "payhook: SuperPay key refused: ", kind, ": ",
-                    err)
-        end
-    else
-        ngx.log(ngx.ERR, "payhook: no SuperPay key; SuperPay callbacks ",
-                "will be refused")
-    end
-end
-
--- The request body, or nil if nginx spilled it to a file (it is then
--- bigger than client_body_buffer_size, which is set to the maximum size).
-local function request_body()
-    ngx.req.read_body()
-    local body = ngx.req.get_body_data()
-    if body == nil and ngx.req.get_body_file() == nil then
-        body = ""
-    end
-    return body
-end
-
-local function refuse(provider, msg, kind)
-    ngx.log(ngx.ERR, "payhook: ", provider, " callback refused: ",
-            kind or "?", ": ", msg or "")
+-- Refusals per client address (nginx.conf's optional limit).
+local function count_refusal()
     local refusals = ngx.shared.payhook_refusals
     if refusals then
         -- The count starts at the first refusal and lapses with it.
@@ -106,7 +78,40 @@ local function refuse(provider, msg, kind)
             ngx.log(ngx.ERR, "payhook: refusal not counted: ", err)
         end
     end
-    return ngx.exit(ngx.HTTP_UNAUTHORIZED)
+end
+
+local function helper(gateway, name, key)
+    local cb, err, kind = openresty.new {
+        gateway = gateway,
+        key = key,
+        name = name,
+        guard = openresty.dict_store("payhook_guard"),
+        log_dict = "payhook_log",
+        log_level = ngx.ERR,
+        on_refusal = count_refusal,
+    }
+    if not cb then
+        -- The message is fixed text: it never contains the key.
+        ngx.log(ngx.ERR, "payhook: ", name, " key refused: ", kind, ": ", err)
+    end
+    return cb
+end
+
+function _M.init_worker()
+    local key = read_key("LEANX_HASH_KEY", "leanx_hash_key")
+    if key then
+        leanx = helper("leanx", "LeanX", key)
+    else
+        ngx.log(ngx.ERR, "payhook: no LeanX hash key; LeanX callbacks ",
+                "will be refused")
+    end
+    key = read_key("SUPERPAY_SYMMETRIC_KEY", "superpay_symmetric_key")
+    if key then
+        superpay = helper("superpay", "SuperPay", key)
+    else
+        ngx.log(ngx.ERR, "payhook: no SuperPay key; SuperPay callbacks ",
+                "will be refused")
+    end
 end
 
 --- For set_by_lua: the client's address if it has been refused
@@ -134,59 +139,44 @@ local function field(t, ...)
     return t
 end
 
---- Replace with the shop's own bookkeeping: record the payout once (the
---- id is the idempotency key) and act on its status.  Returns the id.
+--- Replace with the shop's own bookkeeping: record the payout and act on
+--- its status.  The guard runs it once per callback; raise to have the
+--- gateway's retry processed again.  Returns the id.
 function _M.record_payout(provider, id, status)
     return id
 end
 
-local function reply(provider, id, status)
-    local recorded = _M.record_payout(provider, id, status)
-    ngx.header.content_type = "text/plain"
-    ngx.say("OK ", tostring(recorded))
-    return ngx.exit(ngx.HTTP_OK)
+local function ok(id)
+    return 200, "OK " .. tostring(id) .. "\n"
 end
 
 function _M.leanx()
-    if ngx.req.get_method() ~= "POST" then
-        return ngx.exit(ngx.HTTP_NOT_ALLOWED)
-    end
     if not leanx then
         return ngx.exit(ngx.HTTP_SERVICE_UNAVAILABLE)
     end
-    local body = request_body()
-    if body == nil then
-        return refuse("LeanX", "body too large", "PayloadTooLargeError")
-    end
-    local payload, msg, kind = leanx:decode(body)
-    if not payload then
-        return refuse("LeanX", msg, kind)
-    end
-    return reply("leanx", field(payload, "output", "invoice_no"),
-                 field(payload, "output", "invoice_status"))
+    return leanx:handle(function(result)
+        local payload = result.payload
+        return ok(_M.record_payout("leanx",
+                                   field(payload, "output", "invoice_no"),
+                                   field(payload, "output",
+                                         "invoice_status")))
+    end)
 end
 
 function _M.superpay()
-    if ngx.req.get_method() ~= "POST" then
-        return ngx.exit(ngx.HTTP_NOT_ALLOWED)
-    end
     if not superpay then
         return ngx.exit(ngx.HTTP_SERVICE_UNAVAILABLE)
     end
-    local body = request_body()
-    if body == nil then
-        return refuse("SuperPay", "body too large", "PayloadTooLargeError")
-    end
-    local payload, msg, kind = superpay:decode(body)
-    if not payload then
-        return refuse("SuperPay", msg, kind)
-    end
-    -- A payout callback has data.transaction.id; a payment-creation
-    -- response (the vendor's sample) has data.transactionId.
-    local id = field(payload, "data", "transaction", "id") or
-        field(payload, "data", "transactionId")
-    -- Unauthenticated: confirm with SuperPay's query API before acting.
-    return reply("superpay", id, field(payload, "data", "status"))
+    return superpay:handle(function(result)
+        local payload = result.payload
+        -- A payout callback has data.transaction.id; a payment-creation
+        -- response (the vendor's sample) has data.transactionId.
+        local id = field(payload, "data", "transaction", "id") or
+            field(payload, "data", "transactionId")
+        -- Unauthenticated: confirm with SuperPay's query API before acting.
+        return ok(_M.record_payout("superpay", id,
+                                   field(payload, "data", "status")))
+    end)
 end
 
 return _M

@@ -95,10 +95,11 @@ fi
 listing=$(tar -tzf "$work/rocks/$name.tar.gz")
 if grep -qx "$name/bindings/lua/payhook_core.c" <<<"$listing" &&
    grep -qx "$name/bindings/lua/lua_gateway.c" <<<"$listing" &&
+   grep -qx "$name/bindings/lua/payhook/openresty.lua" <<<"$listing" &&
    grep -qx "$name/LICENSE" <<<"$listing"; then
     ok
 else
-    bad "the tarball lacks $name/bindings/lua/payhook_core.c, lua_gateway.c or $name/LICENSE"
+    bad "the tarball lacks $name/bindings/lua/payhook_core.c, lua_gateway.c, payhook/openresty.lua or $name/LICENSE"
 fi
 if grep -qx "version = $version" dist.ini; then ok; else
     bad "dist.ini's version is not $version"
@@ -118,7 +119,9 @@ decode='
 local p = require "payhook"
 local leanx = assert(p.leanx.decode(os.getenv("BODY_LEANX"), os.getenv("LEANX_HASH_KEY")))
 local sp = assert(p.superpay.decode(os.getenv("BODY_SUPERPAY"), os.getenv("SUPERPAY_SYMMETRIC_KEY")))
+assert(require("payhook.openresty")._VERSION == p.version)
 print(package.searchpath("payhook", package.path))
+print(package.searchpath("payhook.openresty", package.path))
 print(package.searchpath("payhook.core", package.cpath))
 print(p.version, leanx.output.invoice_no, sp.data.transactionId)
 '
@@ -141,6 +144,7 @@ install() {
     out=$(cd "$work" && LUA_PATH="$tree/share/lua/$lv/?.lua" \
         LUA_CPATH="$tree/lib/lua/$lv/?.so" "$lua" -e "$decode" 2>&1)
     want="$tree/share/lua/$lv/payhook.lua
+$tree/share/lua/$lv/payhook/openresty.lua
 $tree/lib/lua/$lv/payhook/core.so
 $version	17254613886HGPiuRu	10556"
     if [ "$out" = "$want" ]; then ok; else

@@ -4,10 +4,11 @@
 --       lua5.4 tests/lua/run.lua
 --
 -- Runs the shared vectors (tests/vectors), the public third-party vectors
--- (tests/vectors/conformance), the Lua-only cases and the gateway API's
--- (cases_gateways.lua),
--- and ends with the line "N passed, N failed".  Exit status 1 if any case
--- failed.  PAYHOOK_TEST_QUICK=1 shortens the loops (for valgrind).
+-- (tests/vectors/conformance), the Lua-only cases, the gateway API's
+-- (cases_gateways.lua) and payhook.openresty's options outside nginx
+-- (cases_openresty.lua), and ends with the line "N passed, N failed".
+-- Exit status 1 if any case failed.  PAYHOOK_TEST_QUICK=1 shortens the
+-- loops (for valgrind).
 
 local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
 package.path = here .. "/?.lua;" .. package.path
@@ -40,6 +41,7 @@ local shared = vectors .. "/conformance"
 local n_shared = require("cases_shared")(payhook, shared)
 require("cases_lua")(payhook, root)
 require("cases_gateways")(payhook, root)
+require("cases_openresty")(payhook)
 
 print(("%d shared vectors from %s, %d public vectors from %s"):format(
     n_vec, vectors, n_shared, tostring(shared)))

@@ -11,7 +11,10 @@
 #      and RSS may not grow (tests/lua/memory.lua)
 #   4. the rockspec: `luarocks --lua-version 5.4 make` into a private tree,
 #      then the README's one-liner on the vendor's SuperPay sample
-#   5. a real nginx with the Lua module (tests/nginx/run.sh)
+#   5. a real nginx with the Lua module (tests/nginx/run.sh), the
+#      OpenResty example as written (tests/nginx/example.sh), and
+#      payhook.openresty with its replay guard on a shared dict and on a
+#      real redis-server (tests/nginx/guard.sh)
 #
 # Prints each part's "N passed, N failed", then the totals; exits non-zero
 # if anything failed.  Needs the packages scripts/install-deps installs.
@@ -159,6 +162,7 @@ part "rockspec (luarocks make, Lua 5.4)" rockspec
 part "source rock (luarocks pack, install for Lua 5.4 and LuaJIT)" bash tests/lua/rock.sh
 part "nginx + lua module on 127.0.0.1" env PAYHOOK_NO_BUILD=1 bash tests/nginx/run.sh
 part "the OpenResty example as written (nginx -t, good and forged callbacks, limit_req)" env PAYHOOK_NO_BUILD=1 bash tests/nginx/example.sh
+part "payhook.openresty and its replay guard (shared dict, Redis), a flood of forged callbacks" env PAYHOOK_NO_BUILD=1 bash tests/nginx/guard.sh
 
 echo
 echo "=== Lua tests: $((SECONDS - t_start)) s"

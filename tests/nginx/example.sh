@@ -7,7 +7,8 @@
 #   2. payhook (LuaJIT build) and the handler installed into a temporary
 #      prefix, the example served from there on a free port of 127.0.0.1,
 #      with only the paths and the port changed, and the default error log
-#      level: good LeanX and SuperPay callbacks get 200 and their id, forged
+#      level: good LeanX and SuperPay callbacks get 200 and their id, the
+#      same callback again the gateway's reply (the replay guard), forged
 #      ones 401, and each refusal reaches the error log without a key or a
 #      body;
 #   3. the same with the keys in files (PAYHOOK_KEY_DIR) and not in the
@@ -84,6 +85,7 @@ fi
 # example's user): everything they read is world-readable there.
 install -D -m 644 build/luajit/payhook/core.so "$prefix/lib/lua/5.1/payhook/core.so"
 install -D -m 644 bindings/lua/payhook.lua "$prefix/share/lua/5.1/payhook.lua"
+install -D -m 644 bindings/lua/payhook/openresty.lua "$prefix/share/lua/5.1/payhook/openresty.lua"
 install -D -m 644 "$example/payhook_callback.lua" "$prefix/lua/payhook_callback.lua"
 mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/temp" "$prefix/bodies"
 chmod 777 "$prefix/temp" "$prefix/logs"
@@ -180,12 +182,12 @@ fi
 # The log holds each refusal at "error", and nothing secret.
 check_log() {   # check_log LABEL
     local log=$prefix/logs/error.log
-    if grep -q '\[error\].*payhook: LeanX callback refused: InvalidSignatureError' "$log"; then
+    if grep -q '\[error\].*payhook: LeanX callback refused (401): InvalidSignatureError' "$log"; then
         ok
     else
         bad "$1: no [error] line for the forged LeanX callback"
     fi
-    if grep -q '\[error\].*payhook: SuperPay callback refused: DecryptionError' "$log"; then
+    if grep -q '\[error\].*payhook: SuperPay callback refused (401): DecryptionError' "$log"; then
         ok
     else
         bad "$1: no [error] line for the forged SuperPay callback"
@@ -203,10 +205,14 @@ check_log() {   # check_log LABEL
     fi
 }
 
-callbacks() {   # callbacks LABEL: good and forged, both gateways
+callbacks() {   # callbacks LABEL: good, replayed and forged, both gateways
     expect "$1: good LeanX" "$(post "$good_leanx" /callbacks/leanx)" "200 OK 17254613886HGPiuRu"
+    # Again: the guard answers LeanX's reply (200, empty) without
+    # recording the payout a second time.
+    expect "$1: replayed LeanX" "$(post "$good_leanx" /callbacks/leanx)" "200 "
     expect "$1: forged LeanX" "$(post "$prefix/bodies/leanx_forged.json" /callbacks/leanx | cut -d' ' -f1)" 401
     expect "$1: good SuperPay" "$(post "$good_superpay" /callbacks/superpay)" "200 OK 10556"
+    expect "$1: replayed SuperPay" "$(post "$good_superpay" /callbacks/superpay)" "200 "
     expect "$1: forged SuperPay" "$(post "$prefix/bodies/superpay_forged.json" /callbacks/superpay | cut -d' ' -f1)" 401
 }
 

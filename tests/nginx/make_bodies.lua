@@ -54,8 +54,15 @@ local good = assert(payhook.jwt.encode(payout, LEANX_KEY))
 local h, p, s = good:match("^([^.]*)%.([^.]*)%.([^.]*)$")
 body("leanx_good.json", "/callbacks/leanx", 200, "OK 17254613886HGPiuRu",
      leanx_body(good))
+-- The same callback in another envelope: the replay guard has its event
+-- id with another body's digest, and flags it.
+body("leanx_other_envelope.json", "/callbacks/leanx", 409, "conflict",
+     '{"data":"' .. good .. '","response_code":2101}')
+-- The bare token, for an invoice of its own.
+payout.output.invoice_no = "17254613886HGPiuRv"
 body("leanx_bare_token.txt", "/callbacks/leanx", 200,
-     "OK 17254613886HGPiuRu", good .. "\n")
+     "OK 17254613886HGPiuRv",
+     assert(payhook.jwt.encode(payout, LEANX_KEY)) .. "\n")
 
 payout.output.invoice_no = "FORGED-1"
 payout.output.amount = "99999.00"

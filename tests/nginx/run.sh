@@ -74,9 +74,11 @@ mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/bodies" "$prefix/temp"
 lib=$prefix/lib/lua/5.1 share=$prefix/share/lua/5.1 handlers=$prefix/lua
 install -D -m 644 build/luajit/payhook/core.so "$lib/payhook/core.so" &&
     install -D -m 644 bindings/lua/payhook.lua "$share/payhook.lua" &&
+    install -D -m 644 bindings/lua/payhook/openresty.lua "$share/payhook/openresty.lua" &&
     install -D -m 644 examples/openresty/payhook_callback.lua \
         "$handlers/payhook_callback.lua" || { bad "install into $prefix"; finish; }
-installed=("$lib/payhook/core.so" "$share/payhook.lua" "$handlers/payhook_callback.lua")
+installed=("$lib/payhook/core.so" "$share/payhook.lua" "$share/payhook/openresty.lua"
+           "$handlers/payhook_callback.lua")
 # Relative load_module paths (Debian's modules-enabled files use
 # modules/...) resolve against the prefix.
 ln -s "$mod_dir" "$prefix/modules"
@@ -231,7 +233,8 @@ code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' \
     --data-binary "@$prefix/bodies/huge" "$url/callbacks/superpay")
 [ "$code" = 413 ] && ok || bad "1.1 MB body: HTTP $code, want 413"
 
-# The same decoders serve many requests in each worker.
+# The same decoders serve many requests in each worker (the repeats are
+# answered by the replay guard, with the gateway's reply: 200).
 good_ok=0
 for _ in $(seq 50); do
     code=$(post leanx_good.json /callbacks/leanx)
@@ -243,9 +246,9 @@ done
 
 # Refusals are logged with their kind; keys and bodies never are.
 log=$prefix/logs/error.log
-if grep -q "callback refused: InvalidSignatureError" "$log" &&
-   grep -q "callback refused: InvalidAlgorithmError" "$log" &&
-   grep -q "callback refused: DecryptionError" "$log"; then ok; else
+if grep -q "callback refused (401): InvalidSignatureError" "$log" &&
+   grep -q "callback refused (401): InvalidAlgorithmError" "$log" &&
+   grep -q "callback refused (401): DecryptionError" "$log"; then ok; else
     bad "refusals are not logged with their kind"
 fi
 if grep -qF "$LEANX_HASH_KEY" "$prefix"/logs/* ||
