@@ -615,7 +615,6 @@ static int decoder_call(lua_State *L, int record)
     else if (!lua_isnil(L, 5))
         luaL_argerror(L, 5, "decode takes no expect: use verify");
     w = phl_work_new(L);
-    run.key = ud->key;
     run.o = &o;
     run.exact_numbers = ud->exact_numbers;
     run.body = body;
@@ -626,6 +625,14 @@ static int decoder_call(lua_State *L, int record)
     lua_pushcfunction(L, run_protected);
     lua_pushlightuserdata(L, &run);
     top = lua_gettop(L) - 2;
+    /* The allocations since check_decoder may have run a finaliser that
+     * closed this decoder (its key then freed, busy being 0): look again,
+     * and count the call before anything else can run. */
+    if (ud->key == NULL) {
+        phl_work_release(w);
+        return luaL_error(L, "the decoder is closed");
+    }
+    run.key = ud->key;
     /* Nothing between the count and the call can raise. */
     ud->busy++;
     status = lua_pcall(L, 1, LUA_MULTRET, 0);

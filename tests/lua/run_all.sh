@@ -100,6 +100,8 @@ valgrind_suites() {
         line=$(grep -E '[0-9]+ passed, [0-9]+ failed$' "$log_dir/vg-$name" | tail -1)
         echo "$name under valgrind: ${line:-no summary}"
         [ "$(cat "$log_dir/vg-$name.rc")" = 0 ] || { rc=1; f=$((f + 1)); }
+        # A run that died before its summary (a crash) counts as failed.
+        [ -n "$line" ] || { rc=1; continue; }
         line=${line##*: }
         p=$((p + ${line%% passed*}))
         line=${line#*passed, }
