@@ -70,7 +70,8 @@ def test_a_retry_with_a_new_signature_is_a_duplicate(store):
     # payload, so the same key and digest.
     guard = ReplayGuard(store)
     payload = {"id": f"evt_retry_{time.monotonic_ns()}", "type": "x"}
-    body1, h1 = payhook.stripe.sign(payload, SECRET, timestamp=int(time.time()))
+    body1, h1 = payhook.stripe.sign(payload, SECRET,
+                                    timestamp=int(time.time()))
     body2, h2 = payhook.stripe.sign(payload, SECRET,
                                     timestamp=int(time.time()) - 60)
     assert h1 != h2

@@ -4,8 +4,9 @@ Every class is a ``ValueError`` through :class:`PayhookError`, so a handler
 that already catches ``ValueError`` for bad input keeps working.  The JWT
 classes carry PyJWT's names and PyJWT's hierarchy below
 :class:`InvalidTokenError`, so code written against PyJWT's exceptions
-catches ours.  The C core reports errors by these class names; the replay guard's
-classes (below :class:`GuardError`) are the Python package's own.
+catches ours.  The C core reports errors by these class names; the
+replay guard's classes (below :class:`GuardError`) are the Python
+package's own.
 """
 
 from __future__ import annotations
