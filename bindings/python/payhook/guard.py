@@ -74,8 +74,8 @@ LEASE = 60.0
 process that died after claiming never commits nor releases)."""
 
 RETENTION = 7 * 86400.0
-"""Seconds a handled event is remembered: longer than any gateway's retry
-window (Stripe retries for 3 days, Curlec for 24 hours)."""
+"""Seconds a handled event is remembered: longer than the gateways' retry
+windows (Stripe retries for up to 3 days)."""
 
 
 # ---------------------------------------------------------------------------
