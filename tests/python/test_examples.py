@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, free_port, make_token
+from conftest import REPO, free_port, make_token, require_module
 
 EXAMPLES = REPO / "examples"
 CALLBACKS = EXAMPLES / "callbacks"
@@ -93,7 +93,7 @@ def load(name: str, monkeypatch, root: Path):
 
 
 def test_flask_example(monkeypatch, tmp_path):
-    pytest.importorskip("flask")
+    require_module("flask")
     client = load("flask_app", monkeypatch, tmp_path).app.test_client()
     got = {}
     for name, method, path, body, _ in CASES:
@@ -104,7 +104,7 @@ def test_flask_example(monkeypatch, tmp_path):
 
 
 def test_fastapi_example(monkeypatch, tmp_path):
-    pytest.importorskip("fastapi")
+    require_module("fastapi")
     from fastapi.testclient import TestClient
 
     client = TestClient(load("fastapi_app", monkeypatch, tmp_path).app)
@@ -137,7 +137,7 @@ print(json.dumps(got))
 
 
 def test_django_example(tmp_path):
-    pytest.importorskip("django")
+    require_module("django")
     cases = [(n, m, p, base64.b64encode(b).decode()) for n, m, p, b, _ in
              CASES]
     proc = subprocess.run([sys.executable, "-c", DJANGO_RUNNER,
@@ -192,16 +192,6 @@ def serve(command: list[str], port: int, root: Path) -> dict[str, int]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def require_module(name: str) -> None:
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        message = f"{name} is missing: scripts/install-deps test installs it"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.mark.parametrize("example,module,args", [

@@ -266,8 +266,9 @@ def test_sqlite_store_unreachable(tmp_path):
 
 
 def test_redis_store_unreachable():
-    pytest.importorskip("redis")
-    from conftest import free_port
+    from conftest import free_port, require_module
+
+    require_module("redis")
 
     store = RedisStore(f"redis://127.0.0.1:{free_port()}/0")
     with pytest.raises(payhook.GuardUnavailableError):

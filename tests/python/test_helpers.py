@@ -19,12 +19,10 @@ from pathlib import Path
 import pytest
 
 import payhook
-from conftest import HERE
+from conftest import HERE, require_module
 
-pytest.importorskip("flask")
-pytest.importorskip("django")
-pytest.importorskip("fastapi")
-pytest.importorskip("httpx")
+for _framework in ("flask", "django", "fastapi", "httpx"):
+    require_module(_framework)
 
 import callback_apps  # noqa: E402  (tests/python, after the skips)
 import payhook.django  # noqa: E402
