@@ -191,6 +191,21 @@ def test_reply_body_is_the_gateways(framework, tmp_path):
     assert handled == ["T-9:1"]
 
 
+@pytest.mark.parametrize("framework", ["flask", "fastapi"])
+def test_the_inbox_in_a_view(framework, tmp_path):
+    """No guard=: the view records the callback in its own transaction;
+    a conflicting payload it finds there is answered 422."""
+    path = str(tmp_path / "shop.sqlite3")
+    callback_apps.sqlite_inbox_setup(path)
+    send = callback_apps.CLIENTS[framework](
+        callback_apps.actions(callback_apps.sqlite_inbox_effect(path)))
+    payload = {"id": "evt_inbox", "type": "x"}
+    got = [send(*callback_apps.signed(payload)).status for _ in range(3)]
+    got.append(send(*callback_apps.signed(dict(payload, type="y"))).status)
+    assert got == [200, 200, 200, 422]
+    assert callback_apps.count_rows("sqlite-inbox", path) == 1
+
+
 def test_fastapi_without_install_still_answers_the_status(tmp_path):
     from fastapi import Depends, FastAPI
     from fastapi.testclient import TestClient

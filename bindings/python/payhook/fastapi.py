@@ -129,7 +129,8 @@ def callback(gateway: str, key: Any, *, guard: ReplayGuard | None = None,
     committed when the endpoint returns and released when it raises
     (an ``HTTPException`` included), so that the gateway's retry is
     handled again: refuse by raising, since a returned error response
-    commits.  With plain ``Depends`` the commit runs after the response
+    commits.  A :class:`~payhook.GuardError` the endpoint raises (its own
+    ``inbox_record``) is answered as the guard's refusals are.  With plain ``Depends`` the commit runs after the response
     is sent; ``Depends(..., scope="function")`` (in the FastAPI versions
     that have ``scope``) commits before it.  The store's calls run in the
     thread pool.
@@ -153,7 +154,10 @@ def callback(gateway: str, key: Any, *, guard: ReplayGuard | None = None,
         except PayhookError as exc:
             raise refused(exc) from None
         if guard is None:
-            yield result
+            try:
+                yield result
+            except GuardError as exc:    # the endpoint's own inbox_record
+                raise refused(exc) from None
             return
         once = guard.once(result)
         try:
@@ -171,6 +175,8 @@ def callback(gateway: str, key: Any, *, guard: ReplayGuard | None = None,
             yield result
         except BaseException as exc:
             await in_thread(once.__exit__, type(exc), exc, exc.__traceback__)
+            if isinstance(exc, GuardError):
+                raise refused(exc) from None
             raise
         await in_thread(once.__exit__, None, None, None)
 
