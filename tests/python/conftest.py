@@ -289,3 +289,172 @@ def _quiet_short_key_warnings():
 # Let test modules import this file by name.
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
+
+
+# ---------------------------------------------------------------------------
+# Real servers for the replay guard's tests: a redis-server and a throwaway
+# PostgreSQL cluster, each on a free port of 127.0.0.1, started once per
+# session and removed afterwards.
+
+# A server must not inherit the sanitizer preload of the ASan run.
+_SANITIZER_ENV = ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS",
+                  "LSAN_OPTIONS", "PYTHONMALLOC")
+
+
+def server_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k not in _SANITIZER_ENV}
+
+
+def require_program(name: str, *candidates: str) -> str:
+    """The program's path.  Missing, it fails the test under CI (``CI``
+    set) and skips it elsewhere, with a warning so the skip is seen."""
+    import shutil
+
+    found = shutil.which(name)
+    for path in candidates:
+        if found is None and os.access(path, os.X_OK):
+            found = path
+    if found:
+        return found
+    message = f"{name} is missing: scripts/install-deps test installs it"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    warnings.warn(message + " (test skipped)")
+    pytest.skip(message)
+
+
+def require_module(name: str) -> Any:
+    """The module, imported.  Missing, it fails the test under CI and
+    skips it elsewhere, with a warning, as :func:`require_program`."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        pass
+    message = f"{name} is missing: scripts/install-deps test installs it"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    warnings.warn(message + " (test skipped)")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(ready: Any, proc: Any, what: str, log: Path,
+              seconds: float = 15.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            break
+        if ready():
+            return
+        time.sleep(0.05)
+    text = log.read_text(errors="replace") if log.exists() else ""
+    raise RuntimeError(f"{what} did not start:\n{text[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):
+    """redis://127.0.0.1:PORT/0 of a redis-server of this session (no
+    persistence), stopped at the end."""
+    import subprocess
+
+    redis = require_module("redis")
+    exe = require_program("redis-server")
+    root = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    log = root / "redis.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(root)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=server_env())
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
+
+    def ready() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.RedisError:
+            return False
+
+    try:
+        _wait_for(ready, proc, "redis-server", log)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _postgres_bin(name: str) -> str:
+    import glob
+
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
+                   key=lambda p: int(p.split("/")[4]) if
+                   p.split("/")[4].isdigit() else 0)
+    return require_program(name, *reversed(found))
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn():
+    """The connection string of a throwaway PostgreSQL cluster on
+    127.0.0.1 (initdb + pg_ctl, run as 'nobody' when the tests run as
+    root: PostgreSQL refuses root), removed at the end."""
+    import pwd
+    import shutil
+    import subprocess
+    import tempfile
+
+    psycopg = require_module("psycopg")
+    initdb = _postgres_bin("initdb")
+    pg_ctl = str(Path(initdb).with_name("pg_ctl"))
+    root = Path(tempfile.mkdtemp(prefix="payhook-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        os.chown(root, nobody.pw_uid, nobody.pw_gid)
+        as_user = [require_program("runuser"), "-u", "nobody", "--"]
+    data, log = root / "data", root / "server.log"
+    port = free_port()
+
+    def run(*args: str) -> None:
+        proc = subprocess.run([*as_user, *args], cwd=root, env=server_env(),
+                              capture_output=True, text=True, timeout=120,
+                              check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed:\n{proc.stdout}\n"
+                               f"{proc.stderr}")
+
+    dsn = f"host=127.0.0.1 port={port} user=payhook dbname=postgres"
+    started = False
+    try:
+        run(initdb, "-D", str(data), "-A", "trust", "-U", "payhook",
+            "-E", "UTF8", "--no-sync")
+        run(pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60",
+            "-o", f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off "
+            "-c max_connections=40", "start")
+        started = True
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("SELECT 1")
+        yield dsn
+    finally:
+        if started:
+            subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m",
+                            "immediate", "-w", "stop"], cwd=root,
+                           env=server_env(), capture_output=True,
+                           timeout=60, check=False)
+        shutil.rmtree(root, ignore_errors=True)

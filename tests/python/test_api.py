@@ -63,6 +63,11 @@ HIERARCHY = {
     "MissingRequiredClaimError": "InvalidTokenError",
     "DecryptionError": "PayhookError",
     "PayloadTooLargeError": "DecodeError",
+    "GuardError": "PayhookError",
+    "MissingEventIdError": "GuardError",
+    "ReplayConflictError": "GuardError",
+    "ReplayInProgressError": "GuardError",
+    "GuardUnavailableError": "GuardError",
 }
 
 PYJWT_NAMES = [

@@ -6,8 +6,10 @@ others as scripts).
 * A block that builds a Flask app is imported as a module and driven by
   Flask's test client; one that defines Django views and ``urlpatterns``
   is driven by Django's test client in a process of its own (Django's
-  settings are per process).  A good callback must get 200, a forged one
-  401, and nothing may get 500.
+  settings are per process).  A good callback must get 200 (and, sent
+  again, 200 without the merchant's code running twice), a forged one
+  401, and nothing may get 500.  Each gets a replay guard file of its own
+  (PAYHOOK_GUARD_DB).
 * Any other Python block is run as a script, and must not raise.
 * A block that cannot run on its own is marked by the line just above its
   fence: ``<!-- not run: <why> -->``.  It must still compile, and there
@@ -172,7 +174,9 @@ def test_lua_readme_has_a_runnable_block():
 
 
 def test_every_other_python_block_runs(tmp_path):
-    """There are none today; one added later runs here as a script."""
+    """The API examples, the FastAPI app (which drives itself with
+    FastAPI's test client) and the replay guard's examples, each in a
+    fresh directory."""
     for block in by_kind("script"):
         proc = subprocess.run([sys.executable, "-c", block.code],
                               cwd=tmp_path, env=dict(os.environ, **KEYS),
@@ -184,9 +188,11 @@ def test_every_other_python_block_runs(tmp_path):
 # Flask
 
 
-def load_module(block: Block, name: str, monkeypatch) -> types.ModuleType:
+def load_module(block: Block, name: str, monkeypatch,
+                guard_db: Path) -> types.ModuleType:
     for k, v in KEYS.items():
         monkeypatch.setenv(k, v)
+    monkeypatch.setenv("PAYHOOK_GUARD_DB", str(guard_db))
     module = types.ModuleType(name)
     module.__file__ = str(block.path)
     monkeypatch.setitem(sys.modules, name, module)
@@ -195,10 +201,11 @@ def load_module(block: Block, name: str, monkeypatch) -> types.ModuleType:
 
 
 @pytest.fixture(params=by_kind("flask"), ids=block_id)
-def flask_app(request, monkeypatch):
+def flask_app(request, monkeypatch, tmp_path):
     from flask import Flask
 
-    module = load_module(request.param, "readme_flask_app", monkeypatch)
+    module = load_module(request.param, "readme_flask_app", monkeypatch,
+                         tmp_path / "payhook-guard.sqlite3")
 
     apps = [v for v in vars(module).values() if isinstance(v, Flask)]
     assert len(apps) == 1, f"{request.param.where}: one Flask app expected"
@@ -243,14 +250,15 @@ def test_flask_block_hands_the_payout_to_the_merchant(flask_app):
     only for callbacks that verified."""
     module, app = flask_app
     calls = []
-    module.record_payout_once = lambda *a: calls.append(("leanx", *a))
+    module.record_payout = lambda *a: calls.append(("leanx", *a))
     module.schedule_status_check = lambda *a: calls.append(("superpay", *a))
     client = app.test_client()
     for name, (provider, body) in {**FORGED, **ODD}.items():
         post(client, provider, body)
     assert calls == []
-    for provider, body in GOOD.items():
-        assert post(client, provider, body).status_code == 200
+    for _ in range(3):          # the gateway's retries, or a replay
+        for provider, body in GOOD.items():
+            assert post(client, provider, body).status_code == 200
     assert calls == [("leanx", "INV-2024-0001", "SUCCESS"),
                      ("superpay", 10025)]
 
@@ -275,6 +283,9 @@ django.setup()
 module = types.ModuleType("readme_django_app")
 sys.modules[module.__name__] = module
 exec(compile(block, where, "exec"), module.__dict__)
+calls = []
+module.record_payout = lambda *a: calls.append(["leanx", *a])
+module.schedule_status_check = lambda *a: calls.append(["superpay", *a])
 
 from django.test import Client
 
@@ -287,6 +298,7 @@ for name, (method, path, body) in cases.items():
         r = client.post(path, data=base64.b64decode(body),
                         content_type="application/json")
     out[name] = r.status_code
+out["calls"] = calls
 print(json.dumps(out))
 """
 
@@ -296,20 +308,27 @@ def test_django_block(block, tmp_path):
     cases = {}
     for provider, body in GOOD.items():
         cases[f"good {provider}"] = ("POST", f"/callbacks/{provider}", body)
+    for provider, body in GOOD.items():
+        cases[f"again {provider}"] = ("POST", f"/callbacks/{provider}", body)
     for name, (provider, body) in {**FORGED, **ODD}.items():
         cases[name] = ("POST", f"/callbacks/{provider}", body)
     cases["GET"] = ("GET", "/callbacks/leanx", b"")
     request = {"block": block.code, "where": block.where,
                "cases": {k: (m, p, base64.b64encode(b).decode())
                          for k, (m, p, b) in cases.items()}}
+    env = dict(os.environ, **KEYS,
+               PAYHOOK_GUARD_DB=str(tmp_path / "payhook-guard.sqlite3"))
     proc = subprocess.run([sys.executable, "-c", DJANGO_RUNNER],
                           input=json.dumps(request), cwd=tmp_path,
-                          env=dict(os.environ, **KEYS), capture_output=True,
-                          text=True, timeout=120)
+                          env=env, capture_output=True, text=True,
+                          timeout=120)
     assert proc.returncode == 0, f"{block.where}:\n{proc.stderr}"
     got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got.pop("calls") == [["leanx", "INV-2024-0001", "SUCCESS"],
+                                ["superpay", 10025]]
     for provider in GOOD:
         assert got.pop(f"good {provider}") == 200, (provider, proc.stderr)
+        assert got.pop(f"again {provider}") == 200, (provider, proc.stderr)
     assert got.pop("GET") == 405
     for name in FORGED:
         assert got.pop(name) == 401, (name, proc.stderr)

@@ -62,6 +62,41 @@ USER_CODE = textwrap.dedent('''
         return out
 ''')
 
+# The replay guard and the framework helpers, as a merchant types them
+# (the helpers' frameworks are not needed to type-check this).
+GUARD_USER_CODE = textwrap.dedent('''
+    import sqlite3
+    from typing import Any
+
+    import payhook
+    import payhook.django
+    import payhook.fastapi
+    import payhook.flask
+    from payhook.guard import (RedisStore, ReplayGuard, SQLiteStore, Store,
+                               inbox_record, inbox_schema)
+
+    def handle(result: payhook.Result, conn: sqlite3.Connection) -> bool:
+        store: Store = SQLiteStore("guard.sqlite3")
+        guard = ReplayGuard(store, lease=30, retention=86400.0)
+        with guard.once(result) as first:
+            ran: bool = first
+        conn.execute(inbox_schema("sqlite"))
+        fresh: bool = inbox_record(conn, result)
+        pruned: int = SQLiteStore("guard.sqlite3").prune()
+        other: Store = RedisStore("redis://127.0.0.1:6379/0")
+        return ran and fresh and pruned >= 0 and other is not store
+
+    def views(guard: ReplayGuard) -> list[Any]:
+        flask_view = payhook.flask.callback("stripe", "whsec_x",
+                                            guard=guard)(lambda r: None)
+        django_view = payhook.django.callback(
+            "leanx", ["old", "new"], expect={"amount": "1.00"})(
+                lambda request, r: None)
+        dependency = payhook.fastapi.callback("chip", "pem",
+                                              tolerance=60)
+        return [flask_view, django_view, dependency]
+''')
+
 # Code that must not type-check: what the runtime refuses.
 BAD_USER_CODE = textwrap.dedent('''
     import payhook
@@ -81,6 +116,13 @@ def test_package_passes_mypy_strict():
 def test_user_code_type_checks(tmp_path):
     path = tmp_path / "user.py"
     path.write_text(USER_CODE)
+    out, err, status = mypy(str(path))
+    assert status == 0, out + err
+
+
+def test_guard_and_helper_user_code_type_checks(tmp_path):
+    path = tmp_path / "guard_user.py"
+    path.write_text(GUARD_USER_CODE)
     out, err, status = mypy(str(path))
     assert status == 0, out + err
 

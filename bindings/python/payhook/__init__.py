@@ -23,6 +23,8 @@ from .errors import (
     DecryptionError,
     ExpiredSignatureError,
     FieldMismatchError,
+    GuardError,
+    GuardUnavailableError,
     ImmatureSignatureError,
     InvalidAlgorithmError,
     InvalidAudienceError,
@@ -34,10 +36,13 @@ from .errors import (
     InvalidSubjectError,
     InvalidTimestampError,
     InvalidTokenError,
+    MissingEventIdError,
     MissingRequiredClaimError,
     MissingSignatureError,
     PayhookError,
     PayloadTooLargeError,
+    ReplayConflictError,
+    ReplayInProgressError,
 )
 
 # payhook.stripe, payhook.chip, ...: made from the core's list of gateways.
@@ -86,4 +91,9 @@ __all__ = [
     "MissingSignatureError",
     "InvalidTimestampError",
     "FieldMismatchError",
+    "GuardError",
+    "MissingEventIdError",
+    "ReplayConflictError",
+    "ReplayInProgressError",
+    "GuardUnavailableError",
 ]

@@ -4,7 +4,9 @@ Every class is a ``ValueError`` through :class:`PayhookError`, so a handler
 that already catches ``ValueError`` for bad input keeps working.  The JWT
 classes carry PyJWT's names and PyJWT's hierarchy below
 :class:`InvalidTokenError`, so code written against PyJWT's exceptions
-catches ours.  The C core reports errors by these class names.
+catches ours.  The C core reports errors by these class names; the
+replay guard's classes (below :class:`GuardError`) are the Python
+package's own.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ __all__ = [
     "MissingSignatureError",
     "InvalidTimestampError",
     "FieldMismatchError",
+    "GuardError",
+    "MissingEventIdError",
+    "ReplayConflictError",
+    "ReplayInProgressError",
+    "GuardUnavailableError",
 ]
 
 
@@ -121,3 +128,30 @@ class FieldMismatchError(InvalidTokenError):
     """An ``expect=`` field differs from the callback, is absent, or is not
     covered by the gateway's signature (the callback is authentic but is
     not the one the merchant's order expects)."""
+
+
+class GuardError(PayhookError):
+    """The replay guard (``payhook.guard``) could not let this delivery
+    through: the callback is authentic, but running its handler now could
+    act on it twice."""
+
+
+class MissingEventIdError(GuardError):
+    """The callback carries no event id (``Result.event_id`` is ``None``),
+    so the guard has nothing to deduplicate on and refuses to run the
+    handler rather than risk running it twice."""
+
+
+class ReplayConflictError(GuardError):
+    """A different authenticated payload arrived under an event id already
+    claimed or handled: flagged, never silently taken as a duplicate."""
+
+
+class ReplayInProgressError(GuardError):
+    """Another delivery of the same callback holds the claim and has not
+    finished: answer 409 so that the gateway retries later."""
+
+
+class GuardUnavailableError(GuardError):
+    """The guard's store (SQLite file, Redis server, database) could not be
+    reached or failed: answer 503 so that the gateway retries later."""
