@@ -23,6 +23,10 @@ from pathlib import Path
 
 import pytest
 
+# Not in the ASan+UBSan run of scripts/test (the apps run in processes of their own);
+# the plain run has them.
+pytestmark = pytest.mark.slow
+
 from conftest import REPO, free_port, make_token, require_module
 
 EXAMPLES = REPO / "examples"

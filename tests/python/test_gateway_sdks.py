@@ -43,6 +43,10 @@ from unittest import mock
 
 import pytest
 
+# Not in the ASan+UBSan run of scripts/test (the SDKs are pure Python:
+# nothing of payhook's C runs here); the plain run has them.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors"
 GENERATOR = VECTORS / "generate_gateways.py"

@@ -357,6 +357,7 @@ def test_rate_limited_log_is_thread_safe(caplog):
     assert lines[1].startswith("payhook: 15999 more X "), lines
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framework,count", [("flask", 5000),
                                              ("django", 5000),
                                              ("fastapi", 300)])
@@ -448,6 +449,7 @@ CONCURRENT = [("flask", "sqlite"), ("django", "sqlite"),
               ("flask", "sqlite-inbox"), ("django", "postgres-inbox")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framework,store", CONCURRENT,
                          ids=[f"{f}-{s}" for f, s in CONCURRENT])
 def test_eight_concurrent_deliveries_have_one_side_effect(framework, store,
@@ -483,6 +485,7 @@ def test_eight_concurrent_deliveries_have_one_side_effect(framework, store,
           f"{busy} x 409; side effects: 1")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framework,store", [("flask", "sqlite"),
                                              ("fastapi", "redis")])
 def test_a_crash_after_the_claim_is_handled_on_the_retry(framework, store,
