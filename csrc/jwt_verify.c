@@ -279,7 +279,11 @@ ph_status ph_jwt_verify(const ph_jwt_verifier *v, const char *token,
         return ph_fail(err, PH_ERR_TOO_LARGE,
                        "token is longer than the limit of %zu bytes",
                        max_bytes);
-    ph_trim_space(&token, &len);
+    /* The token is taken exactly as given, as PyJWT takes it: whitespace
+     * around it is not part of any segment, so it fails the header's
+     * base64url.  One token, one accepted byte string (a deny-list keyed
+     * on the raw token cannot be stepped around).  LeanX bodies trim
+     * their own whitespace before the token gets here. */
     if (len >= 3 && memcmp(token, "\xef\xbb\xbf", 3) == 0)
         return ph_fail(err, PH_ERR_DECODE,
                        "token starts with a UTF-8 byte order mark");

@@ -244,7 +244,9 @@ typedef struct ph_claims {
 
 void ph_claims_init(ph_claims *c, double now);
 
-/* Step 1: verify a compact token.  Splits it, checks the header (a JSON
+/* Step 1: verify a compact token, taken exactly as given (whitespace
+ * around it is not trimmed: it fails the header's base64url, as in
+ * PyJWT).  Splits it, checks the header (a JSON
  * object, no duplicate names, `alg` a string in the allowlist, no `crit`,
  * `b64` or `enc`), checks the MAC in constant time against each key, and
  * decodes the payload bytes into scratch->data.  Touches no JSON value of

@@ -212,7 +212,11 @@ static void token_shapes(void)
             snprintf(buf, sizeof buf, " \n%s\t ", tok);
             CHECK_STATUS(t_verify(v, buf, PH_DEFAULT_MAX_BYTES, &s, &pl,
                                   &pl_len),
-                         PH_OK, "surrounding JSON whitespace");
+                         PH_ERR_DECODE, "surrounding JSON whitespace");
+            snprintf(buf, sizeof buf, "%s\n", tok);
+            CHECK_STATUS(t_verify(v, buf, PH_DEFAULT_MAX_BYTES, &s, &pl,
+                                  &pl_len),
+                         PH_ERR_DECODE, "a trailing newline");
             snprintf(buf, sizeof buf, "%.*s", (int)signing, tok);
             CHECK_STATUS(t_verify(v, buf, PH_DEFAULT_MAX_BYTES, &s, &pl,
                                   &pl_len),
