@@ -502,6 +502,9 @@ def check_claims(p: dict, o: dict) -> None:
 
 
 def model_token(tok: bytes, keys: list, o: dict) -> Any:
+    """PyJWT's order: the segments; the header's base64url and JSON; the
+    payload's and the signature's base64url; the header rules; the
+    algorithm; the MAC; then the payload's JSON and the claims."""
     parts = tok.split(b".")
     if len(parts) != 3:
         raise Fail("DecodeError", "segments")
@@ -509,28 +512,23 @@ def model_token(tok: bytes, keys: list, o: dict) -> Any:
     header = strict_json(b64u_strict(h))
     if not isinstance(header, dict):
         raise Fail("DecodeError", "header-type")
+    raw = b64u_strict(p)
+    sig = b64u_strict(s)
     if len(set(header.names)) != len(header.names):
         raise Fail("DecodeError", "header-duplicate")
-    if {"crit", "b64", "enc"} & set(header.names):
-        raise Fail("DecodeError", "header-forbidden")
     if "kid" in header and not isinstance(header["kid"], str):
         raise Fail("DecodeError", "header-kid")
+    if {"crit", "b64", "enc"} & set(header.names):
+        raise Fail("DecodeError", "header-forbidden")
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in HASHES or \
             alg not in o.get("algorithms", ["HS256"]):
         raise Fail("InvalidAlgorithmError", "alg")
-    sig = b64u_strict(s)
     signing_input = h + b"." + p
-    sig_ok = len(sig) == DIGEST_LEN[alg] and any(
-        hmac.compare_digest(hmac.new(k, signing_input, HASHES[alg]).digest(),
-                            sig) for k in keys)
-    try:
-        raw = b64u_strict(p)
-    except Fail:
-        if not sig_ok:
-            raise Ambiguous("bad payload base64url and a bad MAC") from None
-        raise
-    if not sig_ok:
+    if len(sig) != DIGEST_LEN[alg] or not any(
+            hmac.compare_digest(hmac.new(k, signing_input,
+                                         HASHES[alg]).digest(), sig)
+            for k in keys):
         raise Fail("InvalidSignatureError", "mac")
     payload = strict_json(raw)
     if not isinstance(payload, dict):
