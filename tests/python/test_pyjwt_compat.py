@@ -178,3 +178,14 @@ def test_pyjwt_suite_against_payhook(tmp_path):
     assert not problems, ("PyJWT's tests against payhook.jwt differ from "
                           "tests/python/pyjwt_expected.py:\n  " +
                           "\n  ".join(problems) + "\n\n" + output[-20000:])
+    # The README's figures are these.
+    readme = (REPO / "README.md").read_text()
+    assert f"runs PyJWT {VERSION}'s own tests" in readme
+    assert f"Of the {len(outcomes)} tests" in readme
+    for label, n in (("pass", counts["passed"]),
+                     ("fail because payhook is stricter", stricter),
+                     ("not applicable, failing", not_applicable),
+                     ("not applicable, skipped", counts["skipped"])):
+        rows = [line for line in readme.splitlines()
+                if line.startswith(f"| {label}")]
+        assert len(rows) == 1 and rows[0].endswith(f"| {n} |"), (label, n)
