@@ -78,6 +78,13 @@ ph_status ph_json_parse_hooked(const char *json, size_t len,
                                const ph_top_hook *hook, ph_scratch *s,
                                void **root, ph_error *err);
 
+/* A JSON text that failed ph_json_parse_hooked as a JWT header or payload
+ * (`what`): "Invalid <what> string: must be a json object" when it is not
+ * an object at all, else "Invalid <what> string: <the JSON error>", as
+ * PyJWT words them.  Returns PH_ERR_DECODE. */
+ph_status ph_jwt_json_failure(const char *json, size_t len, const char *what,
+                              ph_error *err);
+
 /* A JSON number literal (already checked against the grammar) as a
  * double, correctly rounded like Python's float(), whatever the locale.
  * Overflow gives an infinity and underflow zero, as float() does. */

@@ -35,6 +35,9 @@ typedef struct claim_scan {
     double number[C_COUNT]; /* exp, nbf, iat */
     int matched[C_COUNT];   /* aud, iss, sub: equals a wanted value */
     int aud_elements_ok;    /* aud array holds strings only */
+    int req_current;        /* index into c->required, or -1 */
+    int req_present[PH_MAX_REQUIRED];
+    int req_null[PH_MAX_REQUIRED];
 } claim_scan;
 
 static int str_in(const ph_str *set, size_t n, const char *s, size_t len)
@@ -50,24 +53,35 @@ static int str_in(const ph_str *set, size_t n, const char *s, size_t len)
 static int claim_member(void *hctx, const char *name, size_t len)
 {
     claim_scan *cs = hctx;
+    const ph_claims *c = cs->c;
+    size_t j;
     int i;
 
     cs->current = -1;
-    if (len != 3)
-        return 0;
-    for (i = 0; i < C_COUNT; i++) {
-        if (memcmp(name, claim_names[i].name, 3) == 0) {
-            /* A repeated name replaces the earlier value, as in json.loads:
-             * forget what the earlier one said. */
-            cs->current = i;
-            cs->present[i] = 1;
-            cs->matched[i] = 0;
-            if (i == C_AUD)
-                cs->aud_elements_ok = 1;
-            return 1;
+    cs->req_current = -1;
+    for (j = 0; j < c->n_required; j++) {
+        if (c->required[j].len == len &&
+            memcmp(c->required[j].ptr, name, len) == 0) {
+            cs->req_current = (int)j;
+            cs->req_present[j] = 1;
+            break;
         }
     }
-    return 0;
+    if (len == 3) {
+        for (i = 0; i < C_COUNT; i++) {
+            if (memcmp(name, claim_names[i].name, 3) == 0) {
+                /* A repeated name replaces the earlier value, as in
+                 * json.loads: forget what the earlier one said. */
+                cs->current = i;
+                cs->present[i] = 1;
+                cs->matched[i] = 0;
+                if (i == C_AUD)
+                    cs->aud_elements_ok = 1;
+                break;
+            }
+        }
+    }
+    return cs->current >= 0 || cs->req_current >= 0;
 }
 
 static void claim_value(void *hctx, int type, const char *text, size_t len,
@@ -77,6 +91,8 @@ static void claim_value(void *hctx, int type, const char *text, size_t len,
     const ph_claims *c = cs->c;
     int i = cs->current;
 
+    if (cs->req_current >= 0)
+        cs->req_null[cs->req_current] = type == PH_JT_NULL;
     if (i < 0)
         return;
     cs->type[i] = type;
@@ -120,12 +136,22 @@ static void claim_element(void *hctx, int type, const char *text, size_t len)
 }
 
 /* A time claim as int() would truncate it; non-numbers and values that
- * are not finite fail with `bad`. */
+ * are not finite fail with `bad`.  PyJWT's message where int() fails too
+ * (null, an array, an object, an overflowing float); for a string or a
+ * boolean, which int() would take, the message says why payhook does
+ * not. */
 static ph_status time_claim(const claim_scan *cs, int i, ph_status bad,
                             const char *what, double *out, ph_error *err)
 {
-    if (cs->type[i] != PH_JT_NUMBER || !isfinite(cs->number[i]))
-        return ph_fail(err, bad, "%s claim (%s) must be a number", what,
+    int t = cs->type[i];
+
+    if (t == PH_JT_STRING || t == PH_JT_TRUE || t == PH_JT_FALSE)
+        return ph_fail(err, bad,
+                       "%s claim (%s) must be an integer: payhook takes a "
+                       "JSON number, not a string or a boolean",
+                       what, claim_names[i].name);
+    if (t != PH_JT_NUMBER || !isfinite(cs->number[i]))
+        return ph_fail(err, bad, "%s claim (%s) must be an integer.", what,
                        claim_names[i].name);
     *out = trunc(cs->number[i]);
     return PH_OK;
@@ -136,46 +162,56 @@ static ph_status check_claims(const claim_scan *cs, ph_error *err)
     const ph_claims *c = cs->c;
     double t = 0;
     ph_status st;
+    size_t j;
     int i;
 
     for (i = 0; i < C_COUNT; i++)
         if ((c->require & claim_names[i].bit) &&
             (!cs->present[i] || cs->type[i] == PH_JT_NULL))
             return ph_fail(err, PH_ERR_MISSING_CLAIM,
-                           "token is missing the \"%s\" claim",
+                           "Token is missing the \"%s\" claim",
                            claim_names[i].name);
+    /* The caller's own names (not the input's): fine in a message. */
+    for (j = 0; j < c->n_required; j++)
+        if (!cs->req_present[j] || cs->req_null[j])
+            return ph_fail(err, PH_ERR_MISSING_CLAIM,
+                           "Token is missing the \"%.*s\" claim",
+                           (int)(c->required[j].len < PH_MAX_CLAIM_NAME
+                                     ? c->required[j].len
+                                     : PH_MAX_CLAIM_NAME),
+                           c->required[j].ptr);
     if (cs->present[C_IAT] && (c->verify & PH_CLAIM_IAT)) {
-        if ((st = time_claim(cs, C_IAT, PH_ERR_ISSUED_AT, "issued at", &t,
+        if ((st = time_claim(cs, C_IAT, PH_ERR_ISSUED_AT, "Issued At", &t,
                              err)) != PH_OK)
             return st;
         if (t > c->now + c->leeway)
             return ph_fail(err, PH_ERR_IMMATURE,
-                           "the token is not yet valid (iat)");
+                           "The token is not yet valid (iat)");
     }
     if (cs->present[C_NBF] && (c->verify & PH_CLAIM_NBF)) {
-        if ((st = time_claim(cs, C_NBF, PH_ERR_DECODE, "not before", &t,
+        if ((st = time_claim(cs, C_NBF, PH_ERR_DECODE, "Not Before", &t,
                              err)) != PH_OK)
             return st;
         if (t > c->now + c->leeway)
             return ph_fail(err, PH_ERR_IMMATURE,
-                           "the token is not yet valid (nbf)");
+                           "The token is not yet valid (nbf)");
     }
     if (cs->present[C_EXP] && (c->verify & PH_CLAIM_EXP)) {
-        if ((st = time_claim(cs, C_EXP, PH_ERR_DECODE, "expiration time", &t,
+        if ((st = time_claim(cs, C_EXP, PH_ERR_DECODE, "Expiration Time", &t,
                              err)) != PH_OK)
             return st;
         if (t <= c->now - c->leeway)
-            return ph_fail(err, PH_ERR_EXPIRED, "signature has expired");
+            return ph_fail(err, PH_ERR_EXPIRED, "Signature has expired");
     }
     if (c->issuer != NULL && (c->verify & PH_CLAIM_ISS)) {
         if (!cs->present[C_ISS])
             return ph_fail(err, PH_ERR_MISSING_CLAIM,
-                           "token is missing the \"iss\" claim");
+                           "Token is missing the \"iss\" claim");
         if (cs->type[C_ISS] != PH_JT_STRING)
             return ph_fail(err, PH_ERR_ISSUER,
-                           "payload issuer (iss) must be a string");
+                           "Payload Issuer (iss) must be a string");
         if (!cs->matched[C_ISS])
-            return ph_fail(err, PH_ERR_ISSUER, "invalid issuer");
+            return ph_fail(err, PH_ERR_ISSUER, "Invalid issuer");
     }
     if (c->verify & PH_CLAIM_AUD) {
         int has = cs->present[C_AUD] && cs->truthy[C_AUD];
@@ -183,34 +219,34 @@ static ph_status check_claims(const claim_scan *cs, ph_error *err)
             /* A token meant for a named audience must not be accepted by
              * a caller who did not say which audience it is. */
             if (has)
-                return ph_fail(err, PH_ERR_AUDIENCE, "invalid audience");
+                return ph_fail(err, PH_ERR_AUDIENCE, "Invalid audience");
         } else if (!has) {
             return ph_fail(err, PH_ERR_MISSING_CLAIM,
-                           "token is missing the \"aud\" claim");
+                           "Token is missing the \"aud\" claim");
         } else if (c->strict_aud) {
             if (c->n_audience != 1)
                 return ph_fail(err, PH_ERR_AUDIENCE,
-                               "invalid audience (strict)");
+                               "Invalid audience (strict)");
             if (cs->type[C_AUD] != PH_JT_STRING)
                 return ph_fail(err, PH_ERR_AUDIENCE,
-                               "invalid claim format in token (strict)");
+                               "Invalid claim format in token (strict)");
             if (!cs->matched[C_AUD])
                 return ph_fail(err, PH_ERR_AUDIENCE,
-                               "audience doesn't match (strict)");
+                               "Audience doesn't match (strict)");
         } else {
             if (cs->type[C_AUD] != PH_JT_STRING &&
                 !(cs->type[C_AUD] == PH_JT_ARRAY && cs->aud_elements_ok))
                 return ph_fail(err, PH_ERR_AUDIENCE,
-                               "invalid claim format in token");
+                               "Invalid claim format in token");
             if (!cs->matched[C_AUD])
-                return ph_fail(err, PH_ERR_AUDIENCE, "audience doesn't match");
+                return ph_fail(err, PH_ERR_AUDIENCE, "Audience doesn't match");
         }
     }
     if (cs->present[C_SUB] && (c->verify & PH_CLAIM_SUB)) {
         if (cs->type[C_SUB] != PH_JT_STRING)
-            return ph_fail(err, PH_ERR_SUBJECT, "subject must be a string");
+            return ph_fail(err, PH_ERR_SUBJECT, "Subject must be a string");
         if (c->subject != NULL && !cs->matched[C_SUB])
-            return ph_fail(err, PH_ERR_SUBJECT, "invalid subject");
+            return ph_fail(err, PH_ERR_SUBJECT, "Invalid subject");
     }
     if (cs->present[C_JTI] && (c->verify & PH_CLAIM_JTI) &&
         cs->type[C_JTI] != PH_JT_STRING)
@@ -234,20 +270,22 @@ ph_status ph_jwt_parse_claims(const char *payload, size_t len,
         claims->leeway < 0)
         return ph_fail(err, PH_ERR_ARGUMENT,
                        "now and leeway must be finite (leeway >= 0)");
+    if (claims->n_required > PH_MAX_REQUIRED ||
+        (claims->n_required > 0 && claims->required == NULL))
+        return ph_fail(err, PH_ERR_ARGUMENT, "at most %d required claim names",
+                       PH_MAX_REQUIRED);
     /* json.loads(bytes) would skip it; payhook's JSON is bytes as sent. */
     if (len >= 3 && memcmp(payload, "\xef\xbb\xbf", 3) == 0)
         return ph_fail(err, PH_ERR_DECODE,
-                       "invalid payload: it starts with a UTF-8 byte order "
-                       "mark");
+                       "Invalid payload string: it starts with a UTF-8 byte "
+                       "order mark (payhook takes the JSON as sent)");
     memset(&cs, 0, sizeof cs);
     cs.c = claims;
     cs.current = -1;
+    cs.req_current = -1;
     st = ph_json_parse_hooked(payload, len, sink, ctx, &hook, s, root, err);
-    if (st == PH_ERR_DECODE && err != NULL) {
-        char detail[PH_MESSAGE_SIZE];
-        memcpy(detail, err->message, sizeof detail);
-        return ph_fail(err, PH_ERR_DECODE, "invalid payload: %s", detail);
-    }
+    if (st == PH_ERR_DECODE)
+        return ph_jwt_json_failure(payload, len, "payload", err);
     if (st != PH_OK)
         return st;
     if ((st = check_claims(&cs, err)) != PH_OK) {

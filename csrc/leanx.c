@@ -4,8 +4,8 @@
 #include "internal.h"
 
 /* Whitespace may surround the body, never the token inside "data": the
- * string is the token exactly, so one token has one envelope.  (The JWT
- * verifier would trim it, which is why it is checked here.) */
+ * string is the token exactly, so one token has one envelope (the JWT
+ * verifier refuses it too; this says where it was). */
 static int token_padded(const char *tok, size_t len)
 {
     return len > 0 && (ph_is_json_space((unsigned char)tok[0]) ||

@@ -229,11 +229,20 @@ typedef struct ph_str {
     size_t len;
 } ph_str;
 
+#define PH_MAX_REQUIRED   32 /* claim names in ph_claims.required     */
+#define PH_MAX_CLAIM_NAME 96 /* bytes of a name the message can hold  */
+
 typedef struct ph_claims {
-    double now;             /* Unix seconds                              */
-    double leeway;          /* seconds, >= 0                             */
-    unsigned verify;        /* PH_CLAIM_* bits to check (default: all)   */
-    unsigned require;       /* PH_CLAIM_* bits that must be present      */
+    double now;       /* Unix seconds                              */
+    double leeway;    /* seconds, >= 0                             */
+    unsigned verify;  /* PH_CLAIM_* bits to check (default: all)   */
+    unsigned require; /* PH_CLAIM_* bits that must be present      */
+    /* Further names that must be present and not null, registered or not,
+     * checked in this order after the `require` bits (PyJWT's
+     * options["require"]); at most PH_MAX_REQUIRED (else
+     * PH_ERR_ARGUMENT).  NULL: none. */
+    const ph_str *required;
+    size_t n_required;
     const ph_str *audience; /* NULL: no audience asked for               */
     size_t n_audience;
     int strict_aud;       /* aud must be one string equal to audience  */
@@ -244,15 +253,48 @@ typedef struct ph_claims {
 
 void ph_claims_init(ph_claims *c, double now);
 
-/* Step 1: verify a compact token.  Splits it, checks the header (a JSON
- * object, no duplicate names, `alg` a string in the allowlist, no `crit`,
- * `b64` or `enc`), checks the MAC in constant time against each key, and
- * decodes the payload bytes into scratch->data.  Touches no JSON value of
- * the payload.  Safe to call without any language lock. */
+/* Step 1: verify a compact token, taken exactly as given (whitespace
+ * around it is not trimmed: it fails the header's base64url, as in
+ * PyJWT).  In PyJWT's order: splits it into three segments, decodes the
+ * header (strict base64url, one JSON object), the payload and the
+ * signature (strict base64url), applies the header rules (no duplicate
+ * names, `kid` a string, no `crit`, `b64` or `enc`), requires `alg` to be
+ * a string in the allowlist, and checks the MAC in constant time against
+ * each key.  Touches no JSON value of the payload.  Messages are PyJWT's
+ * for the failures PyJWT has ("Not enough segments", "Invalid header
+ * padding", "Signature verification failed", ...) and say why where
+ * payhook is stricter.  Safe to call without any language lock.
+ *
+ * ph_jwt_verify gives the payload bytes (in scratch->data);
+ * ph_jwt_verify_parts gives every decoded part.  On failure the parts are
+ * all NULL / 0. */
+typedef struct ph_jws_parts {
+    const char *header; /* the header's JSON text, decoded        */
+    size_t header_len;
+    const char *payload; /* the payload bytes, decoded             */
+    size_t payload_len;
+    const unsigned char *signature; /* the MAC, decoded            */
+    size_t signature_len;
+    unsigned algorithm; /* the PH_ALG_* bit of the header's alg    */
+} ph_jws_parts;
+
 ph_status ph_jwt_verify(const ph_jwt_verifier *v, const char *token,
                         size_t len, size_t max_bytes, ph_scratch *s,
                         const char **payload, size_t *payload_len,
                         ph_error *err);
+ph_status ph_jwt_verify_parts(const ph_jwt_verifier *v, const char *token,
+                              size_t len, size_t max_bytes, ph_scratch *s,
+                              ph_jws_parts *parts, ph_error *err);
+
+/* The header of a token that is NOT verified (PyJWT's
+ * get_unverified_header, for choosing a key by `kid`): every check of
+ * ph_jwt_verify up to, not including, the algorithm and the MAC.  Never
+ * trust what it says before the token is verified.  *header is the
+ * decoded JSON text, in scratch->data; nothing of the payload is given
+ * out. */
+ph_status ph_jwt_read_header(const char *token, size_t len, size_t max_bytes,
+                             ph_scratch *s, const char **header,
+                             size_t *header_len, ph_error *err);
 
 /* Step 2: parse a verified payload into the sink (it must be an object)
  * and check the claims in the same pass.  On a claim failure the built

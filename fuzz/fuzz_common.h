@@ -54,8 +54,8 @@ void fz_trim(const char **p, size_t *len);
  * requires of a plaintext). */
 int fz_json_object_ok(const char *json, size_t len);
 
-/* An accepted JWT must be three canonical base64url segments (after the
- * whitespace trim), the last one a digest long; aborts otherwise. */
+/* An accepted JWT must be exactly three canonical base64url segments (no
+ * whitespace around them), the last one a digest long; aborts otherwise. */
 void fz_check_jwt_canonical(const char *tok, size_t len);
 
 /* Non-zero when valid JSON text may be rejected by the cJSON this is

@@ -32,6 +32,28 @@ module_state *state_from_type(PyTypeObject *type)
     return mod == NULL ? NULL : PyModule_GetState(mod);
 }
 
+/* MissingRequiredClaimError(claim), as PyJWT makes it: the class takes
+ * the claim's name (and words its own message), which the core's message
+ * ('Token is missing the "<name>" claim') holds between its first and its
+ * last quote. */
+static PyObject *raise_missing_claim(PyObject *cls, const char *message)
+{
+    const char *first = strchr(message, '"'), *last = strrchr(message, '"');
+    PyObject *exc;
+
+    if (first == NULL || last <= first) {
+        PyErr_SetString(cls, message);
+        return NULL;
+    }
+    exc = PyObject_CallFunction(cls, "s#", first + 1,
+                                (Py_ssize_t)(last - first - 1));
+    if (exc != NULL) {
+        PyErr_SetObject(cls, exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
 PyObject *raise_status(module_state *st, const ph_error *err)
 {
     PyObject *cls;
@@ -60,6 +82,8 @@ PyObject *raise_status(module_state *st, const ph_error *err)
     case PH_ERR_ARGUMENT:
         PyErr_SetString(PyExc_ValueError, err->message);
         return NULL;
+    case PH_ERR_MISSING_CLAIM:
+        return raise_missing_claim(st->errors[err->status], err->message);
     default:
         break;
     }
@@ -195,7 +219,79 @@ static PyObject *py_sign(PyObject *module, PyObject *const *args,
     return result;
 }
 
+/* jwt_header(token, max_bytes) -> dict: the header of a token that is not
+ * verified (payhook.jwt.get_unverified_header). */
+static PyObject *py_jwt_header(PyObject *module, PyObject *const *args,
+                               Py_ssize_t nargs)
+{
+    module_state *st = PyModule_GetState(module);
+    ph_scratch scratch = PH_SCRATCH_INIT;
+    py_sink_ctx ctx = { NULL, NULL };
+    const char *header;
+    size_t header_len;
+    Py_ssize_t max_bytes;
+    void *root = NULL;
+    ph_error err;
+    input in;
+
+    if (nargs != 2 || !PyLong_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "jwt_header(token, max_bytes: int)");
+        return NULL;
+    }
+    if ((max_bytes = PyLong_AsSsize_t(args[1])) < 0) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError,
+                            "max_bytes must not be negative");
+        return NULL;
+    }
+    if (input_get(args[0], &in, "token", st->errors[PH_ERR_DECODE]) < 0)
+        return NULL;
+    if (ph_jwt_read_header(in.ptr, in.len, (size_t)max_bytes, &scratch,
+                           &header, &header_len, &err) != PH_OK ||
+        ph_json_parse(header, header_len, &py_sink, &ctx, &scratch, &root,
+                      &err) != PH_OK) {
+        raise_status(st, &err);
+        root = NULL;
+    }
+    ph_scratch_free(&scratch);
+    input_release(&in);
+    return root;
+}
+
+/* parse_payload(data) -> dict: a JWT payload's JSON as decode parses it
+ * (strict, one object), no claim checked (PyJWT._decode_payload). */
+static PyObject *py_parse_payload(PyObject *module, PyObject *arg)
+{
+    module_state *st = PyModule_GetState(module);
+    ph_scratch scratch = PH_SCRATCH_INIT;
+    py_sink_ctx ctx = { NULL, NULL };
+    ph_claims claims;
+    void *root = NULL;
+    ph_error err;
+    input in;
+
+    if (input_get(arg, &in, "payload", st->errors[PH_ERR_DECODE]) < 0)
+        return NULL;
+    ph_claims_init(&claims, 0);
+    claims.verify = 0;
+    if (ph_jwt_parse_claims(in.ptr, in.len, &claims, &py_sink, &ctx, &scratch,
+                            &root, &err) != PH_OK) {
+        raise_status(st, &err);
+        root = NULL;
+    }
+    ph_scratch_free(&scratch);
+    input_release(&in);
+    return root;
+}
+
 static PyMethodDef module_methods[] = {
+    { "parse_payload", (PyCFunction)py_parse_payload, METH_O,
+      "parse_payload(data) -> dict\n\n"
+      "A JWT payload's JSON, parsed as decode parses it; no claim checked." },
+    { "jwt_header", (PyCFunction)(void (*)(void))py_jwt_header, METH_FASTCALL,
+      "jwt_header(token, max_bytes) -> dict\n\n"
+      "The header of a token that is NOT verified (for choosing a key by "
+      "kid)." },
     { "sign", (PyCFunction)(void (*)(void))py_sign, METH_FASTCALL,
       "sign(header_json, payload_json, algorithm_bit, key) -> str\n\n"
       "Sign two JSON texts as a compact JWS (used by payhook.jwt.encode)." },

@@ -8,7 +8,7 @@ typedef struct {
     int envelope; /* LeanX: take the token out of {"data": ...} */
     size_t max_bytes;
     ph_claims claims; /* `now` is filled in per call */
-    ph_str *strs;     /* audience, issuer and subject, in that order */
+    ph_str *strs;     /* audience, issuer, subject, required, in that order */
     PyObject *refs;   /* keeps the bytes behind `strs` alive */
     PyObject *parse_float;
     call_cache cache;
@@ -38,13 +38,13 @@ static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
                               "max_bytes", "leeway",     "verify",
                               "require",   "audience",   "strict_aud",
                               "issuer",    "subject",    "parse_float",
-                              NULL };
+                              "required",  NULL };
     module_state *st = state_from_type(type);
     PyObject *keys, *audience = Py_None, *issuer = Py_None;
-    PyObject *subject = Py_None, *parse_float = Py_None;
+    PyObject *subject = Py_None, *parse_float = Py_None, *required = Py_None;
     unsigned int algorithms, verify, require;
     int envelope, strict_aud = 0;
-    Py_ssize_t max_bytes, nkeys, n_aud = 0, n_iss = 0, n_str;
+    Py_ssize_t max_bytes, nkeys, n_aud = 0, n_iss = 0, n_req = 0, n_str;
     double leeway;
     const unsigned char *key_ptrs[PH_MAX_KEYS];
     size_t key_lens[PH_MAX_KEYS];
@@ -53,10 +53,11 @@ static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
 
     if (st == NULL)
         return NULL;
-    if (!PyArg_ParseTupleAndKeywords(
-            args, kwds, "O!IpndII|OpOOO:Verifier", kwlist, &PyTuple_Type,
-            &keys, &algorithms, &envelope, &max_bytes, &leeway, &verify,
-            &require, &audience, &strict_aud, &issuer, &subject, &parse_float))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!IpndII|OpOOOO:Verifier",
+                                     kwlist, &PyTuple_Type, &keys, &algorithms,
+                                     &envelope, &max_bytes, &leeway, &verify,
+                                     &require, &audience, &strict_aud, &issuer,
+                                     &subject, &parse_float, &required))
         return NULL;
     if (max_bytes < 0 || leeway < 0 || leeway != leeway) {
         PyErr_SetString(PyExc_ValueError,
@@ -69,10 +70,17 @@ static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
     }
     if ((audience != Py_None && !PyTuple_Check(audience)) ||
         (issuer != Py_None && !PyTuple_Check(issuer)) ||
-        (subject != Py_None && !PyBytes_Check(subject))) {
+        (subject != Py_None && !PyBytes_Check(subject)) ||
+        (required != Py_None && !PyTuple_Check(required))) {
         PyErr_SetString(PyExc_TypeError,
-                        "audience and issuer must be tuples of bytes, subject "
-                        "bytes");
+                        "audience, issuer and required must be tuples of "
+                        "bytes, subject bytes");
+        return NULL;
+    }
+    if (required != Py_None &&
+        (n_req = PyTuple_GET_SIZE(required)) > PH_MAX_REQUIRED) {
+        PyErr_Format(PyExc_ValueError, "at most %d required claims",
+                     PH_MAX_REQUIRED);
         return NULL;
     }
     if ((nkeys = keys_get(st, keys, key_ptrs, key_lens)) < 0)
@@ -94,9 +102,9 @@ static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
 
     n_aud = audience != Py_None ? PyTuple_GET_SIZE(audience) : 0;
     n_iss = issuer != Py_None ? PyTuple_GET_SIZE(issuer) : 0;
-    n_str = n_aud + n_iss + 1;
+    n_str = n_aud + n_iss + 1 + n_req;
     self->strs = PyMem_Calloc((size_t)n_str, sizeof(ph_str));
-    self->refs = PyTuple_Pack(3, audience, issuer, subject);
+    self->refs = PyTuple_Pack(4, audience, issuer, subject, required);
     if (self->strs == NULL || self->refs == NULL) {
         Py_DECREF(self);
         return PyErr_NoMemory();
@@ -122,6 +130,15 @@ static PyObject *verifier_new(PyTypeObject *type, PyObject *args,
         s->ptr = PyBytes_AS_STRING(subject);
         s->len = (size_t)PyBytes_GET_SIZE(subject);
         self->claims.subject = s;
+    }
+    if (n_req > 0) {
+        ph_str *r = self->strs + n_aud + n_iss + 1;
+        if (bytes_tuple(required, r, "required") < 0) {
+            Py_DECREF(self);
+            return NULL;
+        }
+        self->claims.required = r;
+        self->claims.n_required = (size_t)n_req;
     }
     if (parse_float != Py_None) {
         Py_INCREF(parse_float);
@@ -158,47 +175,83 @@ static void verifier_dealloc(VerifierObject *self)
     Py_DECREF(tp);
 }
 
-/* decode(data, now=None): verify, check claims, return the payload. */
-static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
-                                 Py_ssize_t nargs, PyObject *kwnames)
+/* What a call gives back. */
+enum {
+    GIVE_PAYLOAD,  /* decode: the claims, checked */
+    GIVE_COMPLETE, /* decode_complete: (header, claims, signature) */
+    GIVE_RAW       /* verify: (header, payload bytes, signature), no claims */
+};
+
+/* (data, now=None) of a fastcall method; 0 or -1 with TypeError. */
+static int data_and_now(PyObject *const *args, Py_ssize_t nargs,
+                        PyObject *kwnames, const char *usage, PyObject **data,
+                        PyObject **now)
+{
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+
+    if (nargs < 1 || nargs + nkw > 2 ||
+        (nkw == 1 && PyUnicode_CompareWithASCIIString(
+                         PyTuple_GET_ITEM(kwnames, 0), "now") != 0)) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
+    }
+    *data = args[0];
+    *now = nargs + nkw == 2 ? args[1] : Py_None;
+    return 0;
+}
+
+/* The claims with the call's clock; 0 or -1 with TypeError. */
+static int call_claims(const VerifierObject *self, PyObject *now_obj,
+                       ph_claims *claims)
+{
+    *claims = self->claims;
+    if (now_obj == Py_None) {
+        claims->now = now_seconds();
+        return 0;
+    }
+    if (!PyLong_Check(now_obj) && !PyFloat_Check(now_obj)) {
+        PyErr_SetString(PyExc_TypeError, "now must be int or float");
+        return -1;
+    }
+    claims->now = PyFloat_AsDouble(now_obj);
+    return claims->now == -1.0 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* A decoded header as a dict (it is one JSON object: the core checked). */
+static PyObject *header_dict(module_state *st, const ph_jws_parts *parts,
+                             ph_scratch *scratch)
+{
+    py_sink_ctx ctx = { NULL, NULL };
+    void *root = NULL;
+    ph_error err;
+
+    if (ph_json_parse(parts->header, parts->header_len, &py_sink, &ctx,
+                      scratch, &root, &err) != PH_OK)
+        return raise_status(st, &err);
+    return root;
+}
+
+static PyObject *verifier_call(VerifierObject *self, PyObject *data,
+                               PyObject *now_obj, int give)
 {
     module_state *st = state_from_type(Py_TYPE(self));
-    PyObject *data, *now_obj = Py_None, *result = NULL;
+    PyObject *result = NULL, *payload = NULL, *header = NULL, *sig = NULL;
     py_sink_ctx sink_ctx = { self->parse_float, NULL };
     call_memory mem;
     ph_scratch *scratch;
     ph_claims claims;
-    const char *token, *payload;
-    size_t token_len, payload_len;
+    ph_jws_parts parts;
+    const char *token;
+    size_t token_len;
     void *root = NULL;
     ph_error err;
     ph_status rc;
     input in;
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
 
     if (st == NULL)
         return NULL;
-    if (nargs < 1 || nargs + nkw > 2 ||
-        (nkw == 1 && PyUnicode_CompareWithASCIIString(
-                         PyTuple_GET_ITEM(kwnames, 0), "now") != 0)) {
-        PyErr_SetString(PyExc_TypeError, "decode(data, now=None)");
+    if (call_claims(self, now_obj, &claims) < 0)
         return NULL;
-    }
-    data = args[0];
-    if (nargs + nkw == 2)
-        now_obj = args[1];
-    claims = self->claims;
-    if (now_obj == Py_None) {
-        claims.now = now_seconds();
-    } else {
-        if (!PyLong_Check(now_obj) && !PyFloat_Check(now_obj)) {
-            PyErr_SetString(PyExc_TypeError, "now must be int or float");
-            return NULL;
-        }
-        claims.now = PyFloat_AsDouble(now_obj);
-        if (claims.now == -1.0 && PyErr_Occurred())
-            return NULL;
-    }
     if (input_get(data, &in, self->envelope ? "body" : "token",
                   st->errors[PH_ERR_DECODE]) < 0)
         return NULL;
@@ -217,27 +270,115 @@ static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
     }
     if (token_len >= PH_GIL_RELEASE_BYTES) {
         Py_BEGIN_ALLOW_THREADS
-        rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes, scratch,
-                           &payload, &payload_len, &err);
+        rc = ph_jwt_verify_parts(self->v, token, token_len, self->max_bytes,
+                                 scratch, &parts, &err);
         Py_END_ALLOW_THREADS
     } else {
-        rc = ph_jwt_verify(self->v, token, token_len, self->max_bytes, scratch,
-                           &payload, &payload_len, &err);
+        rc = ph_jwt_verify_parts(self->v, token, token_len, self->max_bytes,
+                                 scratch, &parts, &err);
     }
     if (rc != PH_OK)
         goto fail;
-    rc = ph_jwt_parse_claims(payload, payload_len, &claims, &py_sink,
-                             &sink_ctx, scratch, &root, &err);
-    if (rc != PH_OK)
-        goto fail;
-    result = root;
+    if (give == GIVE_RAW) {
+        payload = PyBytes_FromStringAndSize(parts.payload,
+                                            (Py_ssize_t)parts.payload_len);
+        if (payload == NULL)
+            goto done;
+    } else {
+        rc = ph_jwt_parse_claims(parts.payload, parts.payload_len, &claims,
+                                 &py_sink, &sink_ctx, scratch, &root, &err);
+        if (rc != PH_OK)
+            goto fail;
+        payload = root;
+    }
+    if (give == GIVE_PAYLOAD) {
+        result = payload;
+        payload = NULL;
+        goto done;
+    }
+    if ((header = header_dict(st, &parts, scratch)) == NULL ||
+        (sig = PyBytes_FromStringAndSize((const char *)parts.signature,
+                                         (Py_ssize_t)parts.signature_len)) ==
+            NULL)
+        goto done;
+    result = PyTuple_Pack(3, header, payload, sig);
     goto done;
 fail:
     raise_status(st, &err);
 done:
+    Py_XDECREF(header);
+    Py_XDECREF(payload);
+    Py_XDECREF(sig);
     call_memory_end(&mem);
     input_release(&in);
     return result;
+}
+
+/* decode(data, now=None): verify, check claims, return the payload. */
+static PyObject *verifier_decode(VerifierObject *self, PyObject *const *args,
+                                 Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *data, *now;
+
+    if (data_and_now(args, nargs, kwnames, "decode(data, now=None)", &data,
+                     &now) < 0)
+        return NULL;
+    return verifier_call(self, data, now, GIVE_PAYLOAD);
+}
+
+/* decode_complete(data, now=None) -> (header, payload, signature). */
+static PyObject *verifier_decode_complete(VerifierObject *self,
+                                          PyObject *const *args,
+                                          Py_ssize_t nargs, PyObject *kwnames)
+{
+    PyObject *data, *now;
+
+    if (data_and_now(args, nargs, kwnames, "decode_complete(data, now=None)",
+                     &data, &now) < 0)
+        return NULL;
+    return verifier_call(self, data, now, GIVE_COMPLETE);
+}
+
+/* verify(data) -> (header, payload bytes, signature): the signature only,
+ * no claims, the payload as the bytes that were signed. */
+static PyObject *verifier_verify(VerifierObject *self, PyObject *data)
+{
+    return verifier_call(self, data, Py_None, GIVE_RAW);
+}
+
+/* claims(payload, now=None) -> dict: the claim checks of decode on payload
+ * bytes the caller obtained from verify() (a payload it decoded its own
+ * way, serialised again). */
+static PyObject *verifier_claims(VerifierObject *self, PyObject *const *args,
+                                 Py_ssize_t nargs, PyObject *kwnames)
+{
+    module_state *st = state_from_type(Py_TYPE(self));
+    py_sink_ctx sink_ctx = { self->parse_float, NULL };
+    PyObject *data, *now;
+    call_memory mem;
+    ph_claims claims;
+    void *root = NULL;
+    ph_error err;
+    input in;
+
+    if (st == NULL)
+        return NULL;
+    if (data_and_now(args, nargs, kwnames, "claims(payload, now=None)", &data,
+                     &now) < 0 ||
+        call_claims(self, now, &claims) < 0)
+        return NULL;
+    if (input_get(data, &in, "payload", st->errors[PH_ERR_DECODE]) < 0)
+        return NULL;
+    call_memory_begin(&self->cache, &mem);
+    sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
+    if (ph_jwt_parse_claims(in.ptr, in.len, &claims, &py_sink, &sink_ctx,
+                            mem.scratch, &root, &err) != PH_OK) {
+        raise_status(st, &err);
+        root = NULL;
+    }
+    call_memory_end(&mem);
+    input_release(&in);
+    return root;
 }
 
 /* _scratch_bytes() -> (env, data, text): for payhook's own tests, which
@@ -254,6 +395,18 @@ static PyMethodDef verifier_methods[] = {
       METH_FASTCALL | METH_KEYWORDS,
       "decode(data, now=None) -> dict\n\n"
       "Verify the token (or LeanX body) and return its payload." },
+    { "decode_complete", (PyCFunction)(void (*)(void))verifier_decode_complete,
+      METH_FASTCALL | METH_KEYWORDS,
+      "decode_complete(data, now=None) -> (header, payload, signature)\n\n"
+      "decode, with the header (a dict) and the signature (bytes) too." },
+    { "verify", (PyCFunction)verifier_verify, METH_O,
+      "verify(data) -> (header, payload, signature)\n\n"
+      "Verify the signature only: the payload is the bytes that were "
+      "signed,\nnot parsed, and no claim is checked." },
+    { "claims", (PyCFunction)(void (*)(void))verifier_claims,
+      METH_FASTCALL | METH_KEYWORDS,
+      "claims(payload, now=None) -> dict\n\n"
+      "The claim checks of decode, on a JSON payload given as bytes." },
     { "_scratch_bytes", (PyCFunction)verifier_scratch_bytes, METH_NOARGS,
       "For payhook's tests only: copies of the reused scratch buffers." },
     { NULL, NULL, 0, NULL },
@@ -267,7 +420,8 @@ static PyType_Slot verifier_slots[] = {
     { Py_tp_methods, verifier_methods },
     { Py_tp_doc, "Verifier(keys, algorithms, envelope, max_bytes, leeway, "
                  "verify, require, audience=None, strict_aud=False, "
-                 "issuer=None, subject=None, parse_float=None)\n\n"
+                 "issuer=None, subject=None, parse_float=None, "
+                 "required=None)\n\n"
                  "Low-level prepared JWT verifier; use payhook.leanx.Decoder "
                  "or payhook.jwt.decode." },
     { 0, NULL },

@@ -345,6 +345,75 @@ static void decode_message(void)
     t_end();
 }
 
+/* ph_claims.required: any names, in the caller's order, after the
+ * registered bits; present and not null. */
+static void required_names(void)
+{
+    static const ph_str names[] = { { "role", 4 }, { "exp", 3 },
+                                    { "x\"y", 3 } };
+    static const struct {
+        const char *what, *payload;
+        size_t n;
+        ph_status want;
+        const char *says;
+    } req[] = {
+        { "all present", "{\"role\":1,\"exp\":1800000000,\"x\\\"y\":0}", 3,
+          PH_OK, NULL },
+        { "first missing", "{\"exp\":1800000000}", 2, PH_ERR_MISSING_CLAIM,
+          "Token is missing the \"role\" claim" },
+        { "null is missing", "{\"role\":null,\"exp\":1800000000}", 1,
+          PH_ERR_MISSING_CLAIM, "\"role\"" },
+        { "the last of two wins", "{\"role\":1,\"role\":null}", 1,
+          PH_ERR_MISSING_CLAIM, "\"role\"" },
+        { "nested does not count", "{\"a\":{\"role\":1}}", 1,
+          PH_ERR_MISSING_CLAIM, "\"role\"" },
+        { "a registered name", "{\"role\":1}", 2, PH_ERR_MISSING_CLAIM,
+          "\"exp\"" },
+        { "a quote in the name", "{\"role\":1,\"exp\":1800000000}", 3,
+          PH_ERR_MISSING_CLAIM, "\"x\"y\"" },
+    };
+    ph_scratch s = PH_SCRATCH_INIT;
+    ph_claims cl;
+    ph_error err;
+    void *root = NULL;
+    size_t i;
+
+    for (i = 0; i < sizeof req / sizeof req[0]; i++) {
+        ph_status st;
+        t_begin("claims: required names, %s", req[i].what);
+        ph_claims_init(&cl, NOW);
+        cl.required = names;
+        cl.n_required = req[i].n;
+        t_error_reset(&err);
+        st = ph_jwt_parse_claims(req[i].payload, strlen(req[i].payload),
+                                 &cl, &ph_cjson_sink, NULL, &s, &root, &err);
+        CHECK_STATUS(st, req[i].want, "parse");
+        if (req[i].says != NULL)
+            CHECK(strstr(err.message, req[i].says) != NULL,
+                  "message \"%s\"", err.message);
+        cJSON_Delete(root);
+        root = NULL;
+        t_end();
+    }
+    t_begin("claims: required names, the bits come first");
+    ph_claims_init(&cl, NOW);
+    cl.require = PH_CLAIM_SUB;
+    cl.required = names;
+    cl.n_required = 1;
+    t_error_reset(&err);
+    CHECK_STATUS(ph_jwt_parse_claims("{}", 2, &cl, &ph_cjson_sink, NULL, &s,
+                                     &root, &err),
+                 PH_ERR_MISSING_CLAIM, "parse");
+    CHECK(strstr(err.message, "\"sub\"") != NULL, "message \"%s\"",
+          err.message);
+    cl.n_required = PH_MAX_REQUIRED + 1;
+    CHECK_STATUS(ph_jwt_parse_claims("{}", 2, &cl, &ph_cjson_sink, NULL, &s,
+                                     &root, &err),
+                 PH_ERR_ARGUMENT, "too many names");
+    t_end();
+    ph_scratch_free(&s);
+}
+
 /*
  * A float literal is first rounded to the nearest double, as float()
  * does, and then truncated as int() does.  Near a whole second the
@@ -432,6 +501,7 @@ static void clock_arguments(void)
 
 void run_units_claims(void)
 {
+    required_names();
     claims_table();
     decode_message();
     float_rounding();

@@ -212,7 +212,11 @@ static void token_shapes(void)
             snprintf(buf, sizeof buf, " \n%s\t ", tok);
             CHECK_STATUS(t_verify(v, buf, PH_DEFAULT_MAX_BYTES, &s, &pl,
                                   &pl_len),
-                         PH_OK, "surrounding JSON whitespace");
+                         PH_ERR_DECODE, "surrounding JSON whitespace");
+            snprintf(buf, sizeof buf, "%s\n", tok);
+            CHECK_STATUS(t_verify(v, buf, PH_DEFAULT_MAX_BYTES, &s, &pl,
+                                  &pl_len),
+                         PH_ERR_DECODE, "a trailing newline");
             snprintf(buf, sizeof buf, "%.*s", (int)signing, tok);
             CHECK_STATUS(t_verify(v, buf, PH_DEFAULT_MAX_BYTES, &s, &pl,
                                   &pl_len),
@@ -319,10 +323,176 @@ static void rotation(void)
     t_end();
 }
 
+/* The message of one failed verification contains `says`. */
+static void check_message(const ph_jwt_verifier *v, const char *tok,
+                          ph_status want, const char *says)
+{
+    ph_scratch s = PH_SCRATCH_INIT;
+    ph_jws_parts parts;
+    ph_error err;
+    ph_status st;
+
+    t_error_reset(&err);
+    st = ph_jwt_verify_parts(v, tok, strlen(tok), PH_DEFAULT_MAX_BYTES, &s,
+                             &parts, &err);
+    CHECK_STATUS(st, want, says);
+    CHECK(strstr(err.message, says) != NULL, "message \"%s\", want \"%s\"",
+          err.message, says);
+    CHECK(parts.header == NULL && parts.payload == NULL &&
+              parts.signature == NULL && parts.algorithm == 0,
+          "parts left set on failure");
+    ph_scratch_free(&s);
+}
+
+/* PyJWT's messages for the failures PyJWT has, in PyJWT's order (every
+ * segment decoded before the header rules, the algorithm and the MAC),
+ * and payhook's reasons where it is stricter. */
+static void messages(void)
+{
+    ph_jwt_verifier *v = t_verifier(t_key1, t_key1_len, PH_ALG_HS256);
+    char *good = t_sign("{\"alg\":\"HS256\"}", "{\"a\":1}", PH_ALG_HS256,
+                        t_key1, t_key1_len);
+    char *kid = t_sign("{\"alg\":\"HS256\",\"kid\":7}", "{}", PH_ALG_HS256,
+                       t_key1, t_key1_len);
+    char *noalg = t_sign("{\"typ\":\"JWT\"}", "{}", PH_ALG_HS256, t_key1,
+                         t_key1_len);
+    char *none = t_sign("{\"alg\":\"none\"}", "{}", PH_ALG_HS256, t_key1,
+                        t_key1_len);
+    char *crit = t_sign("{\"alg\":\"HS256\",\"crit\":[\"x\"]}", "{}",
+                        PH_ALG_HS256, t_key1, t_key1_len);
+    char *dup = t_sign("{\"alg\":\"HS256\",\"alg\":\"HS256\"}", "{}",
+                       PH_ALG_HS256, t_key1, t_key1_len);
+    char *arr = t_sign("[1]", "{}", PH_ALG_HS256, t_key1, t_key1_len);
+    char *bad = t_sign("{\"alg\":\"HS256\"", "{}", PH_ALG_HS256, t_key1,
+                       t_key1_len);
+    char buf[512];
+    const char *dot1, *dot2;
+
+    t_begin("JWT messages: PyJWT's words, in PyJWT's order");
+    if (v != NULL && good != NULL && kid != NULL && noalg != NULL &&
+        none != NULL && crit != NULL && dup != NULL && arr != NULL &&
+        bad != NULL) {
+        dot1 = strchr(good, '.');
+        dot2 = strrchr(good, '.');
+        check_message(v, "a.b", PH_ERR_DECODE, "Not enough segments");
+        check_message(v, "", PH_ERR_DECODE, "Not enough segments");
+        check_message(v, "a.b.c.d", PH_ERR_DECODE, "Too many segments");
+        check_message(v, "a!.b.c", PH_ERR_DECODE, "Invalid header padding");
+        check_message(v, arr, PH_ERR_DECODE,
+                      "Invalid header string: must be a json object");
+        check_message(v, bad, PH_ERR_DECODE, "Invalid header string: ");
+        snprintf(buf, sizeof buf, "%.*s.a%s", (int)(dot1 - good), good,
+                 dot2);
+        check_message(v, buf, PH_ERR_DECODE, "Invalid payload padding");
+        snprintf(buf, sizeof buf, "%.*s.a", (int)(dot2 - good), good);
+        check_message(v, buf, PH_ERR_DECODE, "Invalid crypto padding");
+        snprintf(buf, sizeof buf, "%s=", good);
+        check_message(v, buf, PH_ERR_DECODE,
+                      "Invalid crypto padding: payhook takes base64url "
+                      "without '=' padding");
+        snprintf(buf, sizeof buf, "%s!!!!", good);
+        check_message(v, buf, PH_ERR_DECODE, "Invalid crypto padding");
+        check_message(v, kid, PH_ERR_DECODE,
+                      "Key ID header parameter must be a string");
+        check_message(v, crit, PH_ERR_DECODE,
+                      "Unsupported header parameter \"crit\"");
+        check_message(v, dup, PH_ERR_DECODE,
+                      "payhook refuses duplicate header names");
+        check_message(v, noalg, PH_ERR_ALGORITHM, "Algorithm not specified");
+        check_message(v, none, PH_ERR_ALGORITHM,
+                      "The specified alg value is not allowed");
+        /* A bad payload segment is found before the (wrong) MAC, a bad
+         * signature segment before the header rules. */
+        snprintf(buf, sizeof buf, "%.*s.a.%s", (int)(dot1 - good), good,
+                 dot2 + 1);
+        check_message(v, buf, PH_ERR_DECODE, "Invalid payload padding");
+        dot2 = strrchr(kid, '.');
+        snprintf(buf, sizeof buf, "%.*s.a", (int)(dot2 - kid), kid);
+        check_message(v, buf, PH_ERR_DECODE, "Invalid crypto padding");
+        snprintf(buf, sizeof buf, "%.*sAAAA", (int)strlen(good) - 4, good);
+        check_message(v, buf, PH_ERR_SIGNATURE,
+                      "Signature verification failed");
+    }
+    t_end();
+    ph_free(good, good ? strlen(good) : 0);
+    ph_free(kid, kid ? strlen(kid) : 0);
+    ph_free(noalg, noalg ? strlen(noalg) : 0);
+    ph_free(none, none ? strlen(none) : 0);
+    ph_free(crit, crit ? strlen(crit) : 0);
+    ph_free(dup, dup ? strlen(dup) : 0);
+    ph_free(arr, arr ? strlen(arr) : 0);
+    ph_free(bad, bad ? strlen(bad) : 0);
+    ph_jwt_verifier_free(v);
+}
+
+/* ph_jwt_verify_parts gives every decoded part; ph_jwt_read_header the
+ * header alone, without the algorithm or the MAC. */
+static void parts_and_header(void)
+{
+    static const char hdr[] = "{\"alg\":\"HS384\",\"kid\":\"k1\"}";
+    ph_jwt_verifier *v = t_verifier(t_key1, t_key1_len, ALL_ALGS);
+    ph_jwt_verifier *v256 = t_verifier(t_key1, t_key1_len, PH_ALG_HS256);
+    char *tok = t_sign(hdr, "not json", PH_ALG_HS384, t_key1, t_key1_len);
+    char *kid = t_sign("{\"alg\":\"HS256\",\"kid\":null}", "{}",
+                       PH_ALG_HS256, t_key1, t_key1_len);
+    ph_scratch s = PH_SCRATCH_INIT;
+    ph_jws_parts parts;
+    const char *h;
+    size_t h_len;
+    ph_error err;
+
+    t_begin("ph_jwt_verify_parts and ph_jwt_read_header");
+    if (v != NULL && v256 != NULL && tok != NULL && kid != NULL) {
+        CHECK_STATUS(ph_jwt_verify_parts(v, tok, strlen(tok),
+                                         PH_DEFAULT_MAX_BYTES, &s, &parts,
+                                         &err),
+                     PH_OK, "verify");
+        CHECK(parts.header_len == sizeof hdr - 1 &&
+                  memcmp(parts.header, hdr, sizeof hdr - 1) == 0,
+              "header");
+        CHECK(parts.payload_len == 8 &&
+                  memcmp(parts.payload, "not json", 8) == 0,
+              "payload (not parsed)");
+        CHECK(parts.signature_len == 48, "signature length");
+        CHECK(parts.algorithm == PH_ALG_HS384, "algorithm");
+        /* The header of a token no verifier of ours would take. */
+        t_error_reset(&err);
+        CHECK_STATUS(ph_jwt_read_header(tok, strlen(tok),
+                                        PH_DEFAULT_MAX_BYTES, &s, &h, &h_len,
+                                        &err),
+                     PH_OK, "read header");
+        CHECK(h_len == sizeof hdr - 1 && memcmp(h, hdr, h_len) == 0,
+              "header read");
+        CHECK_STATUS(ph_jwt_verify_parts(v256, tok, strlen(tok),
+                                         PH_DEFAULT_MAX_BYTES, &s, &parts,
+                                         &err),
+                     PH_ERR_ALGORITHM, "HS384 outside the list");
+        CHECK_STATUS(ph_jwt_read_header(kid, strlen(kid),
+                                        PH_DEFAULT_MAX_BYTES, &s, &h, &h_len,
+                                        &err),
+                     PH_ERR_DECODE, "the header rules apply");
+        CHECK(h == NULL && h_len == 0, "header left set on failure");
+        CHECK_STATUS(ph_jwt_read_header(tok, strlen(tok), 10, &s, &h, &h_len,
+                                        &err),
+                     PH_ERR_TOO_LARGE, "size limit");
+        CHECK_STATUS(ph_jwt_read_header("e30.e30", 7, PH_DEFAULT_MAX_BYTES,
+                                        &s, &h, &h_len, &err),
+                     PH_ERR_DECODE, "two segments");
+    }
+    t_end();
+    ph_free(tok, tok ? strlen(tok) : 0);
+    ph_free(kid, kid ? strlen(kid) : 0);
+    ph_jwt_verifier_free(v);
+    ph_jwt_verifier_free(v256);
+    ph_scratch_free(&s);
+}
+
 void run_units_jwt(void)
 {
     verifier_arguments();
     sign_and_verify();
     token_shapes();
     rotation();
+    messages();
+    parts_and_header();
 }

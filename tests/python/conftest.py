@@ -53,6 +53,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(
             "test data missing: " + ", ".join(str(p) for p in missing))
 
+# Lines a test asks to have printed at the end of the run, whatever pytest's
+# verbosity (the PyJWT compatibility suite's counts).
+SUMMARY_LINES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in SUMMARY_LINES:
+        terminalreporter.write_line(line)
+
+
 # True when the suite runs against the ASan+UBSan build of the extension
 # (scripts/test sets it): RSS numbers are meaningless under ASan.
 UNDER_ASAN = os.environ.get("PAYHOOK_EXPECT_ASAN") == "1"

@@ -130,7 +130,7 @@ def test_jwt_hierarchy_is_at_least_pyjwts():
 def test_missing_required_claim_names_the_claim():
     token = make_token({"a": 1}, KEY)
     with pytest.raises(payhook.MissingRequiredClaimError) as info:
-        payhook.jwt.decode(token, KEY, options={"require": ["exp"]})
+        payhook.jwt.decode(token, KEY, ["HS256"], options={"require": ["exp"]})
     assert info.value.claim == "exp"
 
 
@@ -164,8 +164,8 @@ def test_every_input_type(kind):
     assert payhook.leanx.decode(conv(leanx_body(token)), KEY) == payload
     assert payhook.leanx.decode(conv(token), KEY) == payload
     assert payhook.leanx.Decoder(KEY).decode(conv(token)) == payload
-    assert payhook.jwt.decode(conv(token), KEY) == payload
-    assert payhook.jwt.Decoder(KEY).decode(conv(token)) == payload
+    assert payhook.jwt.decode(conv(token), KEY, ["HS256"]) == payload
+    assert payhook.jwt.Decoder(KEY, ["HS256"]).decode(conv(token)) == payload
 
     sp = {"data": {"status": "SUCCESS"}}
     hex_ = superpay_hex(sp, SP_KEY)
@@ -182,8 +182,9 @@ def test_keys_as_str_and_bytes():
         token = make_token({"a": 1}, key.encode("utf-8"))
         assert payhook.leanx.decode(token, key) == {"a": 1}
         assert payhook.leanx.decode(token, key.encode("utf-8")) == {"a": 1}
-        assert payhook.jwt.decode(token, key) == {"a": 1}
-        assert payhook.jwt.decode(token, bytearray(key.encode())) == {"a": 1}
+        assert payhook.jwt.decode(token, key, ["HS256"]) == {"a": 1}
+        assert payhook.jwt.decode(token, bytearray(key.encode()),
+                                  ["HS256"]) == {"a": 1}
     raw = bytes(range(256))
     token = make_token({"a": 2}, raw)
     assert payhook.leanx.decode(token, raw) == {"a": 2}
@@ -214,7 +215,7 @@ def test_empty_leanx_keys(key):
     with pytest.raises(payhook.InvalidKeyError):
         payhook.leanx.decode(token, key)
     with pytest.raises(payhook.InvalidKeyError):
-        payhook.jwt.decode(token, key)
+        payhook.jwt.decode(token, key, ["HS256"])
 
 
 @pytest.mark.parametrize("key", ["", "x" * 31, "x" * 33, b"x" * 16,
@@ -278,22 +279,17 @@ WRONG_TYPE_CALLS = {
     "decrypt iv str": lambda: payhook.superpay.decrypt(GOOD_HEX, SP_KEY,
                                                        "0" * 16),
     "encrypt key int": lambda: payhook.superpay.encrypt({"a": 1}, 1),
-    "jwt token None": lambda: payhook.jwt.decode(None, KEY),
-    "jwt key None": lambda: payhook.jwt.decode(GOOD_TOKEN, None),
-    "jwt algorithms str": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY,
-                                                     "HS256"),
-    "jwt audience bytes": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY,
-                                                     audience=b"x"),
-    "jwt audience list of int": lambda: payhook.jwt.decode(
-        GOOD_TOKEN, KEY, audience=[1]),
-    "jwt issuer int": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY, issuer=3),
-    "jwt subject int": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY,
+    "jwt key None": lambda: payhook.jwt.decode(GOOD_TOKEN, None, ["HS256"]),
+    "jwt audience int": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY, ["HS256"],
+                                                   audience=1),
+    "jwt subject int": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY, ["HS256"],
                                                   subject=3),
-    "jwt now str": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY, now="0"),
-    "jwt leeway None": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY,
+    "jwt now str": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY, ["HS256"],
+                                              now="0"),
+    "jwt leeway None": lambda: payhook.jwt.decode(GOOD_TOKEN, KEY, ["HS256"],
                                                   leeway=None),
     "jwt require str": lambda: payhook.jwt.decode(
-        GOOD_TOKEN, KEY, options={"require": "exp"}),
+        GOOD_TOKEN, KEY, ["HS256"], options={"require": "exp"}),
     "jwt encode payload list": lambda: payhook.jwt.encode([1], KEY),
     "jwt encode key None": lambda: payhook.jwt.encode({"a": 1}, None),
 }
@@ -303,6 +299,47 @@ WRONG_TYPE_CALLS = {
 def test_wrong_types_raise_type_error(name):
     with pytest.raises(TypeError):
         WRONG_TYPE_CALLS[name]()
+
+
+def test_jwt_argument_mistakes_raise_what_pyjwt_raises():
+    """Where PyJWT answers a strange argument with one of its exceptions
+    (so that `except jwt.InvalidTokenError` answers 401, not 500),
+    payhook.jwt raises the same class with the same message."""
+    decode = payhook.jwt.decode
+    aud = make_token({"aud": ["urn:me", "urn:other"], "iss": "123"}, KEY)
+    for token in (None, 123, 1.5, ["a.b.c"]):
+        with pytest.raises(payhook.DecodeError,
+                           match="^Invalid token type. Token must be a "):
+            decode(token, KEY, ["HS256"])
+    # bytes are an iterable of ints, none of which is an audience
+    with pytest.raises(payhook.InvalidAudienceError,
+                       match="^Audience doesn't match$"):
+        decode(aud, KEY, ["HS256"], audience=b"urn:me")
+    with pytest.raises(payhook.InvalidAudienceError,
+                       match="^Audience doesn't match$"):
+        decode(aud, KEY, ["HS256"], audience=[1, b"urn:me"])
+    assert decode(aud, KEY, ["HS256"], audience=[1, "urn:me"])["iss"] == "123"
+    assert decode(aud, KEY, ["HS256"], audience={"urn:other"})
+    with pytest.raises(payhook.InvalidAudienceError,
+                       match=r"^Invalid audience \(strict\)$"):
+        decode(aud, KEY, ["HS256"], audience=["urn:me"],
+               options={"strict_aud": True})
+    with pytest.raises(TypeError,
+                       match="^audience must be a string, iterable or None$"):
+        decode(aud, KEY, ["HS256"], audience=1)
+    # an issuer that is not a container of str
+    for issuer in (123, b"123", 1.5):
+        with pytest.raises(payhook.InvalidIssuerError,
+                           match='^Issuer param must be "str" or '
+                                 r'"Container\[str\]"$'):
+            decode(aud, KEY, ["HS256"], audience="urn:me", issuer=issuer)
+    with pytest.raises(payhook.MissingRequiredClaimError) as info:
+        decode(GOOD_TOKEN, KEY, ["HS256"], issuer=123)
+    assert info.value.claim == "iss"
+    for issuer in (["123"], ("x", "123"), {"123"}, {"123": 1}, "123"):
+        assert decode(aud, KEY, ["HS256"], audience="urn:me", issuer=issuer)
+    with pytest.raises(payhook.InvalidIssuerError, match="^Invalid issuer$"):
+        decode(aud, KEY, ["HS256"], audience="urn:me", issuer=[123, "12"])
 
 
 # ---------------------------------------------------------------------------
@@ -408,24 +445,62 @@ def test_jwt_encode_decode_round_trip(alg):
         with pytest.raises(payhook.InvalidAlgorithmError):
             payhook.leanx.decode(leanx_body(token), KEY)
         with pytest.raises(payhook.InvalidAlgorithmError):
-            payhook.jwt.decode(token, KEY)
+            payhook.jwt.decode(token, KEY, ["HS256"])
     # The signature is what stdlib hmac computes over the signing input.
     signing_input, _, sig = token.rpartition(".")
     assert b64url_decode(sig) == hs_tag(signing_input.encode(), KEY, alg)
 
 
 def test_jwt_encode_headers_and_errors():
-    token = payhook.jwt.encode({"a": 1}, KEY, headers={"kid": "k1"})
+    encode = payhook.jwt.encode
+    token = encode({"a": 1}, KEY, headers={"kid": "k1"})
     assert json.loads(b64url_decode(token.split(".")[0]))["kid"] == "k1"
-    assert payhook.jwt.decode(token, KEY) == {"a": 1}
-    with pytest.raises(payhook.InvalidAlgorithmError):
-        payhook.jwt.encode({"a": 1}, KEY, algorithm="none")
-    with pytest.raises(payhook.InvalidAlgorithmError):
-        payhook.jwt.encode({"a": 1}, KEY, algorithm="RS256")
-    with pytest.raises(payhook.InvalidAlgorithmError):
-        payhook.jwt.encode({"a": 1}, KEY, headers={"alg": "none"})
-    with pytest.raises(payhook.InvalidKeyError):
-        payhook.jwt.encode({"a": 1}, "")
+    assert payhook.jwt.decode(token, KEY, ["HS256"]) == {"a": 1}
+    # An algorithm payhook does not have: PyJWT's NotImplementedError, and
+    # for the ones PyJWT has, why.
+    for alg in ("none", "RS256", "ES256", "EdDSA", None):
+        with pytest.raises(NotImplementedError,
+                           match="^Algorithm not supported: payhook.jwt has "
+                                 "HS256, HS384 and HS512 only$"):
+            encode({"a": 1}, KEY, algorithm=alg)
+    for alg in ("hs256", "HS1024", ""):
+        with pytest.raises(NotImplementedError,
+                           match="^Algorithm not supported$"):
+            encode({"a": 1}, KEY, algorithm=alg)
+    with pytest.raises(NotImplementedError):
+        encode({"a": 1}, KEY, headers={"alg": "none"})
+    # The header's alg wins, as in PyJWT.
+    token = encode({"a": 1}, KEY, algorithm="HS256", headers={"alg": "HS512"})
+    assert payhook.jwt.get_unverified_header(token)["alg"] == "HS512"
+    assert payhook.jwt.decode(token, KEY, ["HS512"]) == {"a": 1}
+    with pytest.raises(payhook.InvalidKeyError,
+                       match="^HMAC key must not be empty.$"):
+        encode({"a": 1}, "")
+    # What decode would refuse is not made.
+    for headers in ({"kid": 123}, {"kid": None}):
+        with pytest.raises(payhook.InvalidTokenError,
+                           match="^Key ID header parameter must be a "
+                                 "string$"):
+            encode({"a": 1}, KEY, headers=headers)
+    for headers in ({"b64": False}, {"crit": ["exp"]}, {"enc": "A128GCM"}):
+        with pytest.raises(payhook.InvalidTokenError, match="payhook"):
+            encode({"a": 1}, KEY, headers=headers)
+    with pytest.raises(payhook.InvalidTokenError, match="detached"):
+        payhook.jwt.PyJWS().encode(b"x", KEY, is_payload_detached=True)
+    token = encode({"a": 1}, KEY, headers={"b64": True})    # the default
+    assert "b64" not in payhook.jwt.get_unverified_header(token)
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    for payload in ({"a": math.nan}, {"a": [math.inf]}, {"a": "\ud800"},
+                    {"a": deep}):
+        with pytest.raises(ValueError, match="payhook's decode refuses"):
+            encode(payload, KEY)
+    assert encode({"a": "\ud83d\ude00"}, KEY)             # a pair is fine
+    with pytest.raises(TypeError, match=r"^Issuer \(iss\) must be a "):
+        encode({"iss": 123}, KEY)
+    with pytest.raises(TypeError, match="^Expecting a dict object"):
+        encode([("a", 1)], KEY)  # type: ignore[arg-type]
 
 
 def test_jwt_encode_datetime_claims():
@@ -433,15 +508,15 @@ def test_jwt_encode_datetime_claims():
     iat = datetime(2029, 1, 1, tzinfo=timezone.utc)
     token = payhook.jwt.encode({"exp": exp, "iat": iat, "nbf": iat}, KEY)
     exp_s, iat_s = int(exp.timestamp()), int(iat.timestamp())
-    claims = payhook.jwt.decode(token, KEY, now=iat_s + 10)
+    claims = payhook.jwt.decode(token, KEY, ["HS256"], now=iat_s + 10)
     assert_strict_equal(claims, {"exp": exp_s, "iat": iat_s, "nbf": iat_s})
     assert payhook.leanx.decode(token, KEY, now=exp_s - 1)["exp"] == exp_s
     with pytest.raises(payhook.ExpiredSignatureError):
-        payhook.jwt.decode(token, KEY, now=exp_s)
+        payhook.jwt.decode(token, KEY, ["HS256"], now=exp_s)
     with pytest.raises(payhook.ExpiredSignatureError):
         payhook.leanx.decode(leanx_body(token), KEY, now=exp_s + 0.5)
     with pytest.raises(payhook.ImmatureSignatureError):
-        payhook.jwt.decode(token, KEY, now=iat_s - 1)
+        payhook.jwt.decode(token, KEY, ["HS256"], now=iat_s - 1)
 
 
 @pytest.mark.parametrize("payload", [
@@ -486,7 +561,7 @@ def test_parse_float_decimal_everywhere():
     results = [
         payhook.leanx.decode(token, KEY, parse_float=decimal.Decimal),
         payhook.leanx.Decoder(KEY, parse_float=decimal.Decimal).decode(token),
-        payhook.jwt.decode(token, KEY, parse_float=decimal.Decimal),
+        payhook.jwt.decode(token, KEY, ["HS256"], parse_float=decimal.Decimal),
         payhook.superpay.decode(hex_, SP_KEY, parse_float=decimal.Decimal),
         payhook.superpay.Decoder(SP_KEY,
                                  parse_float=decimal.Decimal).decode(hex_),
@@ -512,7 +587,7 @@ def test_parse_float_exception_propagates_from_jwt_and_leanx():
     with pytest.raises(Boom):
         payhook.leanx.decode(token, KEY, parse_float=explode)
     with pytest.raises(Boom):
-        payhook.jwt.decode(token, KEY, parse_float=explode)
+        payhook.jwt.decode(token, KEY, ["HS256"], parse_float=explode)
     # Once a failing parse_float is done, the decoder still works.
     assert payhook.leanx.decode(token, KEY) == {"x": 2.5}
 
@@ -600,9 +675,10 @@ def test_max_bytes_counts_utf8_bytes():
 def test_max_bytes_exact_boundary_jwt_and_superpay():
     token = make_token({"a": "x" * 300}, KEY)
     n = len(token)
-    assert payhook.jwt.decode(token, KEY, max_bytes=n)["a"] == "x" * 300
+    assert payhook.jwt.decode(token, KEY, ["HS256"],
+                              max_bytes=n)["a"] == "x" * 300
     with pytest.raises(payhook.PayloadTooLargeError):
-        payhook.jwt.decode(token, KEY, max_bytes=n - 1)
+        payhook.jwt.decode(token, KEY, ["HS256"], max_bytes=n - 1)
 
     hex_ = superpay_hex({"a": "y" * 300}, SP_KEY)
     body = json.dumps({"encryptedData": hex_})
@@ -653,14 +729,15 @@ def test_now_int_and_float_against_exp(now, ok):
     token = make_token({"exp": 1000}, KEY)
     body = leanx_body(token)
     if ok:
-        assert payhook.jwt.decode(token, KEY, now=now) == {"exp": 1000}
+        assert payhook.jwt.decode(token, KEY, ["HS256"],
+                                  now=now) == {"exp": 1000}
         assert payhook.leanx.decode(body, KEY, now=now) == {"exp": 1000}
         assert payhook.leanx.Decoder(KEY).decode(body, now=now) == {
             "exp": 1000}
         assert payhook.leanx.Decoder(KEY).decode(body, now) == {"exp": 1000}
     else:
         with pytest.raises(payhook.ExpiredSignatureError):
-            payhook.jwt.decode(token, KEY, now=now)
+            payhook.jwt.decode(token, KEY, ["HS256"], now=now)
         with pytest.raises(payhook.ExpiredSignatureError):
             payhook.leanx.decode(body, KEY, now=now)
 
@@ -669,13 +746,13 @@ def test_nbf_and_iat_boundaries():
     nbf = make_token({"nbf": 1000}, KEY)
     iat = make_token({"iat": 1000}, KEY)
     for token in (nbf, iat):
-        assert payhook.jwt.decode(token, KEY, now=1000)
-        assert payhook.jwt.decode(token, KEY, now=1000.5)
+        assert payhook.jwt.decode(token, KEY, ["HS256"], now=1000)
+        assert payhook.jwt.decode(token, KEY, ["HS256"], now=1000.5)
         with pytest.raises(payhook.ImmatureSignatureError):
-            payhook.jwt.decode(token, KEY, now=999.5)
-        assert payhook.jwt.decode(token, KEY, now=995, leeway=5)
+            payhook.jwt.decode(token, KEY, ["HS256"], now=999.5)
+        assert payhook.jwt.decode(token, KEY, ["HS256"], now=995, leeway=5)
         with pytest.raises(payhook.ImmatureSignatureError):
-            payhook.jwt.decode(token, KEY, now=994, leeway=5)
+            payhook.jwt.decode(token, KEY, ["HS256"], now=994, leeway=5)
 
 
 def test_now_nan_does_not_switch_the_clock_checks_off():
@@ -686,7 +763,7 @@ def test_now_nan_does_not_switch_the_clock_checks_off():
     immature = make_token({"nbf": 5000, "iat": 5000}, KEY)
     for token in (expired, immature):
         with pytest.raises(ValueError):
-            payhook.jwt.decode(token, KEY, now=now)
+            payhook.jwt.decode(token, KEY, ["HS256"], now=now)
         with pytest.raises(ValueError):
             payhook.leanx.decode(leanx_body(token), KEY, now=now)
         with pytest.raises(ValueError):
@@ -697,19 +774,19 @@ def test_now_infinities_fail_closed():
     expired = make_token({"exp": 1000}, KEY)
     immature = make_token({"nbf": 5000}, KEY)
     with pytest.raises(ValueError):
-        payhook.jwt.decode(expired, KEY, now=math.inf)
+        payhook.jwt.decode(expired, KEY, ["HS256"], now=math.inf)
     with pytest.raises(ValueError):
-        payhook.jwt.decode(immature, KEY, now=-math.inf)
+        payhook.jwt.decode(immature, KEY, ["HS256"], now=-math.inf)
 
 
 @pytest.mark.parametrize("leeway", [10, 10.0, timedelta(seconds=10)])
 def test_leeway_number_and_timedelta(leeway):
     token = make_token({"exp": 1000}, KEY)
-    assert payhook.jwt.decode(token, KEY, now=1009, leeway=leeway)
+    assert payhook.jwt.decode(token, KEY, ["HS256"], now=1009, leeway=leeway)
     assert payhook.leanx.decode(token, KEY, now=1009.5, leeway=leeway)
     assert payhook.leanx.Decoder(KEY, leeway=leeway).decode(token, now=1009)
     with pytest.raises(payhook.ExpiredSignatureError):
-        payhook.jwt.decode(token, KEY, now=1010, leeway=leeway)
+        payhook.jwt.decode(token, KEY, ["HS256"], now=1010, leeway=leeway)
     with pytest.raises(payhook.ExpiredSignatureError):
         payhook.leanx.decode(token, KEY, now=1010, leeway=leeway)
 
@@ -717,7 +794,7 @@ def test_leeway_number_and_timedelta(leeway):
 def test_negative_leeway_rejected():
     token = make_token({"a": 1}, KEY)
     with pytest.raises(ValueError):
-        payhook.jwt.decode(token, KEY, leeway=-1)
+        payhook.jwt.decode(token, KEY, ["HS256"], leeway=-1)
     with pytest.raises(ValueError):
         payhook.leanx.decode(token, KEY, leeway=timedelta(seconds=-1))
 
@@ -737,7 +814,7 @@ def test_time_claims_must_be_numbers(claim, value):
     token = make_token(None, KEY,
                        raw_payload=f'{{"{claim}":{value}}}'.encode())
     with pytest.raises(payhook.DecodeError):
-        payhook.jwt.decode(token, KEY, now=500)
+        payhook.jwt.decode(token, KEY, ["HS256"], now=500)
 
 
 # ---------------------------------------------------------------------------
@@ -748,9 +825,9 @@ def test_verify_signature_false_is_refused():
     token = make_token({"a": 1}, KEY)
     for opts in ({"verify_signature": False}, {"verify_signature": 0}):
         with pytest.raises(ValueError) as info:
-            payhook.jwt.decode(token, KEY, options=opts)
+            payhook.jwt.decode(token, KEY, ["HS256"], options=opts)
         assert not isinstance(info.value, payhook.InvalidTokenError)
-    assert payhook.jwt.decode(token, KEY,
+    assert payhook.jwt.decode(token, KEY, ["HS256"],
                               options={"verify_signature": True}) == {"a": 1}
 
 
@@ -759,57 +836,88 @@ def test_verify_signature_false_is_refused():
                                   {"require": ["not-a-claim"]}])
 def test_unknown_option_is_value_error(opts):
     with pytest.raises(ValueError):
-        payhook.jwt.decode(make_token({"a": 1}, KEY), KEY, options=opts)
+        payhook.jwt.decode(make_token({"a": 1}, KEY), KEY, ["HS256"],
+                           options=opts)
 
 
 def test_verify_claim_options():
     token = make_token({"exp": 1000, "nbf": 2000, "iat": 3000}, KEY)
-    claims = payhook.jwt.decode(token, KEY, now=1500, options={
+    claims = payhook.jwt.decode(token, KEY, ["HS256"], now=1500, options={
         "verify_exp": False, "verify_nbf": False, "verify_iat": False})
     assert claims == {"exp": 1000, "nbf": 2000, "iat": 3000}
     with pytest.raises(payhook.ExpiredSignatureError):
-        payhook.jwt.decode(token, KEY, now=1500, options={
+        payhook.jwt.decode(token, KEY, ["HS256"], now=1500, options={
             "verify_nbf": False, "verify_iat": False})
 
 
 def test_require_and_claims():
     token = make_token({"exp": 5000, "iss": "leanx", "aud": ["m1", "m2"],
                         "sub": "merchant", "jti": "j1"}, KEY)
-    got = payhook.jwt.decode(token, KEY, now=1, audience="m2",
+    got = payhook.jwt.decode(token, KEY, ["HS256"], now=1, audience="m2",
                              issuer="leanx", subject="merchant",
                              options={"require": ["exp", "iss", "aud"]})
     assert got["jti"] == "j1"
-    assert payhook.jwt.decode(token, KEY, now=1, audience=["x", "m1"],
+    assert payhook.jwt.decode(token, KEY, ["HS256"], now=1,
+                              audience=["x", "m1"],
                               issuer=["other", "leanx"])
     with pytest.raises(payhook.InvalidAudienceError):
-        payhook.jwt.decode(token, KEY, now=1)  # aud present, none asked
+        # aud present, none asked
+        payhook.jwt.decode(token, KEY, ["HS256"], now=1)
     with pytest.raises(payhook.InvalidAudienceError):
-        payhook.jwt.decode(token, KEY, now=1, audience="m3")
+        payhook.jwt.decode(token, KEY, ["HS256"], now=1, audience="m3")
     with pytest.raises(payhook.InvalidIssuerError):
-        payhook.jwt.decode(token, KEY, now=1, audience="m1", issuer="x")
+        payhook.jwt.decode(token, KEY, ["HS256"], now=1, audience="m1",
+                           issuer="x")
     with pytest.raises(payhook.InvalidSubjectError):
-        payhook.jwt.decode(token, KEY, now=1, audience="m1", subject="y")
+        payhook.jwt.decode(token, KEY, ["HS256"], now=1, audience="m1",
+                           subject="y")
     with pytest.raises(payhook.MissingRequiredClaimError):
-        payhook.jwt.decode(token, KEY, now=1, audience="m1",
+        payhook.jwt.decode(token, KEY, ["HS256"], now=1, audience="m1",
                            options={"require": ["nbf"]})
     with pytest.raises(payhook.InvalidAudienceError):
-        payhook.jwt.decode(token, KEY, now=1, audience="m1",
+        payhook.jwt.decode(token, KEY, ["HS256"], now=1, audience="m1",
                            options={"strict_aud": True})
     single = make_token({"aud": "m1"}, KEY)
-    assert payhook.jwt.decode(single, KEY, audience="m1",
+    assert payhook.jwt.decode(single, KEY, ["HS256"], audience="m1",
                               options={"strict_aud": True})
 
 
 def test_jwt_algorithms_argument():
+    decode = payhook.jwt.decode
     token = make_token({"a": 1}, KEY, "HS512")
-    assert payhook.jwt.decode(token, KEY, ["HS256", "HS512"]) == {"a": 1}
-    assert payhook.jwt.decode(token, KEY, algorithms=("HS512",)) == {"a": 1}
-    for algs in (["HS256"], ["HS384"], None):
-        with pytest.raises(payhook.InvalidAlgorithmError):
-            payhook.jwt.decode(token, KEY, algs)
-    for algs in ([], ["RS256"], ["none"], ["HS256", "hs512"]):
-        with pytest.raises(payhook.InvalidAlgorithmError):
-            payhook.jwt.decode(token, KEY, algs)
+    assert decode(token, KEY, ["HS256", "HS512"]) == {"a": 1}
+    assert decode(token, KEY, algorithms=("HS512",)) == {"a": 1}
+    assert decode(token, KEY, algorithms="HS512") == {"a": 1}
+    # Names payhook does not have are names no token of ours matches.
+    assert decode(token, KEY, ["RS256", "HS512"]) == {"a": 1}
+    for algs in (None, [], (), ""):
+        with pytest.raises(payhook.DecodeError,
+                           match='^It is required that you pass in a value '
+                                 'for the "algorithms" argument when '
+                                 r'calling decode\(\).$'):
+            decode(token, KEY, algs)
+    for algs in (["HS256"], ["HS384"], ["RS256"], ["none"],
+                 ["HS256", "hs512"], "HS256"):
+        with pytest.raises(payhook.InvalidAlgorithmError,
+                           match="^The specified alg value is not allowed$"):
+            decode(token, KEY, algs)
+    # The token names an algorithm that the caller allows and payhook does
+    # not have: PyJWT's words.
+    rs = make_token({"a": 1}, KEY, header={"alg": "RS256"})
+    for algs in (["RS256"], ["HS256", "RS256"]):
+        with pytest.raises(payhook.InvalidAlgorithmError,
+                           match="^Algorithm not supported$"):
+            decode(rs, KEY, algs)
+    no_alg = make_token({"a": 1}, KEY, header={"typ": "JWT"})
+    for algs in (["RS256"], ["HS256"]):
+        with pytest.raises(payhook.InvalidAlgorithmError,
+                           match="^Algorithm not specified$"):
+            decode(no_alg, KEY, algs)
+    # Decoder is checked once, when it is made.
+    with pytest.raises(payhook.InvalidAlgorithmError):
+        payhook.jwt.Decoder(KEY, ["RS256"])
+    with pytest.raises(payhook.DecodeError):
+        payhook.jwt.Decoder(KEY)
 
 
 # ---------------------------------------------------------------------------
@@ -824,7 +932,7 @@ def test_key_rotation_lists():
         assert payhook.leanx.decode(leanx_body(t_old), keys) == {"v": "old"}
         assert payhook.leanx.decode(leanx_body(t_new), keys) == {"v": "new"}
         assert payhook.leanx.Decoder(keys).decode(t_new) == {"v": "new"}
-        assert payhook.jwt.decode(t_old, keys) == {"v": "old"}
+        assert payhook.jwt.decode(t_old, keys, ["HS256"]) == {"v": "old"}
     with pytest.raises(payhook.InvalidSignatureError):
         payhook.leanx.decode(t_old, ["a", "b", "c"])
     sixteen = [f"k{i}" for i in range(15)] + [new]
@@ -854,13 +962,14 @@ def test_key_rotation_takes_any_sequence():
                  _KeyRing(old.encode(), new), (new, old)):
         assert payhook.leanx.decode(t_old, keys) == {"v": "old"}
         assert payhook.leanx.Decoder(keys).decode(t_new) == {"v": "new"}
-        assert payhook.jwt.decode(t_new, keys) == {"v": "new"}
-        assert payhook.jwt.Decoder(keys).decode(t_old) == {"v": "old"}
+        assert payhook.jwt.decode(t_new, keys, ["HS256"]) == {"v": "new"}
+        assert payhook.jwt.Decoder(keys, ["HS256"]).decode(t_old) == {
+            "v": "old"}
     # str and bytes are sequences, but each is one key, never its letters.
     with pytest.raises(payhook.InvalidSignatureError):
         payhook.leanx.decode(make_token({"v": 1}, "o"), "old")
     with pytest.raises(payhook.InvalidSignatureError):
-        payhook.jwt.decode(make_token({"v": 1}, b"o"), b"old")
+        payhook.jwt.decode(make_token({"v": 1}, b"o"), b"old", ["HS256"])
     for empty in ((), [], _KeyRing()):
         with pytest.raises(payhook.InvalidKeyError):
             payhook.leanx.decode(t_old, empty)
@@ -869,7 +978,7 @@ def test_key_rotation_takes_any_sequence():
         with pytest.raises(TypeError):
             payhook.leanx.decode(t_old, bad)
         with pytest.raises(TypeError):
-            payhook.jwt.Decoder(bad)
+            payhook.jwt.Decoder(bad, ["HS256"])
 
 
 # ---------------------------------------------------------------------------
@@ -970,7 +1079,7 @@ def test_values_exactly_as_json_loads(name):
     token = make_token(None, KEY, raw_payload=raw)
     hex_ = superpay_hex(raw, SP_KEY)
     for got in (payhook.leanx.decode(leanx_body(token), KEY),
-                payhook.jwt.decode(token, KEY),
+                payhook.jwt.decode(token, KEY, ["HS256"]),
                 payhook.superpay.decode(hex_, SP_KEY)):
         assert_strict_equal(got, want)
 
@@ -1194,27 +1303,30 @@ def _error_path_calls(key: str):
             good, [key, ""]),
         "leanx too many keys": lambda: payhook.leanx.decode(
             good, [key] * 17),
-        "jwt bad signature": lambda: payhook.jwt.decode(forged, key),
+        "jwt bad signature": lambda: payhook.jwt.decode(forged, key,
+                                                        ["HS256"]),
         "jwt aud mismatch": lambda: payhook.jwt.decode(
-            make_token({"aud": "a"}, key), key, audience=key),
+            make_token({"aud": "a"}, key), key, ["HS256"], audience=key),
         "jwt iss mismatch": lambda: payhook.jwt.decode(
-            make_token({"iss": "a"}, key), key, issuer=key),
+            make_token({"iss": "a"}, key), key, ["HS256"], issuer=key),
         "jwt sub mismatch": lambda: payhook.jwt.decode(
-            make_token({"sub": "a"}, key), key, subject=key),
+            make_token({"sub": "a"}, key), key, ["HS256"], subject=key),
         "jwt jti type": lambda: payhook.jwt.decode(
-            make_token({"jti": 5}, key), key),
+            make_token({"jti": 5}, key), key, ["HS256"]),
         "jwt missing claim": lambda: payhook.jwt.decode(
-            good, key, options={"require": ["exp"]}),
+            good, key, ["HS256"], options={"require": ["exp"]}),
         "jwt algorithms": lambda: payhook.jwt.decode(good, key, ["HS384"]),
         "jwt crit": lambda: payhook.jwt.decode(make_token(
-            {"a": 1}, key, header={"alg": "HS256", "crit": ["x"]}), key),
+            {"a": 1}, key, header={"alg": "HS256", "crit": ["x"]}), key,
+            ["HS256"]),
         "jwt header dup": lambda: payhook.jwt.decode(make_token(
             {"a": 1}, key, raw_header=b'{"alg":"HS256","alg":"HS256"}'),
-            key),
+            key, ["HS256"]),
         "jwt min key length": lambda: payhook.jwt.decode(
             good, key, ["HS512"],
             options={"enforce_minimum_key_length": True}),
-        "encode none": lambda: payhook.jwt.encode({"a": 1}, key, "none"),
+        "encode kid": lambda: payhook.jwt.encode({"a": 1}, key,
+                                                 headers={"kid": 1}),
         "superpay wrong key length": lambda: payhook.superpay.decode(
             h_sp, key + "X"),
         "superpay wrong key length 31": lambda: payhook.superpay.decode(
@@ -1268,7 +1380,8 @@ def test_no_error_message_or_repr_contains_the_key():
 
 
 def test_decoder_objects_do_not_show_the_key():
-    for obj in (payhook.leanx.Decoder(MARKER), payhook.jwt.Decoder(MARKER),
+    for obj in (payhook.leanx.Decoder(MARKER),
+                payhook.jwt.Decoder(MARKER, ["HS256"]),
                 payhook.superpay.Decoder(MARKER)):
         text = repr(obj) + str(obj) + repr(getattr(obj, "__dict__", {}))
         for s in _secret_forms(MARKER):

@@ -141,7 +141,7 @@ def test_memo_holds_no_key_bytes_or_text():
     jwt_key = "jwt-only-key-7ab3c"
     sp_bytes_key = b"B" * 16 + b"\x01" * 16
     for memo in (payhook.leanx._prepared, payhook.superpay._prepared,
-                 payhook.jwt._prepared_verifier):
+                 payhook.jwt._plans):
         memo.cache_clear()
 
     want = {}
@@ -154,7 +154,7 @@ def test_memo_holds_no_key_bytes_or_text():
             payhook.leanx.decode(payhook.jwt.encode({"n": 2}, bytes_key),
                                  bytes_key, parse_float=decimal.Decimal),
             payhook.jwt.decode(payhook.jwt.encode({"aud": "svc"}, jwt_key),
-                               jwt_key, audience="svc"),
+                               jwt_key, ["HS256"], audience="svc"),
             payhook.superpay.decode(
                 payhook.superpay.encrypt({"a": 0.5}, SP_KEY), SP_KEY),
             payhook.superpay.decode(
@@ -172,8 +172,7 @@ def test_memo_holds_no_key_bytes_or_text():
     secrets = [KEY, rotation[0], bytes_key, jwt_key, SP_KEY, sp_bytes_key]
     for memo, cls in ((payhook.leanx._prepared, payhook.leanx.Decoder),
                       (payhook.superpay._prepared, payhook.superpay.Decoder),
-                      (payhook.jwt._prepared_verifier,
-                       payhook._payhook.Verifier)):
+                      (payhook.jwt._plans, payhook._payhook.Verifier)):
         objects = reachable(memo)
         # The walk does reach the prepared decoders (so it looks where the
         # keys would be), and the memo hit on every repeat.

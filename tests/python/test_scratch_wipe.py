@@ -131,7 +131,7 @@ def test_leanx_claim_failure_wipes_too():
 
 
 def test_jwt_decoder_and_one_call_function_wipe():
-    d = payhook.jwt.Decoder(KEY, audience="svc")
+    d = payhook.jwt.Decoder(KEY, ["HS256"], audience="svc")
     d.decode(make_token(dict(WARM, aud="svc"), KEY))
     m = marker()
     payload = {"aud": "svc", "sub": m, "deep": [{"x": m}]}
@@ -140,12 +140,15 @@ def test_jwt_decoder_and_one_call_function_wipe():
     n = len(json.dumps(payload, separators=(",", ":")))
     assert_nothing_left(d, [m], n)
     # The one-call function's prepared verifier.
-    payhook.jwt.decode(make_token(WARM, KEY), KEY)
+    payhook.jwt.decode(make_token(WARM, KEY), KEY, ["HS256"])
     m = marker()
     payload = {"sub": m}
-    assert payhook.jwt.decode(make_token(payload, KEY), KEY) == payload
-    verifier = payhook.jwt._prepared_verifier(*payhook.jwt.verifier_args(
-        KEY, None, None, None, None, None, 0, MAX_BYTES, None, False))
+    assert payhook.jwt.decode(make_token(payload, KEY), KEY,
+                              ["HS256"]) == payload
+    one = payhook.jwt._jwt_global_obj        # behind payhook.jwt.decode
+    verifier = payhook.jwt._planned(
+        one, one._jws, KEY, ["HS256"], None, one._merge_options, None, None,
+        None, 0, MAX_BYTES, None).verifier
     assert_nothing_left(verifier, [m], len(json.dumps(payload)))
 
 

@@ -303,10 +303,11 @@ def test_rfc7515_a1_signature_and_leanx():
         assert_strict_equal(payhook.leanx.decode(body, key, now=now),
                             v["payload"])
     with pytest.raises(payhook.InvalidSignatureError):
-        payhook.jwt.decode(v["token"], key[:-1], now=now)
+        payhook.jwt.decode(v["token"], key[:-1], ["HS256"], now=now)
     with pytest.raises(payhook.ExpiredSignatureError):
-        payhook.jwt.decode(v["token"], key, now=now + 1)
-    assert payhook.jwt.decode(v["token"], key, now=now + 1, leeway=2)
+        payhook.jwt.decode(v["token"], key, ["HS256"], now=now + 1)
+    assert payhook.jwt.decode(v["token"], key, ["HS256"], now=now + 1,
+                              leeway=2)
 
 
 def test_rfc7520_signature_valid_payload_not_json():
@@ -322,13 +323,14 @@ def test_rfc7520_signature_valid_payload_not_json():
     # The MAC is checked before the payload is parsed: a wrong key or a
     # flipped signature bit is a signature error, not a JSON error.
     with pytest.raises(payhook.InvalidSignatureError):
-        payhook.jwt.decode(v["token"], key + b"x")
+        payhook.jwt.decode(v["token"], key + b"x", ["HS256"])
     sig = bytearray(b64url_decode(sig_b64))
     sig[0] ^= 1
     with pytest.raises(payhook.InvalidSignatureError):
-        payhook.jwt.decode(f"{header_b64}.{payload_b64}.{b64url(sig)}", key)
+        payhook.jwt.decode(f"{header_b64}.{payload_b64}.{b64url(sig)}", key,
+                           ["HS256"])
     with pytest.raises(payhook.DecodeError) as info:
-        payhook.jwt.decode(v["token"], key)
+        payhook.jwt.decode(v["token"], key, ["HS256"])
     assert type(info.value) is payhook.DecodeError
 
 
@@ -351,7 +353,8 @@ def test_rfc7520_machine_readable_copy_agrees():
         token = (signing_input.decode() + "." +
                  b64url(hmac.new(key, signing_input, hashlib.sha256).digest()))
         if ok:
-            assert payhook.jwt.decode(token, key) == json.loads(payload)
+            assert payhook.jwt.decode(token, key,
+                                      ["HS256"]) == json.loads(payload)
         else:
             with pytest.raises(payhook.DecodeError):
-                payhook.jwt.decode(token, key)
+                payhook.jwt.decode(token, key, ["HS256"])

@@ -188,7 +188,8 @@ def test_leanx_and_jwt_keep_raising_what_the_sink_raised(low_int_digit_limit):
     with pytest.raises(Boom):
         payhook.leanx.decode(token, KEY, parse_float=raise_boom)
     with pytest.raises(Boom):
-        payhook.jwt.Decoder(KEY, parse_float=raise_boom).decode(token)
+        payhook.jwt.Decoder(KEY, ["HS256"],
+                            parse_float=raise_boom).decode(token)
     # An integer past the lowered limit: CPython's own ValueError.
     token = make_token(None, KEY, raw_payload=b'{"n":' + b"7" * (
         low_int_digit_limit + 1) + b"}")

@@ -141,7 +141,7 @@ def test_large_inputs_from_threads():
     big, token, body, sp_body = _large_inputs()
     leanx = payhook.leanx.Decoder(LEANX_KEY)
     superpay = payhook.superpay.Decoder(SP_KEY)
-    jwt_dec = payhook.jwt.Decoder(LEANX_KEY)
+    jwt_dec = payhook.jwt.Decoder(LEANX_KEY, ["HS256"])
     forged = make_token(big, "other-key")
     bad_sp = sp_body[:-40] + "0" * 38 + '"}'
     failures = []
@@ -250,7 +250,7 @@ def test_payload_is_the_one_verified_even_if_the_buffer_changes():
                if token[seg + i: seg + i + 4] == "eHh4")
     buf = bytearray(token.encode())
     view = memoryview(buf).toreadonly()
-    decoder = payhook.jwt.Decoder(LEANX_KEY)
+    decoder = payhook.jwt.Decoder(LEANX_KEY, ["HS256"])
     stop = threading.Event()
 
     def flipper():

@@ -153,7 +153,9 @@ def _call(v: dict, as_bytes: bool = False, pipeline: str = "") -> Any:
         return payhook.superpay.decrypt(data, key, iv, **kwargs)
 
     assert fn == "jwt.decode", fn
-    algorithms = opts.pop("algorithms", None)
+    # The vector format's default (tests/vectors/README.md): decode itself
+    # requires algorithms, as PyJWT does.
+    algorithms = opts.pop("algorithms", ["HS256"])
     kwargs = {k: opts.pop(k) for k in JWT_KWARGS if k in opts}
     options = {k: opts.pop(k) for k in list(opts)
                if k in JWT_OPTION_NAMES or k.startswith("verify_")}

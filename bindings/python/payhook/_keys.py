@@ -187,18 +187,22 @@ class Prepared(Generic[T]):
         self._misses = 0
 
     def __call__(self, *args: Any) -> T:
+        return self.get(args, lambda: self._factory(*args))
+
+    def get(self, args: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """The object memoised for `args`, or make()'s, kept for them."""
         try:
             key = _memo_key(args)
             hash(key)
         except (_NotCached, TypeError):
-            return self._factory(*args)
+            return make()
         with self._lock:
             found = self._memo.get(key)
             if found is not None:
                 self._memo.move_to_end(key)
                 self._hits += 1
                 return found
-        made = self._factory(*args)     # an error is raised, not kept
+        made = make()                   # an error is raised, not kept
         with self._lock:
             self._misses += 1
             self._memo[key] = made

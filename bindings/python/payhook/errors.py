@@ -92,15 +92,21 @@ class InvalidJTIError(InvalidTokenError):
 
 
 class MissingRequiredClaimError(InvalidTokenError):
-    """A claim that was required (or needed for a check) is absent."""
+    """A claim that was required (or needed for a check) is absent.
 
-    @property
-    def claim(self) -> str:
-        """The name of the missing claim."""
-        text = str(self)
-        first = text.find('"')
-        last = text.rfind('"')
-        return text[first + 1 : last] if 0 <= first < last else ""
+    Made as PyJWT makes it, from the claim's name:
+    ``MissingRequiredClaimError("exp").claim == "exp"``, and its text is
+    ``Token is missing the "exp" claim``.
+    """
+
+    claim: str
+
+    def __init__(self, claim: str) -> None:
+        super().__init__(claim)
+        self.claim = claim
+
+    def __str__(self) -> str:
+        return f'Token is missing the "{self.claim}" claim'
 
 
 class DecryptionError(PayhookError):
