@@ -147,8 +147,8 @@ static ph_status time_claim(const claim_scan *cs, int i, ph_status bad,
 
     if (t == PH_JT_STRING || t == PH_JT_TRUE || t == PH_JT_FALSE)
         return ph_fail(err, bad,
-                       "%s claim (%s) must be an integer: payhook takes a "
-                       "JSON number, not a string or a boolean",
+                       "%s claim (%s) must be an integer: a JSON number, not "
+                       "a string or a boolean",
                        what, claim_names[i].name);
     if (t != PH_JT_NUMBER || !isfinite(cs->number[i]))
         return ph_fail(err, bad, "%s claim (%s) must be an integer.", what,
@@ -278,7 +278,7 @@ ph_status ph_jwt_parse_claims(const char *payload, size_t len,
     if (len >= 3 && memcmp(payload, "\xef\xbb\xbf", 3) == 0)
         return ph_fail(err, PH_ERR_DECODE,
                        "Invalid payload string: it starts with a UTF-8 byte "
-                       "order mark (payhook takes the JSON as sent)");
+                       "order mark (the JSON is taken as sent)");
     memset(&cs, 0, sizeof cs);
     cs.c = claims;
     cs.current = -1;

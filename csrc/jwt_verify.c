@@ -227,16 +227,16 @@ static ph_status header_rules(const header_scan *h, ph_error *err)
     if (h->duplicate)
         return ph_fail(err, PH_ERR_DECODE,
                        "Invalid header string: a member name appears twice "
-                       "(payhook refuses duplicate header names)");
+                       "(duplicate header names are refused)");
     if (h->kid_bad)
         return ph_fail(err, PH_ERR_DECODE,
                        "Key ID header parameter must be a string");
     if (h->forbidden != NULL)
-        return ph_fail(err, PH_ERR_DECODE,
-                       "Unsupported header parameter \"%s\": payhook refuses "
-                       "crit, b64 and enc (JWS extensions, detached payloads, "
-                       "JWE)",
-                       h->forbidden);
+        return ph_fail(
+            err, PH_ERR_DECODE,
+            "Unsupported header parameter \"%s\": crit, b64 and enc "
+            "are refused (JWS extensions, detached payloads, JWE)",
+            h->forbidden);
     return PH_OK;
 }
 
@@ -261,8 +261,8 @@ static ph_status segment_failure(const char *seg, size_t len, const char *name,
     if (pad > 0 && len % 4 == 0 && stripped % 4 != 0 &&
         ph_b64url_decode(seg, stripped, tmp, &out_len) == PH_OK)
         return ph_fail(err, PH_ERR_DECODE,
-                       "Invalid %s padding: payhook takes base64url without "
-                       "'=' padding, as RFC 7515 writes it",
+                       "Invalid %s padding: '=' padding is refused, a JWS "
+                       "segment is base64url without it (RFC 7515)",
                        name);
     return ph_fail(err, PH_ERR_DECODE, "Invalid %s padding", name);
 }

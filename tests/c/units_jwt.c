@@ -388,8 +388,7 @@ static void messages(void)
         check_message(v, buf, PH_ERR_DECODE, "Invalid crypto padding");
         snprintf(buf, sizeof buf, "%s=", good);
         check_message(v, buf, PH_ERR_DECODE,
-                      "Invalid crypto padding: payhook takes base64url "
-                      "without '=' padding");
+                      "Invalid crypto padding: '=' padding is refused");
         snprintf(buf, sizeof buf, "%s!!!!", good);
         check_message(v, buf, PH_ERR_DECODE, "Invalid crypto padding");
         check_message(v, kid, PH_ERR_DECODE,
@@ -397,7 +396,7 @@ static void messages(void)
         check_message(v, crit, PH_ERR_DECODE,
                       "Unsupported header parameter \"crit\"");
         check_message(v, dup, PH_ERR_DECODE,
-                      "payhook refuses duplicate header names");
+                      "duplicate header names are refused");
         check_message(v, noalg, PH_ERR_ALGORITHM, "Algorithm not specified");
         check_message(v, none, PH_ERR_ALGORITHM,
                       "The specified alg value is not allowed");
