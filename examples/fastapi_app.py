@@ -52,7 +52,7 @@ def record_payout(gateway, reference, status, amount):
 def leanx_callback(result: payhook.Result = Depends(leanx)):
     out = result.payload.get("output")
     if not isinstance(out, dict) or "invoice_no" not in out:
-        # Raising (not returning) an error releases the guard's claim.
+        # An error answer (raised or returned) releases the guard's claim.
         raise HTTPException(400, "not a payout callback")
     record_payout("leanx", out["invoice_no"], out.get("invoice_status"),
                   out.get("amount"))

@@ -225,6 +225,105 @@ def test_fastapi_without_install_still_answers_the_status(tmp_path):
                       __import__("fastapi").HTTPException)
 
 
+def _fastapi_watched(tmp_path, endpoint_status: int | None):
+    """A FastAPI app under payhook.fastapi.install, wrapped so that the
+    moment its response starts the guard's verdict on a second delivery
+    of the same callback is read: what a gateway retrying at once gets."""
+    from fastapi import Depends, FastAPI
+    from fastapi.testclient import TestClient
+    from starlette.concurrency import run_in_threadpool
+    from starlette.responses import Response
+
+    from payhook.errors import ReplayInProgressError
+    from payhook.guard import ReplayGuard, SQLiteStore
+
+    guard = ReplayGuard(SQLiteStore(str(tmp_path / "guard.sqlite3")))
+    body, headers = callback_apps.signed({"id": "evt_prompt", "type": "x"})
+    result = payhook.verify("stripe", body, SECRET, headers=headers)
+    app = FastAPI()
+    dep = payhook.fastapi.callback("stripe", SECRET, guard=guard)
+    runs = []
+
+    @app.post("/cb")
+    def endpoint(r: payhook.Result = Depends(dep)):
+        runs.append(r.event_id)
+        if endpoint_status is not None:
+            return Response(b"no\n", status_code=endpoint_status)
+        return payhook.fastapi.reply(r)
+
+    payhook.fastapi.install(app)
+    seen = []
+
+    def verdict() -> str:
+        try:
+            with guard.once(result) as first:
+                if first:
+                    raise RuntimeError("claimable: the claim was released")
+                return "committed"
+        except ReplayInProgressError:
+            return "in progress"
+        except RuntimeError:
+            return "released"
+
+    async def watched(scope, receive, send):
+        async def send_watched(message):
+            if message["type"] == "http.response.start":
+                seen.append(await run_in_threadpool(verdict))
+            await send(message)
+        await app(scope, receive, send_watched)
+
+    client = TestClient(watched)
+    return client, body, headers, seen, runs
+
+
+def test_fastapi_commits_before_the_response_starts(tmp_path):
+    """FastAPI closes a yield dependency after the response is sent: the
+    claim must be committed before, or a gateway that retries as soon as
+    it has the answer is told 409 for a callback already handled."""
+    client, body, headers, seen, runs = _fastapi_watched(tmp_path, None)
+    first = client.post("/cb", content=body, headers=headers)
+    again = client.post("/cb", content=body, headers=headers)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert seen[0] == "committed"
+    assert len(runs) == 1
+
+
+def test_fastapi_a_returned_error_status_releases_the_claim(tmp_path):
+    """As in the Flask and Django helpers, an answer of 400 or more
+    releases the claim, returned or raised, so the retry is handled."""
+    client, body, headers, seen, runs = _fastapi_watched(tmp_path, 500)
+    got = [client.post("/cb", content=body, headers=headers).status_code
+           for _ in range(2)]
+    assert got == [500, 500]
+    assert seen == ["released", "released"]
+    assert len(runs) == 2
+
+
+def test_fastapi_without_install_warns_that_the_commit_is_late(
+        tmp_path, caplog):
+    from fastapi import Depends, FastAPI
+    from fastapi.testclient import TestClient
+
+    from payhook.guard import ReplayGuard, SQLiteStore
+
+    guard = ReplayGuard(SQLiteStore(str(tmp_path / "guard.sqlite3")))
+    app = FastAPI()
+    dep = payhook.fastapi.callback("stripe", SECRET, guard=guard)
+
+    @app.post("/cb")
+    def endpoint(result: payhook.Result = Depends(dep)):
+        return payhook.fastapi.reply(result)
+
+    body, headers = callback_apps.signed({"id": "evt_late", "type": "x"})
+    with caplog.at_level(logging.WARNING, logger="payhook"):
+        assert TestClient(app).post("/cb", content=body,
+                                    headers=headers).status_code == 200
+    assert "install(app) was not called" in caplog.text
+    # The claim was still committed, after the response.
+    assert TestClient(app).post("/cb", content=body,
+                                headers=headers).status_code == 200
+
+
 def test_flask_oversized_body_is_refused_before_it_is_read(tmp_path):
     from flask import Flask
 

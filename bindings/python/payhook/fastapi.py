@@ -7,7 +7,14 @@
         fulfil(result.payload)
         return payhook.fastapi.reply(result)
 
-    payhook.fastapi.install(app)     # refusals and duplicates as plain text
+    payhook.fastapi.install(app)     # before the first request
+
+``install`` answers refusals and duplicates with their exact body, and
+settles the guard's claim as the response starts: committed when the
+endpoint's answer is below 400, released otherwise.  That must happen
+before the gateway sees the answer: FastAPI closes a ``yield``
+dependency only after the response is sent, so a claim committed there
+would still look in progress to a retry that came at once.
 
 FastAPI is imported when a function here is first called, never by
 ``import payhook`` or ``import payhook.fastapi``.
@@ -27,6 +34,9 @@ from ._helpers import CONTENT_TYPE, Callback, Expect
 from ._ratelog import DEFAULT_INTERVAL
 from .errors import GuardError, PayhookError
 from .guard import ReplayGuard
+
+# The scope key under which the middleware keeps a request's claims.
+_CLAIMS = "payhook.claims"
 
 __all__ = ["callback", "reply", "install", "answer_class"]
 
@@ -91,10 +101,74 @@ async def _answer_handler(request: Any, exc: Any) -> Any:
                               media_type=exc.content_type)
 
 
+class _Claim:
+    """One delivery's claim on its event, settled exactly once: by the
+    middleware as the response starts, else when the dependency closes."""
+
+    __slots__ = ("once", "settled")
+
+    def __init__(self, once: Any) -> None:
+        self.once = once
+        self.settled = False
+
+    async def settle(self, failure: BaseException | None) -> None:
+        """Commit (``failure`` None) or release (the endpoint raised, or
+        answered 400 or more).  A store that fails here is logged by the
+        guard: the endpoint's outcome stands."""
+        if self.settled:
+            return
+        self.settled = True
+        in_thread = importlib.import_module(
+            "starlette.concurrency").run_in_threadpool
+        if failure is None:
+            await in_thread(self.once.__exit__, None, None, None)
+        else:
+            await in_thread(self.once.__exit__, type(failure), failure,
+                            failure.__traceback__)
+
+
+class _SettleBeforeResponse:
+    """ASGI middleware: settle the request's claims just before the
+    response's first message goes out, so that a retry the gateway sends
+    as soon as it has our answer finds the event committed."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        claims: list[_Claim] = []
+        scope[_CLAIMS] = claims
+
+        async def settled_send(message: Any) -> None:
+            if message.get("type") == "http.response.start":
+                status = int(message.get("status", 500))
+                failure = _ErrorAnswer(status) if status >= 400 else None
+                for claim in claims:
+                    await claim.settle(failure)
+            await send(message)
+
+        await self.app(scope, receive, settled_send)
+
+
+class _ErrorAnswer(Exception):
+    """What releases a claim whose endpoint answered an error status:
+    nothing was handled, so the gateway's retry is judged afresh."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"the endpoint answered {status}")
+
+
 def install(app: Any) -> None:
-    """Answer ``GatewayAnswer`` with its exact body and content type (the
-    gateway's reply for duplicates, plain text for refusals)."""
+    """Prepare ``app`` for :func:`callback`, before its first request:
+    ``GatewayAnswer`` is answered with its exact body and content type
+    (the gateway's reply for duplicates, plain text for refusals), and the
+    guard's claim is settled as the response starts (committed below 400,
+    released from 400 on), not after the response is sent."""
     app.add_exception_handler(answer_class(), _answer_handler)
+    app.add_middleware(_SettleBeforeResponse)
 
 
 def _content_length(headers: Any) -> int | None:
@@ -125,15 +199,17 @@ def callback(gateway: str, key: Any, *, guard: ReplayGuard | None = None,
 
     With a ``guard`` the event is claimed before the endpoint runs; a
     duplicate of a handled callback raises ``GatewayAnswer`` with the
-    gateway's reply, so the endpoint is not called.  The claim is
-    committed when the endpoint returns and released when it raises
-    (an ``HTTPException`` included), so that the gateway's retry is
-    handled again: refuse by raising, since a returned error response
-    commits.  A :class:`~payhook.GuardError` the endpoint raises (its own
-    ``inbox_record``) is answered as the guard's refusals are.  With plain ``Depends`` the commit runs after the response
-    is sent; ``Depends(..., scope="function")`` (in the FastAPI versions
-    that have ``scope``) commits before it.  The store's calls run in the
-    thread pool.
+    gateway's reply, so the endpoint is not called.  With
+    :func:`install`, the claim is settled as the response starts:
+    committed when the answer's status is below 400, released when it is
+    400 or more or the endpoint raised (an ``HTTPException`` included), so
+    that the gateway's retry is handled again.  Without
+    :func:`install` the claim is settled when FastAPI closes the
+    dependency, after the response is sent (a warning says so): a retry
+    that comes at once gets 409, and a returned error response commits.
+    A :class:`~payhook.GuardError` the endpoint raises (its own
+    ``inbox_record``) is answered as the guard's refusals are.  The
+    store's calls run in the thread pool.
     """
     core = Callback(gateway, key, guard=guard, expect=expect, logger=logger,
                     log_interval=log_interval, **options)
@@ -171,14 +247,24 @@ def callback(gateway: str, key: Any, *, guard: ReplayGuard | None = None,
                          "gateway's reply", gateway)
             r = result.reply
             raise _answer(r.status, r.body, r.content_type)
+        claim = _Claim(once)
+        claims = request.scope.get(_CLAIMS)
+        if claims is not None:
+            claims.append(claim)   # settled as the response starts
+        else:
+            core.log.log("not installed", logging.WARNING, "payhook: "
+                         "payhook.fastapi.install(app) was not called: the "
+                         "%s claim is committed only after the response is "
+                         "sent, so a prompt retry is answered 409", gateway)
         try:
             yield result
         except BaseException as exc:
-            await in_thread(once.__exit__, type(exc), exc, exc.__traceback__)
+            await claim.settle(exc)
             if isinstance(exc, GuardError):
                 raise refused(exc) from None
             raise
-        await in_thread(once.__exit__, None, None, None)
+        # Without the middleware (or if no response started): now.
+        await claim.settle(None)
 
     # FastAPI reads the parameter's type to hand it the request; the
     # annotation must be Starlette's class itself, not a string.
