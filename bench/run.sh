@@ -8,8 +8,11 @@
 #   python_bench.py          per-call cost, Python (payhook vs peers)
 #   lua_bench.lua            the same under LuaJIT and under Lua 5.4
 #   memory_bench.py / lua_memory.lua   RSS over 1,000,000 decodes, 3 at once
+#   memory_gateways.py / lua_memory_gateways.lua   the same for every
+#                            gateway, genuine and forged
 # and writes bench/results/results.json, table.md and chart.png, then prints
-# the table. Takes about 3-4 minutes on 2 cores.
+# the table. Takes about 10 minutes on 2 cores (the every-gateway memory
+# run is most of it; BENCH_MEMORY_CALLS=100000 for a quick look).
 #
 # Environment: BENCH_ROUNDS (default 61), BENCH_BATCH_MS (2),
 # BENCH_MEMORY_CALLS (1000000), BENCH_SKIP_INSTALL=1 to skip installs,
@@ -71,6 +74,23 @@ fi
 status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 [ $status = 0 ] || { say "a memory bench failed"; exit 1; }
+
+say "memory: $mem_calls verifications of every gateway, genuine and forged"
+pids=()
+python3 bench/memory_gateways.py "$run/memory-gateways-python.json" \
+    --calls "$mem_calls" &
+pids+=($!)
+if [ $lua_ok = 1 ]; then
+    for interp in luajit lua5.4; do
+        dir=$interp
+        [ "$interp" = lua5.4 ] && dir=lua54
+        lua_env "$dir" "$interp" bench/lua_memory_gateways.lua \
+            "$run/memory-gateways-$dir.json" "$mem_calls" &
+        pids+=($!)
+    done
+fi
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+[ $status = 0 ] || { say "a gateway memory bench failed"; exit 1; }
 
 python3 bench/machine.py "$run/machine.json" "$load_before"
 python3 bench/report.py "$run" "$results" --seconds $((SECONDS - t_start))
