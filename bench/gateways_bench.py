@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
+import hmac
 import json
 import statistics
 import sys
 import time
+import urllib.parse
 
 import payhook
 
@@ -126,6 +129,94 @@ def cases():
         pub.verify(csig, cbody, padding.PKCS1v15(), hashes.SHA256())
         return json.loads(cbody)
     out.append(("chip", "cryptography + json.loads", chip_crypto))
+    out += form_cases()
+    return out
+
+
+# The form gateways' callbacks (fields as the gateways post them) and the
+# standard library composition a merchant writes for each: parse_qsl, the
+# signed string, hmac or hashlib, compare_digest.
+BILLPLZ_FORM = {
+    "id": "8X0Iyzaw", "collection_id": "inbmmepb", "paid": "true",
+    "state": "paid", "amount": "4900", "paid_amount": "4900",
+    "due_at": "2023-11-14", "email": "siti.nurhaliza+shop@example.com",
+    "mobile": "", "name": "Siti Nurhaliza binti Tarudin",
+    "url": "https://www.billplz.com/bills/8X0Iyzaw",
+    "paid_at": "2023-11-14 22:13:20 +0800",
+    "transaction_id": "AC4GC031F42H", "transaction_status": "completed"}
+SENANGPAY_FORM = {"status_id": "1", "order_id": "ORD-20231114-0001",
+                  "transaction_id": "165432109876543", "msg":
+                  "Payment_was_successful", "amount": "124.10",
+                  "hash_type": "sha256"}
+TOYYIBPAY_FORM = {"refno": "TP2311141234567", "status": "1",
+                  "reason": "Approved", "billcode": "gcbhict9",
+                  "order_id": "ORD-20231114-0001", "amount": "12410",
+                  "transaction_time": "2023-11-14 22:13:20"}
+FORM_KEY = "merchant-secret-key-2023"
+
+
+def _fields(body: bytes) -> dict:
+    return dict(urllib.parse.parse_qsl(body.decode("utf-8"),
+                                       keep_blank_values=True,
+                                       strict_parsing=True))
+
+
+def billplz_stdlib(body: bytes, key: bytes) -> dict:
+    f = _fields(body)
+    sig = f.pop("x_signature", "")
+    # name+value of every field, sorted case-insensitively, '|' between.
+    source = "|".join(sorted((k + v for k, v in f.items()),
+                             key=lambda kv: (kv.lower(), kv)))
+    mine = hmac.new(key, source.encode("utf-8"), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mine, sig):
+        raise ValueError("signature")
+    f["x_signature"] = sig
+    return f
+
+
+def senangpay_stdlib(body: bytes, key: bytes) -> dict:
+    f = _fields(body)
+    source = key.decode() + "".join(
+        f[k] for k in ("status_id", "order_id", "transaction_id", "msg"))
+    mine = hmac.new(key, source.encode("utf-8"), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mine, f.get("hash", "")):
+        raise ValueError("signature")
+    return f
+
+
+def toyyibpay_stdlib(body: bytes, key: bytes) -> dict:
+    f = _fields(body)
+    source = key.decode() + f["status"] + f["order_id"] + f["refno"] + "ok"
+    mine = hashlib.md5(source.encode("utf-8")).hexdigest()
+    if not hmac.compare_digest(mine, f.get("hash", "")):
+        raise ValueError("signature")
+    return f
+
+
+def form_cases():
+    out = []
+    key = FORM_KEY.encode()
+    for gw, form, stdlib in (("billplz", BILLPLZ_FORM, billplz_stdlib),
+                             ("senangpay", SENANGPAY_FORM, senangpay_stdlib),
+                             ("toyyibpay", TOYYIBPAY_FORM, toyyibpay_stdlib)):
+        body, _ = payhook.sign(gw, form, FORM_KEY)
+        dec = payhook.Decoder(gw, FORM_KEY)
+        expected = _fields(body)
+        # Both must refuse a signed field changed.
+        forged = body.replace(b"8X0Iyzaw", b"8X0Iyzax").replace(
+            b"ORD-20231114-0001", b"ORD-20231114-0002")
+        assert forged != body
+        for check in (dec.decode, lambda b, f=stdlib: f(b, key)):
+            try:
+                check(forged)
+            except ValueError:
+                pass
+            else:
+                raise AssertionError(f"{gw}: a forged form was accepted")
+        out.append((gw, "payhook", (lambda d=dec, b=body: d.decode(b)),
+                    expected))
+        out.append((gw, "stdlib hmac/hashlib + urllib.parse",
+                    (lambda f=stdlib, b=body: f(b, key)), expected))
     return out
 
 
@@ -149,12 +240,15 @@ def main() -> int:
     args = ap.parse_args()
     if True:
         all_cases = cases()
+        expected = {(gw, name): case[3] if len(case) > 3 else PAYLOAD
+                    for case in all_cases for gw, name in [case[:2]]}
+        all_cases = [case[:3] for case in all_cases]
         for gw, name, fn in all_cases:
             got = fn()
             got = got.to_dict() if hasattr(got, "to_dict") else got
             if isinstance(got, (bytes, str)):
                 got = json.loads(got)
-            assert got == PAYLOAD, (gw, name)
+            assert got == expected[(gw, name)], (gw, name)
         sizes = {(gw, name): per_call(fn, args.batch_ms)
                  for gw, name, fn in all_cases}
         times = {(gw, name): [] for gw, name, _ in all_cases}
@@ -176,7 +270,12 @@ def main() -> int:
                      "p25_us": t[len(t) // 4], "p75_us": t[3 * len(t) // 4]})
     base = {r["gateway"]: r["median_us"] for r in rows
             if r["implementation"] == "payhook"}
-    print(f"body {len(BODY)} B, {args.rounds} rounds; ratio = peer / payhook")
+    print(f"body {len(BODY)} B (forms: "
+          + ", ".join(f"{gw} {len(payhook.sign(gw, form, FORM_KEY)[0])} B"
+                      for gw, form in (("billplz", BILLPLZ_FORM),
+                                       ("senangpay", SENANGPAY_FORM),
+                                       ("toyyibpay", TOYYIBPAY_FORM)))
+          + f"), {args.rounds} rounds; ratio = peer / payhook")
     print(f"{'gateway':18} {'implementation':42} {'median µs':>10} "
           f"{'ratio':>7}")
     for r in rows:
