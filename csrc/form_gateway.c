@@ -214,8 +214,7 @@ ph_status ph_form_authenticate(const ph_gateway_key *k, const ph_request *rq,
         return st;
     /* Every key is tried, so the time does not say which one matched. */
     for (i = 0; i < k->n_secret; i++) {
-        if ((st = f->digest(k->secret[i], k->secret_len[i], r, s, mine,
-                            err)) != PH_OK) {
+        if ((st = f->digest(k, i, r, s, mine, err)) != PH_OK) {
             OPENSSL_cleanse(mine, sizeof mine);
             return st;
         }
@@ -245,6 +244,7 @@ ph_status ph_form_sign(const ph_gateway *g, const ph_sign_input *in,
 {
     const ph_form_scheme *f = g->form;
     ph_scratch s = PH_SCRATCH_INIT;
+    ph_gateway_key *key = NULL;
     unsigned char digest[MAX_DIGEST];
     char field[80], hex[2 * MAX_DIGEST];
     const char *parts[5], *name;
@@ -263,8 +263,12 @@ ph_status ph_form_sign(const ph_gateway *g, const ph_sign_input *in,
                       strlen(f->redirect_signature)) != NULL)))
         st = ph_fail(err, PH_ERR_ARGUMENT,
                      "the payload already has a %s field", f->signature);
+    /* The signer's key, prepared as the verifier's is. */
     if (st == PH_OK)
-        st = f->digest(in->key, in->key_len, &r, &s, digest, err);
+        st = ph_gateway_key_new(g, &in->key, &in->key_len, 1, &key, err);
+    if (st == PH_OK)
+        st = f->digest(key, 0, &r, &s, digest, err);
+    ph_gateway_key_free(key);
     if (st == PH_OK) {
         /* A redirect (its fields bracketed, billplz[...]) is signed in
          * the same brackets. */

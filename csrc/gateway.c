@@ -208,6 +208,9 @@ ph_status ph_gateway_key_new(const ph_gateway *g,
             k->secret_len[i] = key_lens[i];
             k->n_secret = i + 1;
         }
+        if (st == PH_OK && g->form != NULL && g->form->hmac)
+            st = ph_hmac_keys_new(g->digest, keys, key_lens, nkeys, &k->hmac,
+                                  err);
         break;
     case PH_KEY_RSA_PUBLIC:
         for (i = 0; i < nkeys && st == PH_OK; i++) {

@@ -45,6 +45,11 @@ void ph_hmac_keys_free(ph_hmac_keys *k);
 ph_status ph_hmac_keys_mac(const ph_hmac_keys *k, const ph_str *parts,
                            size_t nparts, unsigned char *out, size_t *out_len,
                            ph_error *err);
+/* The MAC of the parts under key `i` (a form gateway tries each key). */
+ph_status ph_hmac_keys_mac_at(const ph_hmac_keys *k, size_t i,
+                              const ph_str *parts, size_t nparts,
+                              unsigned char *out, size_t *out_len,
+                              ph_error *err);
 ph_status ph_hmac_keys_match(const ph_hmac_keys *k, const ph_str *parts,
                              size_t nparts, const unsigned char *sigs,
                              size_t nsigs, ph_error *err);
@@ -75,15 +80,18 @@ typedef struct ph_event_recipe {
 
 /* A signed-form scheme (form_gateway.c drives it): which field holds the
  * signature, which fields must be there, and the digest of a form under
- * one key, which the verifier compares and the signer writes. */
+ * key `i` of `k` (k->secret[i], and with `hmac` also k->hmac's prepared
+ * key i), which the verifier compares and the signer writes. */
 typedef struct ph_form_scheme {
     const char *signature;          /* the field, flattened              */
     const char *redirect_signature; /* the redirect's, or NULL           */
     const char *const *required;    /* NULL-terminated                   */
     size_t digest_len;
-    ph_status (*digest)(const unsigned char *key, size_t key_len,
-                        const ph_result *r, ph_scratch *s, unsigned char *out,
-                        ph_error *err);
+    /* Non-zero: the digest is an HMAC (the gateway's `digest`) keyed with
+     * the secret, so the key prepares it once rather than per call. */
+    int hmac;
+    ph_status (*digest)(const ph_gateway_key *k, size_t i, const ph_result *r,
+                        ph_scratch *s, unsigned char *out, ph_error *err);
     /* The redirect's signature field name as it is sent (for sign), raw
      * and percent-encoded. */
     const char *redirect_sent_as;

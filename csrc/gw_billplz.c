@@ -76,7 +76,7 @@ static int compare_pairs(const ph_form_field *a, const ph_form_field *b)
     return 0;
 }
 
-static ph_status billplz_digest(const unsigned char *key, size_t key_len,
+static ph_status billplz_digest(const ph_gateway_key *k, size_t key_index,
                                 const ph_result *r, ph_scratch *s,
                                 unsigned char *out, ph_error *err)
 {
@@ -101,7 +101,7 @@ static ph_status billplz_digest(const unsigned char *key, size_t key_len,
         parts[np++] = order[i]->name;
         parts[np++] = order[i]->value;
     }
-    return ph_hmac(PH_DIGEST_SHA256, key, key_len, parts, np, out, &len, err);
+    return ph_hmac_keys_mac_at(&k->hmac, key_index, parts, np, out, &len, err);
 }
 
 static const char *const no_fields[] = { NULL };
@@ -111,6 +111,7 @@ static const ph_form_scheme billplz_form = {
     .redirect_signature = REDIRECT_SIGNATURE,
     .required = no_fields,
     .digest_len = 32,
+    .hmac = 1,
     .digest = billplz_digest,
     .redirect_sent_as = "billplz[x_signature]",
     .redirect_sent_encoded = "billplz%5Bx_signature%5D",
@@ -120,6 +121,7 @@ const ph_gateway ph_gw_billplz = {
     .name = "billplz",
     .title = "Billplz",
     .key_kind = PH_KEY_SECRET_TEXT,
+    .digest = PH_DIGEST_SHA256, /* the X Signature's HMAC */
     .covers = PH_COVERS_FIELDS,
     .payload_kind = PH_PAYLOAD_FORM,
     .covers_field = covers_field,

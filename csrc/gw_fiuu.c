@@ -22,7 +22,7 @@ static int covers_field(const char *name, size_t len)
     return ph_name_listed(signed_names, name, len);
 }
 
-static ph_status fiuu_digest(const unsigned char *key, size_t key_len,
+static ph_status fiuu_digest(const ph_gateway_key *k, size_t i,
                              const ph_result *r, ph_scratch *s,
                              unsigned char *out, ph_error *err)
 {
@@ -47,7 +47,7 @@ static ph_status fiuu_digest(const unsigned char *key, size_t key_len,
         const ph_form_field *a = ph_form_get(r, appcode[0], 7);
         parts[2] = a != NULL ? a->value : (ph_str){ "", 0 };
     }
-    parts[3] = (ph_str){ (const char *)key, key_len };
+    parts[3] = (ph_str){ (const char *)k->secret[i], k->secret_len[i] };
     return ph_md5_parts(parts, 4, out, err);
 }
 

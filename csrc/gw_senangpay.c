@@ -15,7 +15,7 @@ static int covers_field(const char *name, size_t len)
     return ph_name_listed(signed_names, name, len);
 }
 
-static ph_status hmac_digest(const unsigned char *key, size_t key_len,
+static ph_status hmac_digest(const ph_gateway_key *k, size_t i,
                              const ph_result *r, ph_scratch *s,
                              unsigned char *out, ph_error *err)
 {
@@ -23,21 +23,21 @@ static ph_status hmac_digest(const unsigned char *key, size_t key_len,
     size_t len;
     ph_status st;
 
-    if ((st = ph_form_concat(r, s, key, key_len, signed_names, "", &msg,
-                             err)) != PH_OK)
+    if ((st = ph_form_concat(r, s, k->secret[i], k->secret_len[i],
+                             signed_names, "", &msg, err)) != PH_OK)
         return st;
-    return ph_hmac(PH_DIGEST_SHA256, key, key_len, &msg, 1, out, &len, err);
+    return ph_hmac_keys_mac_at(&k->hmac, i, &msg, 1, out, &len, err);
 }
 
-static ph_status md5_digest(const unsigned char *key, size_t key_len,
+static ph_status md5_digest(const ph_gateway_key *k, size_t i,
                             const ph_result *r, ph_scratch *s,
                             unsigned char *out, ph_error *err)
 {
     ph_str msg;
     ph_status st;
 
-    if ((st = ph_form_concat(r, s, key, key_len, signed_names, "", &msg,
-                             err)) != PH_OK)
+    if ((st = ph_form_concat(r, s, k->secret[i], k->secret_len[i],
+                             signed_names, "", &msg, err)) != PH_OK)
         return st;
     return ph_md5_parts(&msg, 1, out, err);
 }
@@ -46,6 +46,7 @@ static const ph_form_scheme hmac_form = {
     .signature = "hash",
     .required = signed_names,
     .digest_len = 32,
+    .hmac = 1,
     .digest = hmac_digest,
 };
 
@@ -60,6 +61,7 @@ const ph_gateway ph_gw_senangpay = {
     .name = "senangpay",
     .title = "senangPay",
     .key_kind = PH_KEY_SECRET_TEXT,
+    .digest = PH_DIGEST_SHA256, /* the hash's HMAC */
     .covers = PH_COVERS_FIELDS,
     .payload_kind = PH_PAYLOAD_FORM,
     .covers_field = covers_field,

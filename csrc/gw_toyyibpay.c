@@ -13,15 +13,15 @@ static int covers_field(const char *name, size_t len)
     return ph_name_listed(signed_names, name, len);
 }
 
-static ph_status toyyibpay_digest(const unsigned char *key, size_t key_len,
+static ph_status toyyibpay_digest(const ph_gateway_key *k, size_t i,
                                   const ph_result *r, ph_scratch *s,
                                   unsigned char *out, ph_error *err)
 {
     ph_str msg;
     ph_status st;
 
-    if ((st = ph_form_concat(r, s, key, key_len, signed_names, "ok", &msg,
-                             err)) != PH_OK)
+    if ((st = ph_form_concat(r, s, k->secret[i], k->secret_len[i],
+                             signed_names, "ok", &msg, err)) != PH_OK)
         return st;
     return ph_md5_parts(&msg, 1, out, err);
 }

@@ -121,6 +121,20 @@ void ph_hmac_keys_free(ph_hmac_keys *k)
     memset(k, 0, sizeof *k);
 }
 
+/* Key i's context, ready for a new message: the set's own working copy when
+ * `own` (the caller holds the try-lock), else a fresh copy the caller
+ * frees.  NULL when OpenSSL fails. */
+static EVP_MAC_CTX *start_ctx(const ph_hmac_keys *k, size_t i, int own)
+{
+    EVP_MAC_CTX *ctx;
+
+    if (!own)
+        return EVP_MAC_CTX_dup(k->ctx[i]);
+    /* A NULL key starts again with the key already set. */
+    ctx = k->work->ctx[i];
+    return EVP_MAC_init(ctx, NULL, 0, NULL) ? ctx : NULL;
+}
+
 ph_status ph_hmac_keys_match(const ph_hmac_keys *k, const ph_str *parts,
                              size_t nparts, const unsigned char *sigs,
                              size_t nsigs, ph_error *err)
@@ -133,15 +147,7 @@ ph_status ph_hmac_keys_match(const ph_hmac_keys *k, const ph_str *parts,
     /* Every key and every candidate is tried even after a match, so the
      * time says nothing about which key or which signature matched. */
     for (i = 0; i < k->n && !failed; i++) {
-        EVP_MAC_CTX *ctx;
-        if (own) {
-            /* A NULL key starts again with the key already set. */
-            ctx = k->work->ctx[i];
-            if (!EVP_MAC_init(ctx, NULL, 0, NULL))
-                ctx = NULL;
-        } else {
-            ctx = EVP_MAC_CTX_dup(k->ctx[i]);
-        }
+        EVP_MAC_CTX *ctx = start_ctx(k, i, own);
         failed = ctx == NULL ||
                  !mac_parts(ctx, parts, nparts, mac, &mac_len) ||
                  mac_len != want;
@@ -166,10 +172,26 @@ ph_status ph_hmac_keys_mac(const ph_hmac_keys *k, const ph_str *parts,
                            size_t nparts, unsigned char *out, size_t *out_len,
                            ph_error *err)
 {
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(k->ctx[0]);
-    int ok = ctx != NULL && mac_parts(ctx, parts, nparts, out, out_len);
+    return ph_hmac_keys_mac_at(k, 0, parts, nparts, out, out_len, err);
+}
 
-    EVP_MAC_CTX_free(ctx);
+ph_status ph_hmac_keys_mac_at(const ph_hmac_keys *k, size_t i,
+                              const ph_str *parts, size_t nparts,
+                              unsigned char *out, size_t *out_len,
+                              ph_error *err)
+{
+    int expected = 0, own, ok;
+    EVP_MAC_CTX *ctx;
+
+    if (i >= k->n)
+        return ph_fail(err, PH_ERR_ARGUMENT, "no such key");
+    own = atomic_compare_exchange_strong(&k->work->busy, &expected, 1);
+    ctx = start_ctx(k, i, own);
+    ok = ctx != NULL && mac_parts(ctx, parts, nparts, out, out_len);
+    if (own)
+        atomic_store(&k->work->busy, 0);
+    else
+        EVP_MAC_CTX_free(ctx);
     if (!ok) {
         ph_clear_openssl_errors();
         return ph_fail(err, PH_ERR_CRYPTO, "HMAC computation failed");

@@ -19,26 +19,26 @@ static void base64_cases(void)
 {
     static const struct {
         const char *in;
-        const char *out;    /* NULL: refused */
+        const char *out; /* NULL: refused */
         size_t out_len;
     } cases[] = {
-        {"", "", 0},
-        {"Zg==", "f", 1},
-        {"Zm8=", "fo", 2},
-        {"Zm9v", "foo", 3},
-        {"Zm9vYmFy", "foobar", 6},
-        {"+/+/", "\xfb\xff\xbf", 3},
-        {"Zg", NULL, 0},          /* no padding */
-        {"Zg=", NULL, 0},
-        {"Zh==", NULL, 0},        /* non-zero trailing bits */
-        {"Zm9=", NULL, 0},
-        {"Zm8=Zm8=", NULL, 0},    /* padding inside */
-        {"Z===", NULL, 0},
-        {"====", NULL, 0},
-        {"-_-_", NULL, 0},        /* the URL alphabet */
-        {"Zm9v\n", NULL, 0},
-        {" Zm9v", NULL, 0},
-        {"Zm9vY", NULL, 0},
+        { "", "", 0 },
+        { "Zg==", "f", 1 },
+        { "Zm8=", "fo", 2 },
+        { "Zm9v", "foo", 3 },
+        { "Zm9vYmFy", "foobar", 6 },
+        { "+/+/", "\xfb\xff\xbf", 3 },
+        { "Zg", NULL, 0 }, /* no padding */
+        { "Zg=", NULL, 0 },
+        { "Zh==", NULL, 0 }, /* non-zero trailing bits */
+        { "Zm9=", NULL, 0 },
+        { "Zm8=Zm8=", NULL, 0 }, /* padding inside */
+        { "Z===", NULL, 0 },
+        { "====", NULL, 0 },
+        { "-_-_", NULL, 0 }, /* the URL alphabet */
+        { "Zm9v\n", NULL, 0 },
+        { " Zm9v", NULL, 0 },
+        { "Zm9vY", NULL, 0 },
     };
     size_t i;
 
@@ -53,8 +53,7 @@ static void base64_cases(void)
             CHECK_STATUS(st, PH_ERR_DECODE, "refused");
         } else if (CHECK_STATUS(st, PH_OK, "decoded")) {
             char back[32];
-            CHECK(n == cases[i].out_len &&
-                      memcmp(out, cases[i].out, n) == 0,
+            CHECK(n == cases[i].out_len && memcmp(out, cases[i].out, n) == 0,
                   "bytes differ");
             ph_b64_encode(out, n, back);
             CHECK(ph_b64_encoded_len(n) == strlen(cases[i].in) &&
@@ -89,15 +88,17 @@ static void hmac_cases(void)
     /* RFC 4231 test case 2. */
     static const char want256[] =
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
-    ph_str parts[3] = {{"what do ya", 10}, {"", 0}, {" want for nothing?", 18}};
+    ph_str parts[3] = { { "what do ya", 10 },
+                        { "", 0 },
+                        { " want for nothing?", 18 } };
     unsigned char mac[64];
     size_t n = 0;
     char hex[129];
     ph_error err;
     ph_hmac_keys keys;
-    const unsigned char *kp[2] = {(const unsigned char *)"other",
-                                  (const unsigned char *)"Jefe"};
-    size_t kl[2] = {5, 4};
+    const unsigned char *kp[2] = { (const unsigned char *)"other",
+                                   (const unsigned char *)"Jefe" };
+    size_t kl[2] = { 5, 4 };
 
     t_begin("hmac: RFC 4231 case 2 from parts, SHA-256 and SHA-512");
     CHECK_STATUS(ph_hmac(PH_DIGEST_SHA256, (const unsigned char *)"Jefe", 4,
@@ -111,15 +112,15 @@ static void hmac_cases(void)
     ph_hex_encode(mac, 8, hex);
     CHECK(n == 64 && memcmp(hex, "164b7a7bfcf819e2", 16) == 0,
           "SHA-512 MAC differs");
-    CHECK_STATUS(ph_hmac(PH_DIGEST_SHA256, (const unsigned char *)"", 0,
-                         parts, 3, mac, &n, &err),
+    CHECK_STATUS(ph_hmac(PH_DIGEST_SHA256, (const unsigned char *)"", 0, parts,
+                         3, mac, &n, &err),
                  PH_ERR_KEY, "empty key");
     t_end();
 
     t_begin("hmac: a rotation matches on its second key, any candidate");
-    if (CHECK_STATUS(ph_hmac_keys_new(PH_DIGEST_SHA256, kp, kl, 2, &keys,
-                                      &err),
-                     PH_OK, "keys")) {
+    if (CHECK_STATUS(
+            ph_hmac_keys_new(PH_DIGEST_SHA256, kp, kl, 2, &keys, &err), PH_OK,
+            "keys")) {
         unsigned char cands[64];
         ph_hmac(PH_DIGEST_SHA256, kp[1], kl[1], parts, 3, mac, &n, &err);
         memset(cands, 0, 32);
@@ -134,26 +135,63 @@ static void hmac_cases(void)
         ph_hmac_keys_free(&keys);
     }
     t_end();
+
+    t_begin("hmac: the MAC under each prepared key, twice");
+    if (CHECK_STATUS(
+            ph_hmac_keys_new(PH_DIGEST_SHA256, kp, kl, 2, &keys, &err), PH_OK,
+            "keys")) {
+        unsigned char one[64], prepared[64];
+        size_t i, m = 0;
+        int round;
+        /* The second round reuses the working contexts the first left. */
+        for (round = 0; round < 2; round++) {
+            for (i = 0; i < 2; i++) {
+                ph_hmac(PH_DIGEST_SHA256, kp[i], kl[i], parts, 3, one, &n,
+                        &err);
+                CHECK_STATUS(ph_hmac_keys_mac_at(&keys, i, parts, 3, prepared,
+                                                 &m, &err),
+                             PH_OK, "mac_at");
+                CHECK(m == 32 && memcmp(one, prepared, 32) == 0,
+                      "key %zu (round %d): the prepared MAC differs", i,
+                      round);
+            }
+            CHECK_STATUS(
+                ph_hmac_keys_mac_at(&keys, 2, parts, 3, prepared, &m, &err),
+                PH_ERR_ARGUMENT, "no third key");
+        }
+        ph_hmac_keys_free(&keys);
+    }
+    t_end();
 }
 
 static void timestamp_cases(void)
 {
     static const struct {
         const char *text;
-        long long want;     /* -1: refused */
+        long long want; /* -1: refused */
     } cases[] = {
-        {"0", 0}, {"1700000000", 1700000000}, {"999999999999999", 999999999999999LL},
-        {"", -1}, {"01700000000", -1}, {"00", -1}, {"+1700000000", -1},
-        {"-1", -1}, {"1700000000.0", -1}, {"17e8", -1}, {" 1", -1},
-        {"1 ", -1}, {"1000000000000000", -1}, {"0x10", -1},
+        { "0", 0 },
+        { "1700000000", 1700000000 },
+        { "999999999999999", 999999999999999LL },
+        { "", -1 },
+        { "01700000000", -1 },
+        { "00", -1 },
+        { "+1700000000", -1 },
+        { "-1", -1 },
+        { "1700000000.0", -1 },
+        { "17e8", -1 },
+        { " 1", -1 },
+        { "1 ", -1 },
+        { "1000000000000000", -1 },
+        { "0x10", -1 },
     };
     size_t i;
     ph_error err;
     int64_t v;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        ph_status st = ph_timestamp_parse(cases[i].text,
-                                          strlen(cases[i].text), &v, &err);
+        ph_status st =
+            ph_timestamp_parse(cases[i].text, strlen(cases[i].text), &v, &err);
         t_begin("timestamp: \"%s\"", cases[i].text);
         if (cases[i].want < 0)
             CHECK_STATUS(st, PH_ERR_DECODE, "refused");
@@ -179,12 +217,12 @@ static void timestamp_cases(void)
 
 static void header_cases(void)
 {
-    ph_header h[] = {{"Content-Type", 12, "application/json", 16},
-                     {"WEBHOOK-ID", 10, "msg_1", 5},
-                     {"x-empty", 7, "", 0},
-                     {"X-Twice", 7, "a", 1},
-                     {"x-twice", 7, "b", 1}};
-    ph_request rq = {"", 0, h, 5, NULL, 0};
+    ph_header h[] = { { "Content-Type", 12, "application/json", 16 },
+                      { "WEBHOOK-ID", 10, "msg_1", 5 },
+                      { "x-empty", 7, "", 0 },
+                      { "X-Twice", 7, "a", 1 },
+                      { "x-twice", 7, "b", 1 } };
+    ph_request rq = { "", 0, h, 5, NULL, 0 };
     const char *v;
     size_t n;
     ph_error err;
@@ -219,28 +257,28 @@ static void pick_cases(void)
         int found, type;
         const char *value;
     } cases[] = {
-        {"data.status", 1, PH_JT_STRING, "SUCCESS"},   /* the last "data" */
-        {"data.transaction.id", 1, PH_JT_NUMBER, "10310"},
-        {"data.transaction.fee", 1, PH_JT_NUMBER, "3.1025e0"},
-        {"data.n", 1, PH_JT_NULL, ""},
-        {"data.t", 1, PH_JT_TRUE, ""},
-        {"data.transaction", 1, PH_JT_OBJECT, ""},
-        {"x", 1, PH_JT_ARRAY, ""},
-        {"esc", 1, PH_JT_STRING, "\xf0\x9f\x98\x80\n"},
-        {"x.status", 0, 0, NULL},
-        {"data.missing", 0, 0, NULL},
-        {"status", 0, 0, NULL},
-        {"data.status.deeper", 0, 0, NULL},
-        {"", 0, 0, NULL},
+        { "data.status", 1, PH_JT_STRING, "SUCCESS" }, /* the last "data" */
+        { "data.transaction.id", 1, PH_JT_NUMBER, "10310" },
+        { "data.transaction.fee", 1, PH_JT_NUMBER, "3.1025e0" },
+        { "data.n", 1, PH_JT_NULL, "" },
+        { "data.t", 1, PH_JT_TRUE, "" },
+        { "data.transaction", 1, PH_JT_OBJECT, "" },
+        { "x", 1, PH_JT_ARRAY, "" },
+        { "esc", 1, PH_JT_STRING, "\xf0\x9f\x98\x80\n" },
+        { "x.status", 0, 0, NULL },
+        { "data.missing", 0, 0, NULL },
+        { "status", 0, 0, NULL },
+        { "data.status.deeper", 0, 0, NULL },
+        { "", 0, 0, NULL },
     };
     size_t i, n;
     char buf[64];
     int type;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int found = ph_json_pick(doc, sizeof doc - 1, cases[i].path,
-                                 strlen(cases[i].path), &type, buf,
-                                 sizeof buf, &n);
+        int found =
+            ph_json_pick(doc, sizeof doc - 1, cases[i].path,
+                         strlen(cases[i].path), &type, buf, sizeof buf, &n);
         t_begin("json pick: \"%s\"", cases[i].path);
         CHECK(found == cases[i].found, "found %d", found);
         if (found && cases[i].found) {
@@ -343,7 +381,7 @@ static void rsa_cases(char **pub, char **priv)
                                    (const unsigned char *)"body", 4, sig,
                                    sig_len - 1, &err),
                      PH_ERR_SIGNATURE, "short");
-        memset(sig, 0xff, sig_len);     /* above the modulus */
+        memset(sig, 0xff, sig_len); /* above the modulus */
         CHECK_STATUS(ph_rsa_verify(k, PH_DIGEST_SHA512,
                                    (const unsigned char *)"body", 4, sig,
                                    sig_len, &err),
@@ -397,7 +435,7 @@ static void keys_for(const ph_gateway *g, const char *pub, const char *priv,
         *sign_key = priv;
     } else if (strcmp(name, "standardwebhooks") == 0) {
         *verify_key = *sign_key =
-            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";  /* 24 bytes */
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"; /* 24 bytes */
     } else if (strcmp(name, "superpay") == 0) {
         *verify_key = *sign_key = "0123456789abcdef0123456789abcdef";
     } else {
@@ -419,7 +457,7 @@ static void round_trip_cases(const char *pub, const char *priv)
         const char *vk, *sk;
         ph_sign_input in;
         if (ph_gateway_payload_kind(g) == PH_PAYLOAD_FORM)
-            continue;   /* form_round_trip_cases */
+            continue; /* form_round_trip_cases */
         ph_signed out;
         ph_gateway_key *k = NULL;
         ph_scratch s = PH_SCRATCH_INIT;
@@ -430,10 +468,10 @@ static void round_trip_cases(const char *pub, const char *priv)
         char id[PH_EVENT_ID_MAX];
         size_t id_len;
         int found;
-        ph_str paths[2] = {{"amount", 6}, {"n", 1}};
-        ph_str values[2] = {{"124.10", 6}, {"12", 2}};
-        ph_str wrong[2] = {{"124.1", 5}, {"12", 2}};
-        ph_str absent[1] = {{"amount.value", 12}};
+        ph_str paths[2] = { { "amount", 6 }, { "n", 1 } };
+        ph_str values[2] = { { "124.10", 6 }, { "12", 2 } };
+        ph_str wrong[2] = { { "124.1", 5 }, { "12", 2 } };
+        ph_str absent[1] = { { "amount.value", 12 } };
 
         keys_for(g, pub, priv, &vk, &sk);
         t_begin("round trip: %s", ph_gateway_name(g));
@@ -452,8 +490,8 @@ static void round_trip_cases(const char *pub, const char *priv)
         {
             const unsigned char *kp = (const unsigned char *)vk;
             size_t kl = strlen(vk);
-            ph_request rq = {out.body,      out.body_len, out.headers,
-                             out.n_headers, NULL,         0};
+            ph_request rq = { out.body,      out.body_len, out.headers,
+                              out.n_headers, NULL,         0 };
             if (CHECK_STATUS(ph_gateway_key_new(g, &kp, &kl, 1, &k, &err),
                              PH_OK, "key") &&
                 CHECK_STATUS(ph_gateway_open(k, &rq, &o, &s, &r, &err), PH_OK,
@@ -461,24 +499,22 @@ static void round_trip_cases(const char *pub, const char *priv)
                 CHECK_STATUS(ph_gateway_parse(k, &r, &o, &ph_cjson_sink, NULL,
                                               &s, &root, &err),
                              PH_OK, "parse") &&
-                CHECK_STATUS(ph_gateway_event_id(&r, id, &id_len, &found,
-                                                 &err),
-                             PH_OK, "event id")) {
+                CHECK_STATUS(
+                    ph_gateway_event_id(&r, id, &id_len, &found, &err), PH_OK,
+                    "event id")) {
                 CHECK(found && id_len > 0, "an event id");
                 CHECK(r.has_timestamp == ph_gateway_signs_time(g),
                       "a timestamp where the scheme signs one");
                 if (ph_gateway_covers(g) == PH_COVERS_PAYLOAD) {
-                    CHECK_STATUS(ph_gateway_expect(&r, paths, values, 2,
-                                                   &err),
+                    CHECK_STATUS(ph_gateway_expect(&r, paths, values, 2, &err),
                                  PH_OK, "expect");
                     CHECK_STATUS(ph_gateway_expect(&r, paths, wrong, 2, &err),
                                  PH_ERR_MISMATCH, "expect: differs");
-                    CHECK_STATUS(ph_gateway_expect(&r, absent, values, 1,
-                                                   &err),
-                                 PH_ERR_MISMATCH, "expect: absent");
+                    CHECK_STATUS(
+                        ph_gateway_expect(&r, absent, values, 1, &err),
+                        PH_ERR_MISMATCH, "expect: absent");
                 } else {
-                    CHECK_STATUS(ph_gateway_expect(&r, paths, values, 1,
-                                                   &err),
+                    CHECK_STATUS(ph_gateway_expect(&r, paths, values, 1, &err),
                                  PH_ERR_MISMATCH, "expect: nothing signed");
                 }
                 if (ph_gateway_signs_time(g)) {
@@ -490,7 +526,8 @@ static void round_trip_cases(const char *pub, const char *priv)
                                  PH_OK, "a wider window");
                 }
             }
-            if (out.body_len > 20 && ph_gateway_covers(g) == PH_COVERS_PAYLOAD) {
+            if (out.body_len > 20 &&
+                ph_gateway_covers(g) == PH_COVERS_PAYLOAD) {
                 ph_request bad = rq;
                 char *copy = malloc(out.body_len);
                 memcpy(copy, out.body, out.body_len);
@@ -528,18 +565,18 @@ static void form_round_trip_cases(void)
     static const struct {
         const char *gateway, *event_id, *covered, *uncovered, *reply;
     } cases[] = {
-        {"billplz", "B1:paid", "n", NULL, ""},
-        {"fiuu", "T1:00", "amount", "n", ""},
-        {"senangpay", "T9:1", "msg", "amount", "OK"},
-        {"senangpay_md5", "T9:1", "order_id", "amount", "OK"},
-        {"toyyibpay", "R1:00", "refno", "amount", ""},
+        { "billplz", "B1:paid", "n", NULL, "" },
+        { "fiuu", "T1:00", "amount", "n", "" },
+        { "senangpay", "T9:1", "msg", "amount", "OK" },
+        { "senangpay_md5", "T9:1", "order_id", "amount", "OK" },
+        { "toyyibpay", "R1:00", "refno", "amount", "" },
     };
     static const char key[] = "a form gateway's secret";
     size_t i;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const ph_gateway *g = ph_gateway_find(cases[i].gateway,
-                                              strlen(cases[i].gateway));
+        const ph_gateway *g =
+            ph_gateway_find(cases[i].gateway, strlen(cases[i].gateway));
         const unsigned char *kp = (const unsigned char *)key;
         size_t kl = sizeof key - 1, id_len;
         ph_sign_input in;
@@ -563,21 +600,21 @@ static void form_round_trip_cases(void)
         if (CHECK_STATUS(ph_gateway_sign(g, &in, &out, &err), PH_OK, "sign") &&
             CHECK_STATUS(ph_gateway_key_new(g, &kp, &kl, 1, &k, &err), PH_OK,
                          "key")) {
-            ph_request body = {out.body, out.body_len, NULL, 0, NULL, 0};
-            ph_request query = {"", 0, NULL, 0, out.body, out.body_len};
-            ph_str cov = {cases[i].covered, strlen(cases[i].covered)};
-            ph_str val = {"x", 1};
+            ph_request body = { out.body, out.body_len, NULL, 0, NULL, 0 };
+            ph_request query = { "", 0, NULL, 0, out.body, out.body_len };
+            ph_str cov = { cases[i].covered, strlen(cases[i].covered) };
+            ph_str val = { "x", 1 };
             const ph_form_field *f;
             CHECK_STATUS(ph_gateway_open(k, &query, &o, &s, &r, &err), PH_OK,
                          "the same form as a query");
             if (CHECK_STATUS(ph_gateway_open(k, &body, &o, &s, &r, &err),
                              PH_OK, "open") &&
-                CHECK_STATUS(ph_gateway_parse(k, &r, &o, &ph_cjson_sink,
-                                              NULL, &s, &root, &err),
+                CHECK_STATUS(ph_gateway_parse(k, &r, &o, &ph_cjson_sink, NULL,
+                                              &s, &root, &err),
                              PH_OK, "parse") &&
-                CHECK_STATUS(ph_gateway_event_id(&r, id, &id_len, &found,
-                                                 &err),
-                             PH_OK, "event id")) {
+                CHECK_STATUS(
+                    ph_gateway_event_id(&r, id, &id_len, &found, &err), PH_OK,
+                    "event id")) {
                 CHECK(found && id_len == strlen(cases[i].event_id) &&
                           memcmp(id, cases[i].event_id, id_len) == 0,
                       "event id %.*s", (int)id_len, id);
@@ -589,14 +626,14 @@ static void form_round_trip_cases(void)
                                 strlen(cases[i].covered));
                 CHECK(f != NULL, "the covered field is there");
                 if (f != NULL)
-                    CHECK_STATUS(ph_gateway_expect(&r, &cov, &f->value, 1,
-                                                   &err),
-                                 PH_OK, "expect on a covered field");
+                    CHECK_STATUS(
+                        ph_gateway_expect(&r, &cov, &f->value, 1, &err), PH_OK,
+                        "expect on a covered field");
                 CHECK_STATUS(ph_gateway_expect(&r, &cov, &val, 1, &err),
                              PH_ERR_MISMATCH, "expect: differs");
                 if (cases[i].uncovered != NULL) {
-                    ph_str unc = {cases[i].uncovered,
-                                  strlen(cases[i].uncovered)};
+                    ph_str unc = { cases[i].uncovered,
+                                   strlen(cases[i].uncovered) };
                     CHECK(!ph_result_covers(&r, unc.ptr, unc.len),
                           "not covered");
                     CHECK_STATUS(ph_gateway_expect(&r, &unc, &val, 1, &err),
@@ -625,13 +662,27 @@ static void form_parser_cases(void)
         int ok;
         size_t n;
     } cases[] = {
-        {"", 1, 0},           {"a=1", 1, 1},        {"a=1&b=", 1, 2},
-        {"a==b", 1, 1},       {"a=%41%4a%4A", 1, 1}, {"a+b=c+d", 1, 1},
-        {"a=1&", 0, 0},       {"&a=1", 0, 0},       {"a=1&&b=2", 0, 0},
-        {"a", 0, 0},          {"=1", 0, 0},         {"a=%zz", 0, 0},
-        {"a=%4", 0, 0},       {"a=%", 0, 0},        {"a=%C3", 0, 0},
-        {"a=%C0%80", 0, 0},   {"a=%ED%A0%80", 0, 0}, {"a=1&a=2", 0, 0},
-        {"a=1&%61=2", 0, 0},  {"%FF=1", 0, 0},      {"a=%F4%90%80%80", 0, 0},
+        { "", 1, 0 },
+        { "a=1", 1, 1 },
+        { "a=1&b=", 1, 2 },
+        { "a==b", 1, 1 },
+        { "a=%41%4a%4A", 1, 1 },
+        { "a+b=c+d", 1, 1 },
+        { "a=1&", 0, 0 },
+        { "&a=1", 0, 0 },
+        { "a=1&&b=2", 0, 0 },
+        { "a", 0, 0 },
+        { "=1", 0, 0 },
+        { "a=%zz", 0, 0 },
+        { "a=%4", 0, 0 },
+        { "a=%", 0, 0 },
+        { "a=%C3", 0, 0 },
+        { "a=%C0%80", 0, 0 },
+        { "a=%ED%A0%80", 0, 0 },
+        { "a=1&a=2", 0, 0 },
+        { "a=1&%61=2", 0, 0 },
+        { "%FF=1", 0, 0 },
+        { "a=%F4%90%80%80", 0, 0 },
     };
     size_t i, n;
     const ph_form_field *f;
@@ -639,8 +690,8 @@ static void form_parser_cases(void)
     ph_error err;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        ph_status st = ph_form_parse(cases[i].in, strlen(cases[i].in), &s,
-                                     &f, &n, &err);
+        ph_status st =
+            ph_form_parse(cases[i].in, strlen(cases[i].in), &s, &f, &n, &err);
         t_begin("form: \"%s\"", cases[i].in);
         if (cases[i].ok)
             CHECK(st == PH_OK && n == cases[i].n, "parsed, %zu fields", n);
@@ -649,12 +700,13 @@ static void form_parser_cases(void)
         t_end();
     }
     t_begin("form: decoding, and flattened names");
-    if (CHECK_STATUS(ph_form_parse_flat("billplz%5Bid%5D=x+y%2B&a[b][c]=1",
-                                        32, &s, &f, &n, &err),
+    if (CHECK_STATUS(ph_form_parse_flat("billplz%5Bid%5D=x+y%2B&a[b][c]=1", 32,
+                                        &s, &f, &n, &err),
                      PH_OK, "parsed")) {
         CHECK(n == 2 && f[0].name.len == 9 &&
                   memcmp(f[0].name.ptr, "billplzid", 9) == 0 &&
-                  f[0].value.len == 4 && memcmp(f[0].value.ptr, "x y+", 4) == 0,
+                  f[0].value.len == 4 &&
+                  memcmp(f[0].value.ptr, "x y+", 4) == 0,
               "billplz[id] is billplzid, + is a space, %%2B is +");
         CHECK(n == 2 && f[1].name.len == 3 &&
                   memcmp(f[1].name.ptr, "abc", 3) == 0,
@@ -677,8 +729,8 @@ static void form_parser_cases(void)
             at += (size_t)snprintf(big + at, sizeof big - at, "%s%c%c=1",
                                    k ? "&" : "", 'a' + (int)(k / 26),
                                    'a' + (int)(k % 26));
-        CHECK_STATUS(ph_form_parse(big, at, &s, &f, &n, &err),
-                     PH_ERR_DECODE, "129 fields");
+        CHECK_STATUS(ph_form_parse(big, at, &s, &f, &n, &err), PH_ERR_DECODE,
+                     "129 fields");
         at = (size_t)(strrchr(big, '&') - big);
         CHECK(ph_form_parse(big, at, &s, &f, &n, &err) == PH_OK && n == 128,
               "128 fields");
@@ -692,26 +744,26 @@ static void key_form_cases(const char *pub)
     static const struct {
         const char *gateway, *key;
     } bad[] = {
-        {"standardwebhooks", "whsec_"},
-        {"standardwebhooks", "whsec_not base64!"},
-        {"standardwebhooks", "whsec_AAAA"},                 /* 3 bytes */
+        { "standardwebhooks", "whsec_" },
+        { "standardwebhooks", "whsec_not base64!" },
+        { "standardwebhooks", "whsec_AAAA" }, /* 3 bytes */
         /* 25 bytes, but the unused trailing bits set */
-        {"standardwebhooks", "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGB=="},
-        {"superpay", "short"},
-        {"chip", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"},
-        {"chip_send", "a merchant's secret"},
+        { "standardwebhooks", "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGB==" },
+        { "superpay", "short" },
+        { "chip",
+          "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n" },
+        { "chip_send", "a merchant's secret" },
     };
     size_t i;
     ph_error err;
 
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        const ph_gateway *g = ph_gateway_find(bad[i].gateway,
-                                              strlen(bad[i].gateway));
+        const ph_gateway *g =
+            ph_gateway_find(bad[i].gateway, strlen(bad[i].gateway));
         const unsigned char *kp = (const unsigned char *)bad[i].key;
         size_t kl = strlen(bad[i].key);
         ph_gateway_key *k = NULL;
-        t_begin("key form: %s refuses \"%.20s\"", bad[i].gateway,
-                bad[i].key);
+        t_begin("key form: %s refuses \"%.20s\"", bad[i].gateway, bad[i].key);
         CHECK_STATUS(ph_gateway_key_new(g, &kp, &kl, 1, &k, &err), PH_ERR_KEY,
                      "refused");
         CHECK(k == NULL, "no key");

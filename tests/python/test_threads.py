@@ -184,6 +184,49 @@ def test_large_inputs_from_threads():
     assert not failures, failures[:5]
 
 
+@pytest.mark.parametrize("gateway", ["billplz", "senangpay", "fiuu",
+                                     "toyyibpay"])
+def test_form_gateways_share_prepared_keys_between_threads(gateway):
+    """Large forms (the GIL released) through one Decoder with two keys in
+    eight threads: the prepared HMAC contexts are shared under a try-lock
+    and copied when busy, and no thread sees another's MAC."""
+    keys = ["first-form-secret", "second-form-secret"]
+    big = "x" * (GIL_RELEASE_BYTES + 100)
+    fields = {"billplz": {"id": "b1", "state": "paid", "name": big},
+              "senangpay": {"status_id": "1", "order_id": "o1",
+                            "transaction_id": "t1", "msg": big},
+              "fiuu": {"tranID": "1", "orderid": "o1", "status": "00",
+                       "domain": "shop", "amount": "1.00", "currency": "MYR",
+                       "paydate": "2023-11-14 22:13:20", "appcode": big,
+                       "skey": ""},
+              "toyyibpay": {"status": "1", "order_id": "o1", "refno": big}}
+    form = dict(fields[gateway])
+    if gateway == "fiuu":
+        form.pop("skey")
+    genuine, _ = payhook.sign(gateway, form, keys[1])
+    other, _ = payhook.sign(gateway, form, "a third merchant's secret")
+    dec = payhook.Decoder(gateway, keys)
+    want = dec.decode(genuine)
+    assert len(genuine) > GIL_RELEASE_BYTES
+    wrong = []
+
+    def worker(index):
+        for r in range(60):
+            if (index + r) % 2:
+                if dec.decode(genuine) != want:
+                    wrong.append((index, r, "genuine"))
+            else:
+                try:
+                    dec.decode(other)
+                except payhook.InvalidSignatureError:
+                    pass
+                else:
+                    wrong.append((index, r, "forged accepted"))
+
+    _run_threads(worker)
+    assert not wrong, wrong[:5]
+
+
 def test_mutating_a_bytearray_while_it_is_decoded():
     """A bytearray may change between calls; each decode sees one
     consistent body and either succeeds or raises a payhook error."""
