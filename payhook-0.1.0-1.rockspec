@@ -53,6 +53,7 @@ build = {
             "csrc/cjson_sink.c",
             "csrc/encoding.c",
             "csrc/envelope.c",
+            "csrc/float_parse.c",
             "csrc/form.c",
             "csrc/form_gateway.c",
             "csrc/gateway.c",

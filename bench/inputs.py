@@ -12,6 +12,9 @@ Sizes are the size of the decoded payload (the JSON the merchant reads):
   `output.payout_payment.items`, copies of the `item` object with varied
   values; SuperPay: `data.items`, transaction + order + recipient records).
 
+Beside them (build_amounts, Python only): a float-bearing SuperPay payout
+of 1.3 KB with 60 float amounts, and its twin with integer amounts.
+
 `python3 bench/inputs.py DIR` writes the bodies and a manifest for the Lua
 bench into DIR.
 """
@@ -105,6 +108,25 @@ def superpay_vendor_payload() -> dict:
                           "methodValue": "8044591766", "methodRef": None},
         },
     }
+
+
+def superpay_amounts_payload(floats: bool = True) -> dict:
+    """A SuperPay payout batch of 30 transactions whose amounts are JSON
+    floats, as live callbacks send them (amountPaid 124.1, commissionFee
+    3.1025): 60 floats in about 1.3 KB.  With floats=False, the same shape
+    and size with integer amounts (cents, ten-thousandths), so that the
+    difference is the cost of the floats."""
+    items = []
+    for i in range(30):
+        paid = round(124.1 + 7.3 * i, 1)
+        fee = round(paid * 0.025, 4)
+        if floats:
+            items.append({"amountPaid": paid, "commissionFee": fee})
+        else:
+            items.append({"amountPaid": round(paid * 10),
+                          "commissionFee": round(fee * 10000)})
+    return {"message": "Success",
+            "data": {"status": "SUCCESS", "transactions": items}}
 
 
 def compact(obj) -> bytes:
@@ -212,6 +234,18 @@ def build() -> list[dict]:
             "superpay_body": superpay_body(sp, SUPERPAY_KEY),
             "superpay_bad_body": superpay_body(sp, SUPERPAY_KEY, True),
         })
+    return out
+
+
+def build_amounts() -> list[dict]:
+    """The float-bearing SuperPay payload and its integer twin, as records
+    in build()'s shape (only the SuperPay entries)."""
+    out = []
+    for label, floats in (("1.3 KB, 60 floats", True),
+                          ("1.3 KB, 60 ints", False)):
+        sp = compact(superpay_amounts_payload(floats))
+        out.append({"size": label, "superpay_plaintext": sp,
+                    "superpay_body": superpay_body(sp, SUPERPAY_KEY)})
     return out
 
 

@@ -1,10 +1,11 @@
 """Per-call cost of payhook's Python binding next to what users would write.
 
-For each payload size, every implementation is first checked to return the
-same value as json.loads(payload), then timed in interleaved rounds: in each
-round every case runs one batch of calls (time.perf_counter_ns around the
-batch, batch sized to about BATCH_MS), the case order rotating from round to
-round. The number kept is the median over rounds of the per-call time; the
+For each payload size, and for a float-bearing SuperPay payload next to its
+integer twin (the "amounts" entry), every implementation is first checked
+to return the same value as json.loads(payload), then timed in interleaved
+rounds: in each round every case runs one batch of calls
+(time.perf_counter_ns around the batch, batch sized to about BATCH_MS), the
+case order rotating from round to round. The number kept is the median over rounds of the per-call time; the
 25th/75th percentiles are kept too, to show the noise.
 
 Usage: python3 bench/python_bench.py OUT.json [--rounds N] [--batch-ms MS]
@@ -180,6 +181,14 @@ def floor_cases(case):
     ]
 
 
+def amounts_cases(case):
+    """The SuperPay decoders and json.loads on the float-bearing payload
+    or its integer twin."""
+    sp = case["superpay_plaintext"]
+    return superpay_cases(case) + [
+        ("json.loads(SuperPay plaintext)", lambda: json.loads(sp))]
+
+
 def check(group, name, fn, case):
     """Every decoder must return exactly json.loads(payload).
 
@@ -246,17 +255,22 @@ def quantile(values, q):
     return values[lo] + (values[hi] - values[lo]) * (pos - lo)
 
 
-def run_size(case, rounds, batch_ms):
+def run_size(case, rounds, batch_ms, groups=None):
+    """Every case of `groups` ((group, make, input record) triples; by
+    default the LeanX, SuperPay and floor groups of `case`), interleaved."""
     table = []
     out = {}
-    for group, make in (("leanx", leanx_cases), ("superpay", superpay_cases),
-                        ("floor", floor_cases)):
-        for name, fn in make(case):
-            why = check(group, name, fn, case)
+    if groups is None:
+        groups = [(group, make, case) for group, make in (
+            ("leanx", leanx_cases), ("superpay", superpay_cases),
+            ("floor", floor_cases))]
+    for group, make, record in groups:
+        for name, fn in make(record):
+            why = check(group, name, fn, record)
             if why is None:
                 table.append([group, name, fn])
             else:
-                print(f"python: {case['size']}: {name} not timed ({why})",
+                print(f"python: {record['size']}: {name} not timed ({why})",
                       file=sys.stderr)
                 out.setdefault(group, {})[name] = {"skipped": why}
     target = batch_ms * 1e6
@@ -330,6 +344,19 @@ def main():
             k: len(v) for k, v in case.items() if k != "size"}
         print(f"python: {case['size']} done in {time.monotonic() - t0:.1f} s",
               file=sys.stderr)
+    # Floats against ints in one float-bearing payment shape, interleaved.
+    t0 = time.monotonic()
+    floats, ints = inputs.build_amounts()
+    result["amounts"] = {
+        "sizes": [floats["size"], ints["size"]],
+        "bytes": {r["size"]: len(r["superpay_plaintext"])
+                  for r in (floats, ints)},
+        "times": run_size(floats, args.rounds, args.batch_ms, [
+            ("floats", amounts_cases, floats),
+            ("ints", amounts_cases, ints)]),
+    }
+    print(f"python: floats and ints done in {time.monotonic() - t0:.1f} s",
+          file=sys.stderr)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=1)
 

@@ -123,6 +123,22 @@ def impl_table(sec, group, one_off, reusable, floor_group="floor",
     return lines
 
 
+def amounts_table(py):
+    """The float-bearing SuperPay payout next to its integer twin."""
+    am = py.get("amounts")
+    if not am:
+        return ["(not measured in this run)"]
+    sizes, times = am["sizes"], am["times"]
+    lines = [f"| implementation | {sizes[0]} ({am['bytes'][sizes[0]]:,} B) "
+             f"| {sizes[1]} ({am['bytes'][sizes[1]]:,} B) | floats / ints |",
+             "|---|---:|---:|---:|"]
+    for name in times.get("floats", {}):
+        f = times["floats"][name].get("median_us")
+        i = times.get("ints", {}).get(name, {}).get("median_us")
+        lines.append(f"| {name} | {us(f)} | {us(i)} | {rx(ratio(f, i))} |")
+    return lines
+
+
 def paired(sec, size, group, peer, payhook_name, key):
     """Median over rounds of peer time / payhook time within one round.
 
@@ -285,6 +301,12 @@ def write_table(path, py, lua, mem, machine, target_rows, seconds):
                 flt = lambda n: "SuperPay" in n  # noqa: E731
             L += impl_table(py, group, one_off, reusable, floor_filter=flt)
             L += [""]
+        L += ["### Python: SuperPay payout with float amounts", "",
+              "30 transactions whose `amountPaid` and `commissionFee` are "
+              "JSON floats (124.1, 3.1025), and the same shape with "
+              "integer amounts, timed in the same interleaved rounds "
+              "(`inputs.build_amounts`).", ""]
+        L += amounts_table(py) + [""]
         refused = [(s, n, skipped(py, s, g, n)) for g, *_ in PY_GROUPS
                    for s in SIZES for n in names_in(py, g)
                    if skipped(py, s, g, n)]

@@ -86,9 +86,15 @@ ph_status ph_jwt_json_failure(const char *json, size_t len, const char *what,
                               ph_error *err);
 
 /* A JSON number literal (already checked against the grammar) as a
- * double, correctly rounded like Python's float(), whatever the locale.
- * Overflow gives an infinity and underflow zero, as float() does. */
+ * double: ph_parse_double's value, or NaN if memory ran out. */
 double ph_number_to_double(const char *text, size_t len);
+
+/* strtod of `len` bytes of `text` (NUL-terminated or not) as if the C
+ * locale were in force: '.' is swapped for the locale's decimal point on
+ * a private copy.  ph_parse_double's slow path, correctly rounded for
+ * any length.  PH_ERR_MEMORY when the copy does not fit the stack buffer
+ * and cannot be allocated (*out 0). */
+ph_status ph_strtod_c(const char *text, size_t len, double *out);
 
 /* The one failure message of every decryption. */
 extern const char ph_decrypt_message[];

@@ -1,4 +1,6 @@
-/* JSON number literals as doubles, rounded as Python's float() rounds. */
+/* JSON number literals as doubles, rounded as Python's float() rounds: the
+ * one place that calls strtod, and so the one place that minds the
+ * locale.  float_parse.c does the usual literals itself. */
 #include <locale.h>
 #include <math.h>
 #include <stdlib.h>
@@ -6,38 +8,48 @@
 
 #include "internal.h"
 
-double ph_number_to_double(const char *text, size_t len)
+ph_status ph_strtod_c(const char *text, size_t len, double *out)
 {
-    char small[64], *buf = small, *end;
-    const char *point;
-    double d;
-    size_t i;
+    char small[64], *buf = small, *q;
+    const char *point = localeconv()->decimal_point;
+    size_t point_len = point != NULL ? strlen(point) : 0, dots = 0, need, i;
 
-    /* Short integer literals (the usual timestamps) need no strtod:
-     * below 10^15 every integer is exact in a double. */
-    if (len > 0 && len <= 15) {
-        int64_t v = 0;
-        size_t k = text[0] == '-';
-        for (i = k; i < len && text[i] >= '0' && text[i] <= '9'; i++)
-            v = v * 10 + (text[i] - '0');
-        if (i == len)
-            return (double)(k ? -v : v);
-    }
     /* strtod rounds correctly but reads the locale's decimal point, and
-     * JSON always writes '.': swap it in on a private copy.  The literal
-     * has already been checked against the JSON grammar. */
-    if (len >= sizeof small && (buf = malloc(len + 1)) == NULL)
-        return NAN; /* every claim check refuses a NaN */
-    memcpy(buf, text, len);
-    buf[len] = '\0';
-    point = localeconv()->decimal_point;
-    if (point != NULL && point[0] != '\0' && point[0] != '.' &&
-        point[1] == '\0')
-        for (i = 0; i < len; i++)
-            if (buf[i] == '.')
-                buf[i] = point[0];
-    d = strtod(buf, &end);
+     * JSON always writes '.': swap it in on a private copy.  The point
+     * may be longer than one byte (U+066B in ps_AF). */
+    if (point_len == 0 || (point_len == 1 && point[0] == '.')) {
+        point = ".";
+        point_len = 1;
+    }
+    for (i = 0; i < len; i++)
+        dots += text[i] == '.';
+    /* A literal of the grammar has one '.' at most and is far shorter
+     * than anything that could overflow here. */
+    need = len + 1 + dots * (point_len - 1);
+    if (need > sizeof small && (buf = malloc(need)) == NULL) {
+        *out = 0.0;
+        return PH_ERR_MEMORY;
+    }
+    for (i = 0, q = buf; i < len; i++) {
+        if (text[i] == '.') {
+            memcpy(q, point, point_len);
+            q += point_len;
+        } else {
+            *q++ = text[i];
+        }
+    }
+    *q = '\0';
+    *out = strtod(buf, NULL);
     if (buf != small)
         free(buf);
+    return PH_OK;
+}
+
+double ph_number_to_double(const char *text, size_t len)
+{
+    double d;
+
+    if (ph_parse_double(text, len, &d) != PH_OK)
+        return NAN; /* out of memory: every claim check refuses a NaN */
     return d;
 }

@@ -190,6 +190,17 @@ ph_status ph_json_parse(const char *json, size_t len, const ph_json_sink *sink,
  * returned wrong.  Duplicate names: the last one wins, as in json.loads. */
 extern const ph_json_sink ph_cjson_sink;
 
+/* The double a JSON number literal stands for: `text` and `len` as a
+ * sink's number() gets them (any literal of the JSON grammar, integers
+ * too), rounded to nearest with ties to even, exactly as Python's float()
+ * and strtod in the C locale round it, whatever the current locale.
+ * Overflow gives an infinity, underflow zero or the nearest subnormal,
+ * and "-0" -0.0.  Calls no callback and keeps nothing.  PH_OK, or
+ * PH_ERR_MEMORY when a literal that needs the slow path (past 19
+ * significant digits, or very near a rounding boundary) is longer than
+ * its stack buffer and the copy cannot be allocated (*out is then 0). */
+ph_status ph_parse_double(const char *text, size_t len, double *out);
+
 /* ------------------------------------------------------------------ */
 /* JWT (JWS compact, HS256 / HS384 / HS512)                            */
 

@@ -20,7 +20,7 @@ FUZZ_SHORT_SECONDS ?= 20
 FUZZ_PARALLEL ?= 2
 FUZZ_HARNESSES := fuzz_jwt_verify fuzz_superpay fuzz_leanx_envelope \
                   fuzz_superpay_envelope fuzz_json fuzz_base64url \
-                  fuzz_base64 fuzz_gateway fuzz_form
+                  fuzz_base64 fuzz_gateway fuzz_form fuzz_float
 
 FUZZ_VERSION := $(shell cat VERSION)
 FUZZ_PKG_CFLAGS := $(shell pkg-config --cflags libcrypto libcjson 2>/dev/null)

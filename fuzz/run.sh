@@ -32,6 +32,7 @@ shift 2
 max_len() {
     case $1 in
     fuzz_json) echo 8192 ;;
+    fuzz_float) echo 4400 ;;
     fuzz_jwt_verify | fuzz_leanx_envelope) echo 4096 ;;
     fuzz_superpay | fuzz_superpay_envelope) echo 2048 ;;
     *) echo 1024 ;;

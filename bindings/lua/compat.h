@@ -17,6 +17,8 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "payhook.h"
+
 /* Lua 5.3 and later have an integer subtype; 5.1 and LuaJIT do not. */
 #if LUA_VERSION_NUM >= 503
 #define PHL_HAVE_INTEGERS 1
@@ -139,79 +141,19 @@ static inline int phl_int64_exact(int64_t v)
 }
 
 /*
- * strtod as if the C locale were in force: the JSON literal's '.' is
- * swapped for the current locale's decimal point first.  `text` is
- * NUL-terminated.  Returns 0 if the text is not entirely a number or
- * memory ran out.  Calls no Lua function (it may be used where a Lua error
- * must not interrupt a malloc/free pair).
- */
-static inline int phl_strtod_c(const char *text, size_t len, double *out)
-{
-    const char *dp = localeconv()->decimal_point;
-    size_t dp_len = dp != NULL ? strlen(dp) : 0;
-    const char *p;
-    char *buf, *q, *end;
-    int ok;
-
-    if (dp_len == 0 || (dp_len == 1 && dp[0] == '.')) {
-        *out = strtod(text, &end);
-        return end == text + len;
-    }
-    if ((buf = malloc(len * dp_len + 1)) == NULL)
-        return 0;
-    for (p = text, q = buf; p < text + len; p++) {
-        if (*p == '.') {
-            memcpy(q, dp, dp_len);
-            q += dp_len;
-        } else {
-            *q++ = *p;
-        }
-    }
-    *q = '\0';
-    *out = strtod(buf, &end);
-    ok = end == q;
-    free(buf);
-    return ok;
-}
-
-/*
- * Push the number written in `text` (a NUL-terminated JSON number literal
- * of `len` bytes, so only digits, '-', '+', '.', 'e' and 'E') as a float,
- * whatever the C locale's decimal point is.  Returns 0 if it could not be
- * converted (it always can for a literal the core accepted, memory
- * permitting).
- *
- * Lua 5.3+: lua_stringtonumber, which retries with the locale's decimal
- * point, but only for texts under 200 bytes; longer ones (the core allows
- * 4300) go through phl_strtod_c.  LuaJIT's string-to-number scanner is
- * locale-independent; plain Lua 5.1 uses strtod, so under another locale
- * it refuses the text and phl_strtod_c takes over.
+ * Push the number written in `text` (a JSON number literal of `len`
+ * bytes, as the core hands it to a sink) as a float: the core's
+ * ph_parse_double, so the double is Python's float() of the text, and the
+ * C locale's decimal point does not matter.  A literal beyond the double
+ * range is pushed as an infinity.  Returns 0 if memory ran out (only a
+ * literal past 19 significant digits can need any); calls no Lua function
+ * before that, so nothing is left half done.
  */
 static inline int phl_pushfloattext(lua_State *L, const char *text, size_t len)
 {
     double d;
 
-#if LUA_VERSION_NUM >= 503
-    if (lua_stringtonumber(L, text) == len + 1) {
-        if (lua_isinteger(L, -1)) {
-            /* Only asked for as a float: make it one. */
-            lua_Number n = (lua_Number)lua_tointeger(L, -1);
-            lua_pop(L, 1);
-            lua_pushnumber(L, n);
-        }
-        return 1;
-    }
-#else
-    lua_pushlstring(L, text, len);
-    if (lua_isnumber(L, -1)) {
-        d = (double)lua_tonumber(L, -1);
-        lua_pop(L, 1);
-        lua_pushnumber(L, (lua_Number)d);
-        return 1;
-    }
-    lua_pop(L, 1);
-#endif
-    if (!phl_strtod_c(text, len, &d))
+    if (ph_parse_double(text, len, &d) != PH_OK)
         return 0;
     lua_pushnumber(L, (lua_Number)d);
     return 1;

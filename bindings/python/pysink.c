@@ -39,11 +39,10 @@ static void *s_number(void *ctx, ph_number_kind kind, int64_t i,
         Py_DECREF(s);
         return r;
     }
-    /* Locale-independent and correctly rounded, like float(); overflow
-     * gives an infinity, as json.loads("1e400") does. */
-    d = PyOS_string_to_double(text, NULL, NULL);
-    if (d == -1.0 && PyErr_Occurred())
-        return NULL;
+    /* The core's conversion: locale-independent and the very double
+     * float() gives; overflow is an infinity, as json.loads("1e400") is. */
+    if (ph_parse_double(text, len, &d) != PH_OK)
+        return PyErr_NoMemory();
     return PyFloat_FromDouble(d);
 }
 
