@@ -113,11 +113,14 @@ def worker_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def minor_faults(pid: int) -> int:
-    """Page faults the process has taken that needed no I/O: memory the
-    allocator got from the kernel (again) and touched."""
+def stat_counts(pid: int) -> tuple[int, float, float]:
+    """Minor page faults (memory the allocator got from the kernel, again,
+    and touched), user and system CPU seconds (in clock ticks: 10 ms
+    steps, fine over a run of seconds), from /proc/PID/stat."""
     with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[7])
+        fields = f.read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[7]), int(fields[11]) / tick, int(fields[12]) / tick
 
 
 class Bench:
@@ -217,12 +220,12 @@ class Bench:
                 os.sched_setaffinity(0, pin)
 
         cpu0 = worker_cpu_seconds(self.pid)
-        flt0 = minor_faults(self.pid)
+        flt0, user0, sys0 = stat_counts(self.pid)
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         p = subprocess.run(cmd, env=env, capture_output=True, text=True,
                            timeout=seconds + 60, preexec_fn=preexec)
         cpu1 = worker_cpu_seconds(self.pid)
-        flt1 = minor_faults(self.pid)
+        flt1, user1, sys1 = stat_counts(self.pid)
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         m = re.search(r"^PAYHOOK_WRK (\{.*\})$", p.stdout, re.M)
         if p.returncode != 0 or not m:
@@ -237,8 +240,13 @@ class Bench:
         r["worker_busy"] = (cpu1 - cpu0) / secs if secs > 0 else None
         r["cpu_us_per_req"] = ((cpu1 - cpu0) / r["requests"] * 1e6
                                if r["requests"] else None)
-        r["faults_per_req"] = ((flt1 - flt0) / r["requests"]
-                               if r["requests"] else None)
+        n = r["requests"] or None
+        r["faults_per_req"] = (flt1 - flt0) / n if n else None
+        # User and kernel time apart: perf run by a user other than root
+        # samples user space only, and the report needs to know how much
+        # of the CPU time that covers.
+        r["user_us_per_req"] = (user1 - user0) / n * 1e6 if n else None
+        r["sys_us_per_req"] = (sys1 - sys0) / n * 1e6 if n else None
         # wrk's own CPU time: near 1.0 busy, the client is what limits.
         wrk_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime +
                                                    ru0.ru_stime)
@@ -357,6 +365,8 @@ class Bench:
         if not by_dso:
             return {"error": "perf recorded no samples of the worker"}
         return {"rps": r["rps"], "cpu_us_per_req": r["cpu_us_per_req"],
+                "user_us_per_req": r["user_us_per_req"],
+                "sys_us_per_req": r["sys_us_per_req"],
                 "faults_per_req": r["faults_per_req"],
                 "by_dso": by_dso, "top_symbols": by_sym[:40]}
 

@@ -151,14 +151,21 @@ def perf_components(p: dict) -> dict:
         shares[name] = shares.get(name, 0.0) + row["percent"]
     total = sum(shares.values()) or 1.0
     cpu = p.get("cpu_us_per_req") or 0.0
+    kernel = "kernel (TCP, syscalls)"
+    if kernel not in shares and p.get("user_us_per_req") is not None:
+        # perf saw user space only (not root): its samples cover the user
+        # time, and the kernel's share is the system time from /proc.
+        cpu = p["user_us_per_req"]
+        out = {k: {"percent": v, "us_per_req": v / total * cpu}
+               for k, v in shares.items()}
+        out[kernel] = {"percent": None,
+                       "us_per_req": p.get("sys_us_per_req") or 0.0,
+                       "from_proc": True}
+        return out
     # µs per request of each component: its share of the samples (scaled
     # to the rows reported, each >= 0.3%) times the run's CPU per request.
     return {k: {"percent": v, "us_per_req": v / total * cpu}
             for k, v in shares.items()}
-
-
-def fmt_int(x) -> str:
-    return f"{x:,.0f}"
 
 
 def fmt2(x) -> str:
@@ -418,7 +425,10 @@ def time_section(rep: dict) -> list[str]:
                 vals = [perf[i]["components"].get(comp) for _, i in ids]
                 if all(x is None or x["us_per_req"] < 0.05 for x in vals):
                     continue
-                w(f"| {comp} | " + " | ".join(
+                label = comp
+                if any(x and x.get("from_proc") for x in vals):
+                    label += " (system time from /proc: perf saw user space only)"
+                w(f"| {label} | " + " | ".join(
                     f"{x['us_per_req']:.1f}" if x else "-" for x in vals)
                   + " |")
             w("| **total** | " + " | ".join(
