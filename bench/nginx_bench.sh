@@ -134,7 +134,12 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/temp" "$prefix/run"
+mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/temp"
+# The run's raw data stays after the prefix goes (git ignores *.tmp):
+# report.py can be run again on it.
+run=$results/nginx.tmp
+rm -rf "$run"
+mkdir -p "$run"
 
 # A free port on the loopback interface.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -192,7 +197,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 say "$rounds rounds x $seconds s per location, wrk -t1 -c16, on $url"
 note_args=()
 for n in "${notes[@]}"; do note_args+=(--note "$n"); done
-python3 bench/nginx/drive.py "$url" "$prefix/bodies" "$prefix/run/raw.json" \
+python3 bench/nginx/drive.py "$url" "$prefix/bodies" "$run/raw.json" \
     --rounds "$rounds" --seconds "$seconds" --warmup "$warmup" \
     --profile "$profile" --pin "$pin" "${note_args[@]}"
 stop_nginx || true
@@ -202,8 +207,7 @@ if grep -E '\[(alert|crit|emerg)\]|lua entry thread aborted|runtime error' "$log
     say "!!! nginx logged errors (above)"
 fi
 
-python3 bench/machine.py "$prefix/run/machine.json" "$load_before"
-mkdir -p "$results"
-python3 bench/nginx/report.py "$prefix/run/raw.json" "$prefix/run/machine.json" \
+python3 bench/machine.py "$run/machine.json" "$load_before"
+python3 bench/nginx/report.py "$run/raw.json" "$run/machine.json" \
     "$results/nginx.json" "$results/nginx.md" --lualib "$lualib"
 cat "$results/nginx.md"

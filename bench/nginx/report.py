@@ -168,6 +168,10 @@ def perf_components(p: dict) -> dict:
             for k, v in shares.items()}
 
 
+def fmt_int(x) -> str:
+    return f"{x:,.0f}"
+
+
 def fmt2(x) -> str:
     return f"{x:.2f}" if x is not None else "n/a"
 
