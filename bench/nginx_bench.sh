@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # payhook in a real nginx, next to what OpenResty users write instead:
 #
-#   bench/nginx_bench.sh        (about 8 minutes; separate from run.sh)
+#   bench/nginx_bench.sh        (about 12 minutes; separate from run.sh)
 #
 # Builds payhook's Lua module for LuaJIT from this checkout (`make
 # luajit`), starts Debian's nginx with libnginx-mod-http-lua, ONE worker,

@@ -74,11 +74,14 @@ GATEWAYS = ["leanx", "superpay"]
 TIMED_JOBS = {"floor": "floor_{g}", "resty-jwt": "resty_jwt_{g}",
               "hand": "hand_{g}", "payhook": "payhook_{g}",
               "helper": "verify_{g}"}
-# The cells perf records: at the smallest size, and at the others the floor,
-# payhook and the hand-written handler (whose cjson.decode builds the same
-# payload table payhook does).
-PERF_HANDLERS = ["static", "floor", "payhook", "hand", "resty-jwt"]
-PERF_HANDLERS_LARGE = ["floor", "payhook", "hand"]
+# The cells perf records: at the smallest size, and at the others all but
+# the static answer and lua-resty-jwt (the hand-written handler's
+# cjson.decode builds the same payload table payhook does).
+PERF_HANDLERS = ["static", "floor", "payhook", "helper", "example", "hand",
+                 "resty-jwt"]
+PERF_HANDLERS_LARGE = ["floor", "payhook", "helper", "example", "hand"]
+# ... and with call chains, at the largest size.
+PERF_CHAINS = ["payhook", "helper", "example"]
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -318,13 +321,17 @@ class Bench:
                 if "error" in got:
                     out["perf_reason"] = got["error"]
                     return out
+                if (cell["size"] == self.manifest["sizes"][-1]["label"] and
+                        cell["handler"] in PERF_CHAINS):
+                    got["chains"] = self.perf_chains(perf, cell, tmp)
                 runs[cell["id"]] = got
         out["perf"] = runs
         return out
 
-    def time_jobs(self) -> dict:
-        """µs per call of each job alone in the worker (median of 5)."""
-        res = {}
+    def time_jobs(self, rounds: int = 7) -> dict:
+        """µs per call of each job alone in the worker: rounds of every
+        job once (order rotating), median and minimum over the rounds."""
+        todo = []
         for size in self.manifest["sizes"]:
             n = 2000 if size[GATEWAYS[0]]["body_bytes"] < 8192 else 100
             for g in GATEWAYS:
@@ -332,21 +339,21 @@ class Bench:
                     body = f.read()
                 for hid, pattern in TIMED_JOBS.items():
                     job = pattern.format(g=g)
-                    if job not in self.ready:
-                        continue
-                    samples = []
-                    for _ in range(5):
-                        status, text = http(f"{self.url}/time?job={job}"
-                                            f"&n={n}", body, timeout=120)
-                        if status != 200:
-                            break
-                        samples.append(json.loads(text)["us_per_call"])
-                    if samples:
-                        res[f"{size['label']}|{g}|{hid}"] = {
-                            "job": job, "n": n,
-                            "us_per_call": statistics.median(samples),
-                            "samples": samples}
-        return res
+                    if job in self.ready:
+                        todo.append((f"{size['label']}|{g}|{hid}", job, n,
+                                     body))
+        samples = {key: [] for key, _, _, _ in todo}
+        for rnd in range(rounds):
+            for j in range(len(todo)):
+                key, job, n, body = todo[(rnd + j) % len(todo)]
+                status, text = http(f"{self.url}/time?job={job}&n={n}",
+                                    body, timeout=120)
+                if status == 200:
+                    samples[key].append(json.loads(text)["us_per_call"])
+        return {key: {"job": job, "n": n,
+                      "us_per_call": statistics.median(samples[key]),
+                      "min_us": min(samples[key]), "samples": samples[key]}
+                for key, job, n, _ in todo if samples[key]}
 
     def perf_cell(self, perf: str, cell: dict, tmp: str) -> dict:
         data = os.path.join(tmp, "perf.data")
@@ -369,6 +376,52 @@ class Bench:
                 "sys_us_per_req": r["sys_us_per_req"],
                 "faults_per_req": r["faults_per_req"],
                 "by_dso": by_dso, "top_symbols": by_sym[:40]}
+
+    def perf_chains(self, perf: str, cell: dict, tmp: str) -> list:
+        """The call chains of the hottest samples (perf --call-graph
+        dwarf): where a stripped binary's address, or a parser function,
+        is called from."""
+        data = os.path.join(tmp, "perf-g.data")
+        rec = subprocess.Popen(
+            [perf, "record", "-q", "-F", "499", "--call-graph",
+             "dwarf,16384", "-p", str(self.pid), "-o", data, "--", "sleep",
+             "2.5"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.25)
+        self.wrk(cell, 2)
+        rec.communicate(timeout=120)
+        if rec.returncode != 0 or not os.path.exists(data):
+            return []
+        p = subprocess.run(
+            [perf, "report", "-i", data, "--stdio", "--no-children", "-G",
+             "--sort", "dso,sym", "--percent-limit", "4"],
+            capture_output=True, text=True, timeout=600)
+        chains, entry = [], None
+        for line in p.stdout.splitlines():
+            m = re.match(r"\s+([\d.]+)%\s+(\S+)\s+\[.\]\s+(.*?)\s*$", line)
+            if m:
+                entry = {"percent": float(m.group(1)), "dso": m.group(2),
+                         "symbol": m.group(3), "frames": [], "branches": 0}
+                chains.append(entry)
+                continue
+            if entry is None or not line.strip() or line.startswith("#"):
+                continue
+            if "%--" in line:
+                entry["branches"] += 1
+            if entry["branches"] > 1:
+                continue    # the first (largest) branch only
+            name = re.sub(r"--[\d.]+%--", " ", line).strip(" |-")
+            name = name.replace("(inlined)", "").strip()
+            if re.match(r"^[A-Za-z_][\w.@]*$", name):
+                entry["frames"].append(name)
+        for c in chains:
+            frames = c.pop("frames")
+            if frames and frames[-1] == c["symbol"]:
+                frames.pop()
+            # The callers nearest the sample, the outermost first.
+            c["chain"] = frames[-6:]
+            del c["branches"]
+        return chains
 
     @staticmethod
     def perf_report(perf: str, data: str, sort: str) -> list:

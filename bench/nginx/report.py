@@ -382,7 +382,9 @@ def time_section(rep: dict) -> list[str]:
       "`os.clock`; for the payhook.openresty helper, the gateway "
       "decoder's `verify` it calls, with the request's headers). What the "
       "request costs beyond its job is nginx, the kernel's loopback TCP, "
-      "reading the body and answering (and, for the helper, its own Lua).")
+      "reading the body and answering (and, for the helper, its own Lua). "
+      "The two columns are measured at different moments of a shared "
+      "machine, so a small negative rest is noise.")
     w("")
     w("| size | gateway | handler | worker CPU µs/req | job alone µs | "
       "rest µs | page faults/req |")
@@ -416,7 +418,8 @@ def time_section(rep: dict) -> list[str]:
     for size in rep["sizes"]:
         for g, title in GATEWAY_TITLES.items():
             ids = [(hid, f"{size}|{g}|{hid}") for hid in
-                   ("static", "floor", "payhook", "hand", "resty-jwt")]
+                   ("static", "floor", "payhook", "helper", "example",
+                    "hand", "resty-jwt")]
             ids = [(hid, i) for hid, i in ids if i in perf]
             if not ids:
                 continue
@@ -438,17 +441,31 @@ def time_section(rep: dict) -> list[str]:
             w("| **total** | " + " | ".join(
                 f"**{perf[i]['cpu_us_per_req']:.1f}**" for _, i in ids)
               + " |")
-            p = perf.get(f"{size}|{g}|payhook")
-            if p:
-                # Symbols perf could name (libluajit's are addresses).
+            for hid in ("payhook", "helper", "example"):
+                p = perf.get(f"{size}|{g}|{hid}")
+                if not p:
+                    continue
+                # Symbols perf could name (libluajit's and nginx's are
+                # addresses: both are stripped).
                 top = [r for r in p["top_symbols"] if r["symbol"] and
-                       not r["symbol"].startswith("0x")][:10]
+                       not r["symbol"].startswith("0x")][:8]
                 if top:
                     w("")
-                    w(f"Hottest named symbols in the {size} {title} "
-                      "payhook run (% of the worker's samples): " +
+                    w(f"Hottest named symbols in the {size} {title} {hid} "
+                      "run (% of the worker's samples): " +
                       ", ".join(f"`{r['symbol']}` ({r['dso']}) "
                                 f"{r['percent']:.1f}%" for r in top) + ".")
+                chains = [c for c in p.get("chains") or [] if c["chain"]]
+                if chains:
+                    w("")
+                    w("Where its hottest samples come from (perf "
+                      "--call-graph dwarf, the nearest callers):")
+                    w("")
+                for c in chains:
+                    if c["chain"]:
+                        w(f"- {c['percent']:.1f}% in `{c['symbol']}` "
+                          f"({c['dso']}), called from "
+                          + " → ".join(f"`{f}`" for f in c["chain"]))
     w("")
     w(summary_lines(rep))
     return out
