@@ -384,7 +384,8 @@ def time_section(rep: dict) -> list[str]:
       "request costs beyond its job is nginx, the kernel's loopback TCP, "
       "reading the body and answering (and, for the helper, its own Lua). "
       "The two columns are measured at different moments of a shared "
-      "machine, so a small negative rest is noise.")
+      "machine (the job alone after the timed rounds), so a rest can come "
+      "out negative: that is noise, not a cost.")
     w("")
     w("| size | gateway | handler | worker CPU µs/req | job alone µs | "
       "rest µs | page faults/req |")
