@@ -16,6 +16,7 @@
 #
 # Environment: BENCH_ROUNDS (default 61), BENCH_BATCH_MS (2),
 # BENCH_MEMORY_CALLS (1000000), BENCH_SKIP_INSTALL=1 to skip installs,
+# BENCH_NGINX=1 to end with bench/nginx_bench.sh (about 12 more minutes),
 # BENCH_SOURCE=<commit> to measure a commit instead of the checkout as it is
 # (see bench/lib.sh).
 set -euo pipefail
@@ -95,3 +96,16 @@ for p in "${pids[@]}"; do wait "$p" || status=1; done
 python3 bench/machine.py "$run/machine.json" "$load_before"
 python3 bench/report.py "$run" "$results" --seconds $((SECONDS - t_start))
 say "done in $((SECONDS - t_start)) s: $results/table.md, results.json, chart.png"
+
+# The real-nginx bench, on request: it exits 77 when nginx or wrk cannot
+# be installed, which is a loud skip here, not a failure of the run.
+if [ "${BENCH_NGINX:-0}" = 1 ]; then
+    nginx_status=0
+    bench/nginx_bench.sh || nginx_status=$?
+    if [ $nginx_status = 77 ]; then
+        say "!!! the nginx bench was SKIPPED (nginx or wrk missing; see above)"
+    elif [ $nginx_status != 0 ]; then
+        say "the nginx bench failed ($nginx_status)"
+        exit $nginx_status
+    fi
+fi
