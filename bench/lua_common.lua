@@ -239,4 +239,35 @@ function M.rss_bytes(page)
   return resident * page
 end
 
+local function settle()
+  collectgarbage("collect")
+  collectgarbage("collect")
+end
+
+-- RSS (and the Lua heap) around run(calls) after run(warmup), both after a
+-- full collection, with the RSS at each quarter: a leak grows with the
+-- calls, a one-off allocator step does not (delta_second_half tells them
+-- apart).
+function M.measure_rss(run, calls, warmup, page)
+  run(warmup)
+  settle()
+  local before = M.rss_bytes(page)
+  local heap_before = collectgarbage("count") * 1024
+  local quarters = {}
+  local t0 = os.clock()
+  for q = 1, 4 do
+    run(math.floor(calls / 4))
+    quarters[q] = M.rss_bytes(page)
+  end
+  local seconds = os.clock() - t0
+  settle()
+  local after = M.rss_bytes(page)
+  return {
+    rss_before = before, rss_after = after, delta = after - before,
+    rss_quarters = quarters, delta_second_half = quarters[4] - quarters[2],
+    lua_heap_before = heap_before,
+    lua_heap_after = collectgarbage("count") * 1024, seconds = seconds,
+  }
+end
+
 return M

@@ -59,40 +59,16 @@ local kinds = {
   { "superpay bad padding", bad(superpay, case.superpay_bad_body) },
 }
 
-local function settle()
-  collectgarbage("collect")
-  collectgarbage("collect")
-end
-
 local result = { interpreter = common.interpreter, calls = CALLS,
                  warmup = WARMUP, kinds = {} }
 result.rss_start = common.rss_bytes(page)
 for _, kind in ipairs(kinds) do
   local name, run = kind[1], kind[2]
-  run(WARMUP)
-  settle()
-  local before = common.rss_bytes(page)
-  local heap_before = collectgarbage("count") * 1024
-  -- RSS at each quarter: a leak grows with the calls, a one-off allocator
-  -- step does not (delta_second_half tells them apart).
-  local quarters = {}
-  local t0 = os.clock()
-  for q = 1, 4 do
-    run(math.floor(CALLS / 4))
-    quarters[q] = common.rss_bytes(page)
-  end
-  local seconds = os.clock() - t0
-  settle()
-  local after = common.rss_bytes(page)
-  local heap_after = collectgarbage("count") * 1024
-  result.kinds[name] = {
-    rss_before = before, rss_after = after, delta = after - before,
-    rss_quarters = quarters, delta_second_half = quarters[4] - quarters[2],
-    lua_heap_before = heap_before, lua_heap_after = heap_after,
-    seconds = seconds,
-  }
+  local got = common.measure_rss(run, CALLS, WARMUP, page)
+  result.kinds[name] = got
   io.stderr:write(("memory %s: %s: %.2f -> %.2f MiB (%.1f s)\n"):format(
-    common.interpreter, name, before / 1048576, after / 1048576, seconds))
+    common.interpreter, name, got.rss_before / 1048576,
+    got.rss_after / 1048576, got.seconds))
 end
 result.rss_end = common.rss_bytes(page)
 

@@ -120,33 +120,6 @@ local function bad_loop(fn, forged)
   end
 end
 
-local function settle()
-  collectgarbage("collect")
-  collectgarbage("collect")
-end
-
-local function measure(run)
-  run(WARMUP)
-  settle()
-  local before = common.rss_bytes(page)
-  local heap_before = collectgarbage("count") * 1024
-  local quarters = {}
-  local t0 = os.clock()
-  for q = 1, 4 do
-    run(math.floor(CALLS / 4))
-    quarters[q] = common.rss_bytes(page)
-  end
-  local seconds = os.clock() - t0
-  settle()
-  local after = common.rss_bytes(page)
-  return {
-    rss_before = before, rss_after = after, delta = after - before,
-    rss_quarters = quarters, delta_second_half = quarters[4] - quarters[2],
-    lua_heap_before = heap_before,
-    lua_heap_after = collectgarbage("count") * 1024, seconds = seconds,
-  }
-end
-
 local result = { interpreter = common.interpreter, calls = CALLS,
                  warmup = WARMUP, kinds = {} }
 for _, name in ipairs(GATEWAYS) do
@@ -155,7 +128,7 @@ for _, name in ipairs(GATEWAYS) do
     for _, kind in ipairs({ { "genuine", good_loop(good) },
                             { "forged", bad_loop(bad, forged) } }) do
       local label = name .. " " .. kind[1]
-      local got = measure(kind[2])
+      local got = common.measure_rss(kind[2], CALLS, WARMUP, page)
       result.kinds[label] = got
       io.stderr:write(("memory %s: %s: %.2f -> %.2f MiB (%.1f s)\n"):format(
         common.interpreter, label, got.rss_before / 1048576,

@@ -39,6 +39,27 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * PAGE
 
 
+def measure(run, calls):
+    """RSS around ``run(calls)`` after a warm-up, with the RSS at each
+    quarter: a leak grows with the calls, a one-off allocator step does
+    not (delta_second_half tells them apart)."""
+    run(WARMUP)
+    gc.collect()
+    before = rss_bytes()
+    quarters = []
+    t0 = time.monotonic()
+    for _ in range(4):
+        run(calls // 4)
+        quarters.append(rss_bytes())
+    seconds = time.monotonic() - t0
+    gc.collect()
+    after = rss_bytes()
+    return {"rss_before": before, "rss_after": after, "delta": after - before,
+            "rss_quarters": quarters,
+            "delta_second_half": quarters[3] - quarters[1],
+            "seconds": seconds}
+
+
 def good_loop(fn, body, n):
     for _ in itertools.repeat(None, n):
         fn(body)
@@ -77,26 +98,10 @@ def main():
     out = {"calls": args.calls, "warmup": WARMUP, "kinds": {}}
     start = rss_bytes()
     for name, run in kinds:
-        run(WARMUP)
-        gc.collect()
-        before = rss_bytes()
-        # RSS at each quarter: a leak grows with the calls, a one-off
-        # allocator step does not (delta_second_half tells them apart).
-        quarters = []
-        t0 = time.monotonic()
-        for _ in range(4):
-            run(args.calls // 4)
-            quarters.append(rss_bytes())
-        seconds = time.monotonic() - t0
-        gc.collect()
-        after = rss_bytes()
-        out["kinds"][name] = {"rss_before": before, "rss_after": after,
-                              "delta": after - before,
-                              "rss_quarters": quarters,
-                              "delta_second_half": quarters[3] - quarters[1],
-                              "seconds": seconds}
-        print(f"memory python: {name}: {before / 1048576:.2f} -> "
-              f"{after / 1048576:.2f} MiB ({seconds:.1f} s)", file=sys.stderr)
+        got = out["kinds"][name] = measure(run, args.calls)
+        print(f"memory python: {name}: {got['rss_before'] / 1048576:.2f} -> "
+              f"{got['rss_after'] / 1048576:.2f} MiB "
+              f"({got['seconds']:.1f} s)", file=sys.stderr)
     out["rss_start"] = start
     out["rss_end"] = rss_bytes()
     out["maxrss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -17,30 +17,24 @@ Usage: python3 bench/memory_gateways.py OUT.json [--calls N] [--only GW,...]
 from __future__ import annotations
 
 import argparse
-import gc
 import itertools
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable
 
-import payhook
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from memory_bench import WARMUP, measure  # noqa: E402
+
+import payhook  # noqa: E402
 
 TOP = Path(__file__).resolve().parent.parent
 VECTORS = TOP / "tests" / "vectors"
-PAGE = os.sysconf("SC_PAGE_SIZE")
-WARMUP = 20_000
 # What a forged callback of each kind raises.
 FORGED = {"superpay": "DecryptionError"}
 # Options that belong to the call; the rest prepare the Decoder.
 CALL_OPTIONS = ("now",)
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * PAGE
 
 
 def body_of(inp: dict) -> Any:
@@ -99,24 +93,6 @@ def bad_loop(fn: Callable[[], Any], n: int, error: type[Exception]) -> None:
             pass
         else:
             raise SystemExit("a forged callback was accepted")
-
-
-def measure(run: Callable[[int], None], calls: int) -> dict:
-    run(WARMUP)
-    gc.collect()
-    before = rss_bytes()
-    quarters = []
-    t0 = time.monotonic()
-    for _ in range(4):
-        run(calls // 4)
-        quarters.append(rss_bytes())
-    seconds = time.monotonic() - t0
-    gc.collect()
-    after = rss_bytes()
-    return {"rss_before": before, "rss_after": after, "delta": after - before,
-            "rss_quarters": quarters,
-            "delta_second_half": quarters[3] - quarters[1],
-            "seconds": seconds}
 
 
 def main() -> None:
