@@ -21,6 +21,7 @@ import locale
 import math
 import os
 import random
+import shutil
 import struct
 import subprocess
 import sys
@@ -213,10 +214,11 @@ def test_largest_double_and_beyond() -> None:
     check([exact, above, below])
 
 
-def test_under_a_decimal_comma_locale() -> None:
-    """The slow path (strtod) reads JSON's '.' whatever LC_NUMERIC says
-    (tests/lua/run_all.sh compiles a de_DE locale into build/locale: run
-    with LOCPATH pointing there where the system has none)."""
+def test_under_a_decimal_comma_locale(tmp_path) -> None:
+    """The slow path (strtod) reads JSON's '.' whatever LC_NUMERIC says.
+    Where the system has no such locale, one is compiled with localedef
+    (as tests/lua/run_all.sh does) and the test runs again in a process
+    that has LOCPATH pointing at it."""
     old = locale.setlocale(locale.LC_NUMERIC)
     for name in ("de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8"):
         try:
@@ -225,7 +227,22 @@ def test_under_a_decimal_comma_locale() -> None:
         except locale.Error:
             continue
     else:
-        pytest.skip("no locale with a decimal comma here")
+        assert not os.environ.get("LOCPATH"), (
+            "LOCPATH is set but holds no de_DE.UTF-8 locale")
+        localedef = shutil.which("localedef")
+        assert localedef, "no locale with a decimal comma, and no localedef"
+        made = subprocess.run([localedef, "-i", "de_DE", "-f", "UTF-8",
+                               str(tmp_path / "de_DE.UTF-8")],
+                              capture_output=True, text=True)
+        assert (tmp_path / "de_DE.UTF-8").is_dir(), made.stderr
+        again = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             f"{__file__}::test_under_a_decimal_comma_locale"],
+            capture_output=True, text=True, cwd=os.path.dirname(__file__),
+            env=dict(os.environ, LOCPATH=str(tmp_path)))
+        assert again.returncode == 0 and "1 passed" in again.stdout, (
+            again.stdout[-2000:] + again.stderr[-2000:])
+        return
     try:
         assert locale.localeconv()["decimal_point"] == ","
         check(HARD + [halfway(x)[0] for x in (0.1, 1e-300, 5e-324)])
