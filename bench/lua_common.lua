@@ -232,6 +232,17 @@ function M.same(a, b, nulls)
 end
 
 -- Resident set size in bytes from /proc/self/statm, and the page size.
+-- The page size statm counts in (getconf; 4096 if it cannot say).
+function M.page_size()
+  local page = 4096
+  local p = io.popen("getconf PAGESIZE")
+  if p then
+    page = tonumber(p:read("l") or "") or page
+    p:close()
+  end
+  return page
+end
+
 function M.rss_bytes(page)
   local f = assert(io.open("/proc/self/statm", "r"))
   local _, resident = f:read("n", "n")

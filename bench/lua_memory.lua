@@ -18,14 +18,7 @@ local out_path = assert(arg[2], "usage: lua_memory.lua INPUTS_DIR OUT.json [N]")
 local CALLS = tonumber(arg[3] or "") or 1000000
 local WARMUP = 20000
 
-local page = 4096
-do
-  local p = io.popen("getconf PAGESIZE")
-  if p then
-    page = tonumber(p:read("l") or "") or page
-    p:close()
-  end
-end
+local page = common.page_size()
 
 local leanx_key, superpay_key, cases = common.load_inputs(inputs_dir)
 local case = cases[1]

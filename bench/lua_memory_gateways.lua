@@ -25,19 +25,9 @@ local only = arg[3]
 local WARMUP = 20000
 local vectors_dir = here .. "/../tests/vectors"
 
-local GATEWAYS = { "leanx", "superpay", "twoc2p", "standardwebhooks",
-                   "stripe", "razorpay", "chip", "chip_send", "billplz",
-                   "fiuu", "senangpay", "senangpay_md5", "toyyibpay" }
 local FORGED = { superpay = "DecryptionError" }
 
-local page = 4096
-do
-  local p = io.popen("getconf PAGESIZE")
-  if p then
-    page = tonumber(p:read("l") or "") or page
-    p:close()
-  end
-end
+local page = common.page_size()
 
 local function body_of(input)
   if input.body then return input.body end
@@ -122,7 +112,8 @@ end
 
 local result = { interpreter = common.interpreter, calls = CALLS,
                  warmup = WARMUP, kinds = {} }
-for _, name in ipairs(GATEWAYS) do
+for _, g in ipairs(payhook.gateways) do
+  local name = g.name
   if only == nil or ("," .. only .. ","):find("," .. name .. ",", 1, true) then
     local good, bad, forged = calls_for(name)
     for _, kind in ipairs({ { "genuine", good_loop(good) },
@@ -136,7 +127,6 @@ for _, name in ipairs(GATEWAYS) do
     end
   end
 end
-assert(payhook ~= nil)
 
 local f = assert(io.open(out_path, "w"))
 f:write(cjson.encode(result))
