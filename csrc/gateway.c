@@ -373,6 +373,7 @@ ph_status ph_gateway_event_id(const ph_result *r, char *buf, size_t *len,
                               int *found, ph_error *err)
 {
     const ph_gateway *g = r->gateway;
+    int json = g->payload_kind != PH_PAYLOAD_FORM;
     size_t i, f;
 
     *found = 0;
@@ -391,9 +392,20 @@ ph_status ph_gateway_event_id(const ph_result *r, char *buf, size_t *len,
     }
     for (i = 0; i < PH_EVENT_RECIPES && g->event[i].fields[0] != NULL; i++) {
         const ph_event_recipe *rc = &g->event[i];
-        size_t used = 0;
+        ph_json_spot spots[PH_EVENT_FIELDS];
+        size_t used = 0, nf = 0;
         int ok = 1;
-        for (f = 0; f < PH_EVENT_FIELDS && rc->fields[f] != NULL && ok; f++) {
+        /* A JSON payload is walked once for all the recipe's fields (a
+         * "last one wins" lookup reads every member, so one walk per field
+         * would read the text as many times). */
+        while (nf < PH_EVENT_FIELDS && rc->fields[nf] != NULL) {
+            spots[nf].path = rc->fields[nf];
+            spots[nf].path_len = strlen(rc->fields[nf]);
+            nf++;
+        }
+        if (json && !ph_json_locate(r->payload, r->payload_len, spots, nf))
+            ok = 0;
+        for (f = 0; f < nf && ok; f++) {
             size_t n = 0;
             int type;
             if (f > 0) {
@@ -403,8 +415,11 @@ ph_status ph_gateway_event_id(const ph_result *r, char *buf, size_t *len,
                 }
                 buf[used++] = ':';
             }
-            ok = pick(r, rc->fields[f], strlen(rc->fields[f]), &type,
-                      buf + used, PH_EVENT_ID_MAX - used, &n) &&
+            ok = (json ? ph_json_read_at(r->payload, r->payload_len,
+                                         spots[f].at, &type, buf + used,
+                                         PH_EVENT_ID_MAX - used, &n)
+                       : pick(r, spots[f].path, spots[f].path_len, &type,
+                              buf + used, PH_EVENT_ID_MAX - used, &n)) &&
                  (type == PH_JT_STRING || type == PH_JT_NUMBER);
             used += n;
             if (used > PH_EVENT_ID_MAX)

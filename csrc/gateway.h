@@ -149,6 +149,25 @@ int ph_json_pick(const char *json, size_t len, const char *path,
                  size_t path_len, int *type, char *buf, size_t cap,
                  size_t *out_len);
 
+/* Several paths at once, in one walk of the text: for each spot, where the
+ * value at its path starts (the last of repeated names, as above), or NULL
+ * when the path is absent.  At most PH_JSON_SPOTS_MAX spots; 0 when there
+ * are more, or the text ends early. */
+#define PH_JSON_SPOTS_MAX 8
+typedef struct ph_json_spot {
+    const char *path; /* a dotted member path                      */
+    size_t path_len;
+    const unsigned char *at; /* out: the value's first byte, or NULL */
+} ph_json_spot;
+
+int ph_json_locate(const char *json, size_t len, ph_json_spot *spots,
+                   size_t n);
+
+/* The value that starts at `at` (from ph_json_locate), read as
+ * ph_json_pick reads it; 0 when `at` is NULL. */
+int ph_json_read_at(const char *json, size_t len, const unsigned char *at,
+                    int *type, char *buf, size_t cap, size_t *out_len);
+
 /* Helpers for the sign steps: a body or header value assembled from
  * pieces, kept in out->store; a random event id. */
 ph_status ph_signed_add_header(ph_signed *out, const char *name,

@@ -245,8 +245,131 @@ static void header_cases(void)
     t_end();
 }
 
+/* Strings are skipped to the first quote not preceded by an odd run of
+ * backslashes, and names without a backslash are compared in place: text
+ * built so that a wrong count of backslashes, or a quote inside a string
+ * taken as its end, finds a member that is not there. */
+static void pick_escape_cases(void)
+{
+    static const struct {
+        const char *doc, *path, *value; /* value NULL: not found */
+    } cases[] = {
+        /* A value ending in an escaped backslash, then the real member. */
+        { "{\"a\":\"x\\\\\",\"id\":\"real\"}", "id", "real" },
+        /* Three backslashes: an escaped backslash, then an escaped quote;
+         * the text that looks like a member is inside the string. */
+        { "{\"a\":\"x\\\\\\\",\\\"id\\\":\\\"fake\",\"id\":\"real\"}", "id",
+          "real" },
+        { "{\"a\":\"\\\",\\\"id\\\":\\\"fake\"}", "id", NULL },
+        /* Four backslashes before the quote: the string ends there. */
+        { "{\"a\":\"\\\\\\\\\",\"id\":7}", "id", "7" },
+        /* A name written with escapes is the name it decodes to. */
+        { "{\"\\u0069d\":\"u\",\"i\\u0064\":\"last\"}", "id", "last" },
+        { "{\"id\":\"plain\",\"\\u0069d\":\"escaped\"}", "id", "escaped" },
+        /* A name that only starts like the one asked for. */
+        { "{\"idx\":1,\"i\":2,\"id\\\\\":3}", "id", NULL },
+        /* Nested objects and arrays with strings full of brackets. */
+        { "{\"s\":\"}]{[\",\"o\":{\"id\":\"inner\",\"t\":\"\\\"}\"},"
+          "\"id\":[\"]\",\"}\"],\"o\":{\"k\":\"{\",\"id\":\"x\\\"y\"}}",
+          "o.id", "x\"y" },
+        /* Numbers and literals end at every kind of delimiter. */
+        { "{\"a\":[1,2.5e-3 ,true\t,null\n],\"id\":-0.5\r}", "id", "-0.5" },
+    };
+    size_t i, n;
+    char buf[64];
+    int type;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *doc = cases[i].doc;
+        int found = ph_json_pick(doc, strlen(doc), cases[i].path,
+                                 strlen(cases[i].path), &type, buf,
+                                 sizeof buf, &n);
+        t_begin("json pick, escapes: case %zu (%s)", i, cases[i].path);
+        if (cases[i].value == NULL) {
+            CHECK(!found, "found a member that is not there");
+        } else {
+            CHECK(found, "not found");
+            if (found)
+                CHECK(n == strlen(cases[i].value) &&
+                          memcmp(buf, cases[i].value, n) == 0,
+                      "value %.*s", (int)n, buf);
+        }
+        t_end();
+    }
+}
+
+/* Several paths in one walk give what each path alone gives. */
+static void locate_cases(void)
+{
+    static const char doc[] =
+        "{\"d\":{\"s\":\"old\",\"t\":{\"id\":1}},\"o\":{\"a\":\"A\"},"
+        "\"d\":{\"t\":{\"id\":2,\"id\":3},\"s\":\"new\",\"u\":[{\"id\":9}]},"
+        "\"o\":7,\"p\":{\"q\":{\"r\":\"deep\"}},\"p\":{\"q\":{}}}";
+    static const char *const paths[] = {
+        "d.s", "d.t.id", "d", "o.a", "d.u", "p.q.r", "p.q", "d.t.id.x",
+    };
+    static const char *const values[] = {
+        "new", "3", NULL, NULL, NULL, NULL, NULL, NULL,
+    };
+    static const int found[] = { 1, 1, 1, 0, 1, 0, 1, 0 };
+    ph_json_spot spots[PH_JSON_SPOTS_MAX + 1];
+    size_t i, n;
+    char buf[32];
+    int type;
+
+    for (i = 0; i < 8; i++) {
+        spots[i].path = paths[i];
+        spots[i].path_len = strlen(paths[i]);
+    }
+    t_begin("json locate: eight paths in one walk");
+    CHECK(ph_json_locate(doc, sizeof doc - 1, spots, 8), "walk failed");
+    for (i = 0; i < 8; i++) {
+        int alone = ph_json_pick(doc, sizeof doc - 1, paths[i],
+                                 strlen(paths[i]), &type, buf, sizeof buf, &n);
+        CHECK((spots[i].at != NULL) == found[i], "%s: found %d", paths[i],
+              spots[i].at != NULL);
+        CHECK(alone == found[i], "%s alone: found %d", paths[i], alone);
+        if (values[i] != NULL && spots[i].at != NULL) {
+            CHECK(ph_json_read_at(doc, sizeof doc - 1, spots[i].at, &type,
+                                  buf, sizeof buf, &n) &&
+                      n == strlen(values[i]) &&
+                      memcmp(buf, values[i], n) == 0,
+                  "%s: value %.*s", paths[i], (int)n, buf);
+        }
+    }
+    t_end();
+    t_begin("json locate: more spots than it takes is refused");
+    for (i = 0; i <= PH_JSON_SPOTS_MAX; i++) {
+        spots[i].path = "d";
+        spots[i].path_len = 1;
+    }
+    CHECK(!ph_json_locate(doc, sizeof doc - 1, spots, PH_JSON_SPOTS_MAX + 1),
+          "accepted");
+    CHECK(ph_json_locate(doc, sizeof doc - 1, spots, PH_JSON_SPOTS_MAX) &&
+              spots[PH_JSON_SPOTS_MAX - 1].at != NULL,
+          "the most it takes");
+    t_end();
+    t_begin("json locate: an empty segment is the member called \"\"");
+    {
+        static const char named[] = "{\"\":{\"d\":{\"\":5}},\"d\":1}";
+        static const char *const p[] = { "", ".d", ".d.", "d.", "x" };
+        static const int want[] = { 1, 1, 1, 0, 0 };
+        for (i = 0; i < 5; i++) {
+            spots[i].path = p[i];
+            spots[i].path_len = strlen(p[i]);
+        }
+        CHECK(ph_json_locate(named, sizeof named - 1, spots, 5),
+              "walk failed");
+        for (i = 0; i < 5; i++)
+            CHECK((spots[i].at != NULL) == want[i], "\"%s\": found %d", p[i],
+                  spots[i].at != NULL);
+    }
+    t_end();
+}
+
 static void pick_cases(void)
 {
+    locate_cases();
     static const char doc[] =
         "{\"data\":{\"status\":\"PENDING\",\"transaction\":{\"id\":10310}},"
         "\"x\":[1,{\"status\":\"no\"}],\"data\":{\"status\":\"SUC\\u0043"
@@ -304,6 +427,7 @@ static void pick_cases(void)
     }
     CHECK(1, "no crash");
     t_end();
+    pick_escape_cases();
 }
 
 /* ------------------------------------------------------------------ */
