@@ -340,8 +340,7 @@ static int walk_object(cursor *c, walk *w, unsigned active)
     }
 }
 
-int ph_json_locate(const char *json, size_t len, ph_json_spot *spots,
-                   size_t n)
+int ph_json_locate(const char *json, size_t len, ph_json_spot *spots, size_t n)
 {
     cursor c = { (const unsigned char *)json,
                  (const unsigned char *)json + len };

@@ -281,9 +281,9 @@ static void pick_escape_cases(void)
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *doc = cases[i].doc;
-        int found = ph_json_pick(doc, strlen(doc), cases[i].path,
-                                 strlen(cases[i].path), &type, buf,
-                                 sizeof buf, &n);
+        int found =
+            ph_json_pick(doc, strlen(doc), cases[i].path,
+                         strlen(cases[i].path), &type, buf, sizeof buf, &n);
         t_begin("json pick, escapes: case %zu (%s)", i, cases[i].path);
         if (cases[i].value == NULL) {
             CHECK(!found, "found a member that is not there");
@@ -330,10 +330,9 @@ static void locate_cases(void)
               spots[i].at != NULL);
         CHECK(alone == found[i], "%s alone: found %d", paths[i], alone);
         if (values[i] != NULL && spots[i].at != NULL) {
-            CHECK(ph_json_read_at(doc, sizeof doc - 1, spots[i].at, &type,
-                                  buf, sizeof buf, &n) &&
-                      n == strlen(values[i]) &&
-                      memcmp(buf, values[i], n) == 0,
+            CHECK(ph_json_read_at(doc, sizeof doc - 1, spots[i].at, &type, buf,
+                                  sizeof buf, &n) &&
+                      n == strlen(values[i]) && memcmp(buf, values[i], n) == 0,
                   "%s: value %.*s", paths[i], (int)n, buf);
         }
     }
