@@ -51,6 +51,7 @@ build = {
             "csrc/aes_cbc.c",
             "csrc/base64.c",
             "csrc/cjson_sink.c",
+            "csrc/digest.c",
             "csrc/encoding.c",
             "csrc/envelope.c",
             "csrc/float_parse.c",

@@ -430,6 +430,13 @@ ph_status ph_hmac(ph_digest digest, const unsigned char *key, size_t key_len,
                   const ph_str *parts, size_t nparts, unsigned char *out,
                   size_t *out_len, ph_error *err);
 
+/* The SHA-1 of `len` bytes as 40 lowercase hex digits and a NUL, for a
+ * replay guard's record of what it processed (see digest.c); not for
+ * authenticating anything.  PH_ERR_MEMORY if OpenSSL cannot run it. */
+#define PH_SHA1_HEX_LEN 40
+ph_status ph_sha1_hex(const void *data, size_t len,
+                      char out[PH_SHA1_HEX_LEN + 1], ph_error *err);
+
 /* An RSA public key for PKCS#1 v1.5 signatures, read from PEM
  * (SubjectPublicKeyInfo "PUBLIC KEY" or PKCS#1 "RSA PUBLIC KEY").  A key
  * that is not PEM, not RSA, a private key, or outside 2048..16384 bits is

@@ -893,6 +893,22 @@ return function(payhook, root)
         end
     end)
 
+    case("sha1_hex: the FIPS 180 vectors, NUL bytes, and what raises", function()
+        local vectors = {
+            { "", "da39a3ee5e6b4b0d3255bfef95601890afd80709" },
+            { "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
+            { "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+              "84983e441c3bd26ebaae4aa1f95129e5e54670f1" },
+            { ("a"):rep(1000000), "34aa973cd4c4daa4f61eeb2bdbad27316534016f" },
+            { "a\0b", "4a3dec2d1f8245280855c42db0ee4239f917fdb8" },
+        }
+        for _, v in ipairs(vectors) do
+            T.eq(core.sha1_hex(v[1]), v[2], "sha1 of %d bytes", #v[1])
+        end
+        T.check(not pcall(core.sha1_hex, 42), "a number raised nothing")
+        T.check(not pcall(core.sha1_hex), "nothing raised nothing")
+    end)
+
     -- Option tables, key lists and payloads that change while they are
     -- read, or that carry metamethods.
     require("cases_hostile")(payhook)

@@ -85,12 +85,6 @@ local function positive(fn, opts, name, default, level)
     return v
 end
 
-local function to_hex(s)
-    return (s:gsub(".", function(c)
-        return ("%02x"):format(c:byte())
-    end))
-end
-
 -- ------------------------------------------------------------------
 -- Stores.  A store is any table with three methods (the values are
 -- strings, the durations seconds):
@@ -674,7 +668,7 @@ function Callback:handle(fn)
         return conclude(status, rbody, ctype, result, phase)
     end
 
-    local digest = to_hex(ngx.sha1_bin(body))
+    local digest = core.sha1_hex(body)
     local key = self.gateway .. ":" .. (result.event_id or "sha1:" .. digest)
     local state, value = claim(self, key, digest)
     if state == nil then
