@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import re
 import subprocess
 
@@ -142,6 +143,11 @@ def main():
         lines.append(f"{ir / args.calls:>14,.0f} {pct:>5.1f}%  {name}")
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
+    if not total:
+        # A toggled entry point that the code no longer runs collects
+        # nothing: that is a broken profile, not an empty one.
+        sys.exit(f"{args.out}: no instructions collected (is the entry "
+                 f"point {args.entry} still the one the code runs?)")
 
 
 if __name__ == "__main__":
