@@ -25,13 +25,31 @@ void call_memory_end(call_memory *m)
     }
 }
 
+/* A slot for a name from its length and its first and last bytes (at most
+ * 16 of them), not every byte: this runs for every member of every
+ * payload, and names that share both ends and their length only share a
+ * slot, which the comparison in cached_name tells apart. */
 static size_t name_hash(const char *s, size_t len)
 {
-    size_t h = 2166136261u, i;
+    uint64_t a = 0, b = 0, h;
 
-    for (i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+    if (len >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + len - 8, 8);
+    } else if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        a = x;
+        b = y;
+    } else if (len > 0) {
+        a = (uint64_t)(unsigned char)s[0] |
+            (uint64_t)(unsigned char)s[len / 2] << 8 |
+            (uint64_t)(unsigned char)s[len - 1] << 16;
+    }
+    h = (a ^ (b * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
+        UINT64_C(0xff51afd7ed558ccd);
+    return (size_t)(h >> 40);
 }
 
 PyObject *cached_name(call_cache *c, const char *s, size_t len)
