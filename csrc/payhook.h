@@ -437,6 +437,20 @@ ph_status ph_hmac(ph_digest digest, const unsigned char *key, size_t key_len,
 ph_status ph_sha1_hex(const void *data, size_t len,
                       char out[PH_SHA1_HEX_LEN + 1], ph_error *err);
 
+/* A keyed fingerprint of bytes: HMAC-SHA256 under a random salt drawn
+ * when the fingerprinter is made (see digest.c), for keying a cache by
+ * secret arguments without keeping them.  Thread-safe once made; the
+ * salt is wiped on free. */
+#define PH_FINGERPRINT_LEN 32
+typedef struct ph_fingerprinter ph_fingerprinter;
+
+ph_status ph_fingerprinter_new(ph_fingerprinter **out, ph_error *err);
+/* The fingerprint of the concatenation of the parts. */
+ph_status ph_fingerprint(const ph_fingerprinter *f, const ph_str *parts,
+                         size_t nparts, unsigned char out[PH_FINGERPRINT_LEN],
+                         ph_error *err);
+void ph_fingerprinter_free(ph_fingerprinter *f);
+
 /* An RSA public key for PKCS#1 v1.5 signatures, read from PEM
  * (SubjectPublicKeyInfo "PUBLIC KEY" or PKCS#1 "RSA PUBLIC KEY").  A key
  * that is not PEM, not RSA, a private key, or outside 2048..16384 bits is

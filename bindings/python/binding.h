@@ -24,9 +24,14 @@ typedef struct module_state {
     PyTypeObject *verifier_type;
     PyTypeObject *superpay_type;
     PyTypeObject *gateway_type;
+    ph_fingerprinter *fingerprinter; /* keys the one-call memo (memo.c) */
 } module_state;
 
 extern PyModuleDef payhook_module_def;
+
+/* _payhook.memo_digest(args): the salted key of the one-call functions'
+ * memo, or None where the Python path must make it (memo.c). */
+PyObject *py_memo_digest(PyObject *module, PyObject *args);
 
 /* The module state of the module that defined `type` (or a base of it). */
 module_state *state_from_type(PyTypeObject *type);

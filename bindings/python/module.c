@@ -304,6 +304,10 @@ static PyMethodDef module_methods[] = {
       METH_FASTCALL,
       "gateway_sign(name, payload, key, timestamp, event_id) -> "
       "(body, headers)\n\nA genuine callback, for tests." },
+    { "memo_digest", (PyCFunction)py_memo_digest, METH_O,
+      "memo_digest(args) -> bytes | None\n\nThe salted key under which "
+      "the one-call functions keep a prepared decoder, or None when the "
+      "arguments need payhook._keys' own digest." },
     { NULL, NULL, 0, NULL },
 };
 
@@ -335,8 +339,14 @@ static int module_exec(PyObject *module)
 {
     module_state *st = PyModule_GetState(module);
 
+    ph_error err;
+
     if (load_errors(st) < 0)
         return -1;
+    if (ph_fingerprinter_new(&st->fingerprinter, &err) != PH_OK) {
+        raise_status(st, &err);
+        return -1;
+    }
     st->verifier_type =
         (PyTypeObject *)PyType_FromModuleAndSpec(module, &verifier_spec, NULL);
     if (st->verifier_type == NULL ||
@@ -398,7 +408,13 @@ static int module_clear(PyObject *module)
 
 static void module_free(void *module)
 {
+    module_state *st = PyModule_GetState(module);
+
     module_clear(module);
+    if (st != NULL) {
+        ph_fingerprinter_free(st->fingerprinter); /* wipes the salt */
+        st->fingerprinter = NULL;
+    }
 }
 
 static PyModuleDef_Slot module_slots[] = {

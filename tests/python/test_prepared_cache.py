@@ -240,3 +240,52 @@ def test_superpay_cache_keeps_max_bytes_apart():
     with pytest.raises(payhook.PayloadTooLargeError):
         payhook.superpay.decode(body, SP_KEY, max_bytes=64)
     assert payhook.superpay.decode(body, SP_KEY)["a"] == "x" * 100
+
+
+def test_memo_digest_takes_the_usual_arguments_and_hands_back_the_rest():
+    digest = payhook._payhook.memo_digest
+    usual = [
+        (KEY, 0, MAX_BYTES, None), (KEY.encode(), 0, MAX_BYTES, None),
+        ([KEY, "old"], 1.5, 10, None), ((KEY, b"old"), -3, 2 ** 62, True),
+        ("", b"", (), []), ((("a",),),),
+    ]
+    for args in usual:
+        d = digest(args)
+        assert type(d) is bytes and len(d) == 32, args
+        assert digest(args) == d                  # the same in a process
+        assert payhook._keys._memo_key(args) == (d,)
+    # What the Python path digests (or refuses to cache) instead.
+    handed_back = [
+        (KEY, 0, MAX_BYTES, decimal.Decimal), (timedelta(seconds=1),),
+        (2 ** 64,), (-(2 ** 63) - 1,), ("\ud800",), (bytearray(b"k"),),
+        (memoryview(b"k"),), (type("S", (str,), {})("k"),),
+        ((((("deep",),),),),), ("x" * 70000,), ({"k": 1},),
+    ]
+    for args in handed_back:
+        assert digest(args) is None, args
+    with pytest.raises(TypeError):
+        digest([KEY])
+    # Every boundary of the encoding keeps arguments apart.
+    lists = [
+        (b"ab", b"c"), (b"a", b"bc"), (b"abc",), ("abc",), (("ab", "c"),),
+        (["ab", "c"],), (0,), (False,), (0.0,), (-0.0,), (None,), ((),),
+        ([],), ("",), (b"",), (1, 2), (12,), (-1,), (1,), (1.0,), (True,),
+        (2 ** 63 - 1,), (-(2 ** 63),), (float("nan"),), (float("inf"),),
+    ]
+    keys = [digest(args) for args in lists]
+    assert None not in keys and len(set(keys)) == len(lists)
+
+
+def test_memo_digest_keys_still_decode_with_every_argument_path():
+    memo = payhook.leanx._prepared
+    memo.cache_clear()
+    token = payhook.jwt.encode({"n": 1}, KEY)
+    long_key = "k" * 70000                        # the Python path
+    long_token = payhook.jwt.encode({"n": 2}, long_key)
+    for _ in range(2):
+        assert payhook.leanx.decode(token, KEY) == {"n": 1}
+        assert payhook.leanx.decode(long_token, long_key) == {"n": 2}
+        with pytest.raises(payhook.InvalidSignatureError):
+            payhook.leanx.decode(token, long_key)
+    info = memo.cache_info()
+    assert info.misses == info.currsize == 2 and info.hits == 4, info
