@@ -1,15 +1,35 @@
 /* Caller-owned working memory, wiped when it grows, when the caller asks
  * (ph_scratch_wipe) and when it is freed. */
+/* explicit_bzero is a glibc (and BSD) extension, hidden by the build's
+ * -D_POSIX_C_SOURCE alone. */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE 1
+#endif
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "internal.h"
 
+/* Every call wipes what it used, so this runs on every decode: glibc's
+ * explicit_bzero is its vectorised memset behind a barrier the compiler
+ * cannot remove, several times faster than OPENSSL_cleanse's 8-byte loop
+ * on a few KB.  Elsewhere, OPENSSL_cleanse. */
+static void wipe(void *p, size_t n)
+{
+#if defined(__GLIBC__) &&                                                     \
+    (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 25))
+    explicit_bzero(p, n);
+#else
+    OPENSSL_cleanse(p, n);
+#endif
+}
+
 static void wipe_free(unsigned char *p, size_t cap)
 {
     if (p != NULL) {
-        OPENSSL_cleanse(p, cap);
+        wipe(p, cap);
         free(p);
     }
 }
@@ -82,7 +102,7 @@ static void wipe_used(unsigned char *p, size_t cap, size_t *used)
      * anyway so that a scratch filled in by hand cannot make us write past
      * its end. */
     if (p != NULL && *used > 0)
-        OPENSSL_cleanse(p, *used < cap ? *used : cap);
+        wipe(p, *used < cap ? *used : cap);
     *used = 0;
 }
 
