@@ -346,7 +346,11 @@ def where_time_goes(stages, py, lua):
          "job (`ph_gateway_open` + `ph_gateway_parse`, the scratch wiped) "
          "into the no-op sink; total − core is what the binding and the "
          "building add. Every number here is process CPU time (Python's "
-         "own tables above show wall time).", ""]
+         "own tables above show wall time). The C pieces link the core as "
+         "the Makefile builds it, as the Lua modules do; the Python "
+         "extension compiles the core with Python's own CFLAGS (often "
+         "-O3), so its core can be a little faster than the one timed "
+         "here.", ""]
     missing = []
     if not stages:
         missing.append("the C pieces (`stages.json`: bench/stages.c did not "
