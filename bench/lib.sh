@@ -112,6 +112,24 @@ build_lua() {
     make -C "$src" -s lua >&2
 }
 
+# bench/stages.c against the measured tree's core (its static library and
+# private headers), with the Makefile's warnings, into $stages.  Fails
+# (and says why) when that tree's internal API differs from what
+# stages.c calls, e.g. an old BENCH_SOURCE commit.
+stages=bench/.build/stages
+build_stages() {
+    make -C "$src" -s build/libpayhook.a >&2 || return 1
+    mkdir -p bench/.build
+    local pkg
+    pkg=$(pkg-config --cflags libcrypto libcjson 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -g -Wall -Wextra -Werror \
+        -Wshadow -Wstrict-prototypes -Wformat=2 $pkg -I"$src/csrc" \
+        bench/stages.c "$src/build/libpayhook.a" -lcrypto -lcjson -lm \
+        -o "$stages" 2>bench/.build/stages-build.log ||
+        { cat bench/.build/stages-build.log >&2; return 1; }
+}
+
 # lua_env luajit|lua54 CMD...: CMD with payhook's Lua modules on the path.
 lua_env() {
     local dir=$1

@@ -10,7 +10,9 @@
 -- return the same value as cjson.decode(payload); then, per size, rounds of
 -- one batch per case (case order rotating each round), batches sized to
 -- about BATCH_MS; the median of the per-call times over rounds is kept.
--- The clock is os.clock() (process CPU time, clock_gettime underneath,
+-- The floors "table constructor (...)" build the payload's tables from
+-- compiled constructors (lua_common.table_constructor), checked like the
+-- decoders.  The clock is os.clock() (process CPU time, clock_gettime underneath,
 -- 1 microsecond steps), so batches of milliseconds resolve far below 1 us
 -- per call and time stolen by other processes on the shared cores is not
 -- counted.
@@ -85,6 +87,12 @@ local function cases_for(case)
       case.leanx_payload)
   add("floor", "cjson.decode(SuperPay plaintext)", cjson.decode,
       case.superpay_plaintext)
+  -- The same tables built by compiled constructors, no parsing: the
+  -- building floor of "Where the time goes".
+  add("floor", "table constructor (LeanX payload)",
+      common.table_constructor(lp, cjson.null), nil, lp)
+  add("floor", "table constructor (SuperPay plaintext)",
+      common.table_constructor(sp, cjson.null), nil, sp)
   local hmac_new = require("openssl.hmac").new
   add("floor", "luaossl hmac sha256(signing input)",
       function(m) return hmac_new(leanx_key, "sha256"):final(m) end,

@@ -215,6 +215,55 @@ function M.make_peer_superpay(key)
   end
 end
 
+-- The least any decoder returning these tables can cost: Lua source that
+-- builds `value` (a cjson.decode result) with plain table constructors,
+-- compiled once; calling the returned function builds the same tables,
+-- strings and numbers again with no parsing at all.  JSON null cannot be
+-- written in source, so it is the upvalue `null` (pass cjson.null or
+-- payhook.null).  Integral numbers are written as integers (Lua 5.4 then
+-- builds integers, as payhook does), others with 17 digits (exact).
+local function constructor_source(v, out)
+  local t = type(v)
+  if t == "table" then
+    local n = #v
+    local count = 0
+    for _ in pairs(v) do count = count + 1 end
+    out[#out + 1] = "{"
+    if n > 0 and n == count then
+      for i = 1, n do
+        constructor_source(v[i], out)
+        out[#out + 1] = ","
+      end
+    else
+      for k, item in pairs(v) do
+        out[#out + 1] = ("[%q]="):format(k)
+        constructor_source(item, out)
+        out[#out + 1] = ","
+      end
+    end
+    out[#out + 1] = "}"
+  elseif t == "string" then
+    out[#out + 1] = ("%q"):format(v)
+  elseif t == "number" then
+    if v == math.floor(v) and math.abs(v) < 2 ^ 53 then
+      out[#out + 1] = ("%d"):format(v)
+    else
+      out[#out + 1] = ("%.17g"):format(v)
+    end
+  elseif t == "boolean" then
+    out[#out + 1] = tostring(v)
+  else
+    out[#out + 1] = "null"
+  end
+end
+
+function M.table_constructor(value, null)
+  local out = { "local null = ...\nreturn function() return " }
+  constructor_source(value, out)
+  out[#out + 1] = " end\n"
+  return assert(load(table.concat(out), "=table constructor"))(null)
+end
+
 -- Structural equality: tables by keys and values, numbers by value (1 and
 -- 1.0 are equal; cjson in 5.4 gives floats), every null sentinel equal.
 function M.same(a, b, nulls)

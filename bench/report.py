@@ -2,7 +2,7 @@
 
 Usage: python3 bench/report.py RUN_DIR RESULTS_DIR [--seconds S]
 
-RUN_DIR holds python.json, lua-luajit.json, lua-lua54.json,
+RUN_DIR holds stages.json, python.json, lua-luajit.json, lua-lua54.json,
 memory-python.json, memory-luajit.json, memory-lua54.json, machine.json
 (any may be missing: its section then says so).
 """
@@ -229,6 +229,186 @@ def targets(py, lua, mem):
     return rows
 
 
+# "Where the time goes": the pieces bench/stages.c times, per path, in
+# the order of the path.  Each floor column is the fastest of the pieces
+# listed for it; payhook's own pieces are those the core runs.
+STAGE_PATHS = [
+    ("leanx", "LeanX (HS256 JWT)",
+     ["hmac_openssl_dup", "hmac_openssl_reinit", "hmac_payhook",
+      "b64url_payhook", "b64_openssl", "parse_noop"],
+     ["hmac_payhook", "b64url_payhook", "parse_noop"]),
+    ("superpay", "SuperPay (AES-256-CBC)",
+     ["hex_payhook", "aes_openssl", "aes_payhook", "hex_aes_payhook",
+      "ct_valid", "parse_noop", "parse_marked_noop"],
+     ["hex_payhook", "aes_payhook", "ct_valid", "parse_marked_noop"]),
+]
+# (column, {path: stage names whose fastest is the floor}); None: the
+# runtime's building floor.
+FLOOR_COLUMNS = [
+    ("MAC / cipher", {"leanx": ["hmac_openssl_dup", "hmac_openssl_reinit",
+                                "hmac_payhook"],
+                      "superpay": ["aes_openssl", "aes_payhook"]}),
+    ("base64url / hex", {"leanx": ["b64url_payhook", "b64_openssl"],
+                         "superpay": ["hex_payhook"]}),
+    ("validation scan", {"superpay": ["ct_valid"]}),
+    ("parse, no building", {"leanx": ["parse_noop"],
+                            "superpay": ["parse_noop", "parse_marked_noop"]}),
+    ("building", None),
+]
+# Per runtime: where its numbers are, its reusable decoder per path, its
+# building floor per path, and which timing key to read (Python's tables
+# show wall time; here every number is process CPU time, as in stages.c
+# and the Lua bench).
+RUNTIMES = [
+    ("python", "Python", {"leanx": "payhook.leanx.Decoder.decode",
+                          "superpay": "payhook.superpay.Decoder.decode"},
+     {"leanx": "marshal.loads(LeanX payload objects)",
+      "superpay": "marshal.loads(SuperPay plaintext objects)"},
+     "cpu_median_us"),
+    ("luajit", "LuaJIT", {"leanx": "payhook.leanx.new(key):decode",
+                          "superpay": "payhook.superpay.new(key):decode"},
+     {"leanx": "table constructor (LeanX payload)",
+      "superpay": "table constructor (SuperPay plaintext)"},
+     "median_us"),
+    ("lua54", "Lua 5.4", {"leanx": "payhook.leanx.new(key):decode",
+                          "superpay": "payhook.superpay.new(key):decode"},
+     {"leanx": "table constructor (LeanX payload)",
+      "superpay": "table constructor (SuperPay plaintext)"},
+     "median_us"),
+]
+
+
+def stage_us(stages, size, path, name):
+    try:
+        return stages["sizes"][size][path][name]["median_us"]
+    except (KeyError, TypeError):
+        return None
+
+
+def runtime_us(sec, size, group, name, key):
+    try:
+        entry = sec["sizes"][size][group][name]
+    except (KeyError, TypeError):
+        return None
+    return entry.get(key, entry.get("median_us"))
+
+
+def fastest(values):
+    values = [v for v in values if v is not None]
+    return min(values) if values else None
+
+
+def stages_tables(stages):
+    """The C pieces of each path, as the core and the raw libraries run
+    them, and what the core does beyond them."""
+    L = []
+    for path, title, names, own in STAGE_PATHS:
+        L += [f"#### C pieces: {title}", "",
+              "| piece | " + " | ".join(SIZES) + " |",
+              "|---|" + "---:|" * len(SIZES)]
+        labels = stages.get("labels", {}).get(path, {})
+        for name in names:
+            cells = [us(stage_us(stages, s, path, name)) for s in SIZES]
+            L.append(f"| {labels.get(name, name)} | " + " | ".join(cells)
+                     + " |")
+        core, rest = [], []
+        for s in SIZES:
+            c = stage_us(stages, s, path, "core_noop")
+            parts = [stage_us(stages, s, path, n) for n in own]
+            core.append(f"**{us(c)}**")
+            rest.append("n/a" if c is None or None in parts
+                        else us(c - sum(parts)))
+        L.append(f"| **{labels.get('core_noop', 'payhook core, no-op sink')}"
+                 "** | " + " | ".join(core) + " |")
+        # What the core does besides those pieces: the envelope, the
+        # JWT header and signature, the claims, PKCS#7, the wipes.
+        L.append("| the rest of the core: core − (" + " + ".join(
+            f"`{n}`" for n in own) + ") | " + " | ".join(rest) + " |")
+        L.append("")
+    return L
+
+
+def where_time_goes(stages, py, lua):
+    L = ["## Where the time goes", "",
+         "Each path cut into the pieces a decode cannot avoid, each timed "
+         "by itself in C (`bench/stages.c`, on the same inputs, process "
+         "CPU time, medians of interleaved rounds), next to payhook's "
+         "reusable decoder in each runtime. A floor is the fastest "
+         "measured way to do that piece: the raw OpenSSL call or "
+         "payhook's own, whichever is faster; the parse is payhook's "
+         "strict parser into a sink that builds nothing (for SuperPay "
+         "with the validation's marks, as the core runs it); building is "
+         "what the runtime needs to make the same objects with no parsing "
+         "at all (Python: `marshal.loads` of the same objects; Lua: the "
+         "payload's tables from compiled table constructors, whose strings "
+         "are constants interned once, so it is below what any decoder "
+         "can reach). \"core alone\" is payhook's core doing the whole "
+         "job (`ph_gateway_open` + `ph_gateway_parse`, the scratch wiped) "
+         "into the no-op sink; total − core is what the binding and the "
+         "building add. Every number here is process CPU time (Python's "
+         "own tables above show wall time). The C pieces link the core as "
+         "the Makefile builds it, as the Lua modules do; the Python "
+         "extension compiles the core with Python's own CFLAGS (often "
+         "-O3), so its core can be a little faster than the one timed "
+         "here.", ""]
+    missing = []
+    if not stages:
+        missing.append("the C pieces (`stages.json`: bench/stages.c did not "
+                       "build or run)")
+    else:
+        L += [f"C pieces: {stages.get('openssl')}, "
+              f"{stages.get('rounds')} rounds of "
+              f"{stages.get('batch_ms')} ms batches, "
+              f"{stages.get('clock')}.", ""]
+        L += stages_tables(stages)
+    secs = {"python": py, "luajit": lua.get("luajit"),
+            "lua54": lua.get("lua54")}
+    L += ["#### Floors beside payhook's total, per runtime", "",
+          "| runtime | path | size | " + " | ".join(
+              c for c, _ in FLOOR_COLUMNS) + " | sum of floors | payhook "
+          "total | total ÷ sum | core alone | total − core |",
+          "|---|---|---|" + "---:|" * (len(FLOOR_COLUMNS) + 5)]
+    for key, label, totals, builders, tkey in RUNTIMES:
+        sec = secs.get(key)
+        if not sec:
+            missing.append(f"{label} (its bench did not run)")
+            continue
+        for path, title, _, _ in STAGE_PATHS:
+            for size in SIZES:
+                cells, parts = [], []
+                for col, by_path in FLOOR_COLUMNS:
+                    if by_path is None:
+                        v = runtime_us(sec, size, "floor", builders[path],
+                                       tkey)
+                        if v is None:
+                            missing.append(f"{label}: {builders[path]} at "
+                                           f"{size}")
+                    elif path not in by_path:
+                        cells.append("—")
+                        continue
+                    else:
+                        v = fastest(stage_us(stages, size, path, n)
+                                    for n in by_path[path])
+                    cells.append(us(v))
+                    parts.append(v)
+                total = runtime_us(sec, size, path, totals[path], tkey)
+                if total is None:
+                    missing.append(f"{label}: {totals[path]} at {size}")
+                floor = None if None in parts else sum(parts)
+                core = stage_us(stages, size, path, "core_noop")
+                rest = None if total is None or core is None else total - core
+                L.append(f"| {label} | {title.split(' ')[0]} | {size} | "
+                         + " | ".join(cells)
+                         + f" | {us(floor)} | **{us(total)}** | "
+                         f"{rx(ratio(total, floor))} | {us(core)} | "
+                         f"{us(rest)} |")
+    L += [""]
+    if missing:
+        L += ["Not measured in this run, so shown as n/a: "
+              + "; ".join(missing) + ".", ""]
+    return L
+
+
 def machine_lines(machine, seconds):
     if not machine:
         return ["(machine description missing)"]
@@ -251,7 +431,8 @@ def machine_lines(machine, seconds):
     return out
 
 
-def write_table(path, py, lua, mem, machine, target_rows, seconds):
+def write_table(path, py, lua, mem, machine, target_rows, seconds,
+                stages=None):
     L = ["# payhook benchmark", "",
          "Produced by `bench/run.sh` (one command: installs, builds, runs, "
          "writes this file, `results.json` and `chart.png`).", "",
@@ -328,6 +509,7 @@ def write_table(path, py, lua, mem, machine, target_rows, seconds):
                 flt = lambda n: "SuperPay" in n  # noqa: E731
             L += impl_table(sec, group, one_off, reusable, floor_filter=flt)
             L += [""]
+    L += where_time_goes(stages, py, lua)
     L += ["## Memory: RSS over 1,000,000 decodes (prepared decoders)", "",
           "The first four kinds use the 1.2 KB inputs; \"<gateway> "
           "genuine/forged\" use each gateway's first genuine vector and a "
@@ -476,10 +658,12 @@ def main():
         if m and extra:
             m["kinds"].update(extra["kinds"])
     machine = load(os.path.join(d, "machine.json"))
+    stages = load(os.path.join(d, "stages.json"))
     rows = targets(py, lua, mem)
     os.makedirs(args.results_dir, exist_ok=True)
     combined = {"machine": machine, "seconds": args.seconds, "python": py,
-                "lua": lua, "memory": mem, "targets": rows}
+                "lua": lua, "stages": stages, "memory": mem,
+                "targets": rows}
     text = json.dumps(combined, indent=1, ensure_ascii=False)
     # Lists of numbers (per-round samples) on one line each.
     text = re.sub(r"\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]",
@@ -488,7 +672,7 @@ def main():
     with open(os.path.join(args.results_dir, "results.json"), "w") as f:
         f.write(text + "\n")
     text = write_table(os.path.join(args.results_dir, "table.md"), py, lua,
-                       mem, machine, rows, args.seconds)
+                       mem, machine, rows, args.seconds, stages)
     chart(os.path.join(args.results_dir, "chart.png"), py, lua)
     sys.stdout.write(text)
 

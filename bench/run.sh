@@ -3,8 +3,12 @@
 #
 # Installs what it needs (apt-get / pip, only what is missing), builds the
 # Python extension from this checkout into bench/.build (so it measures this
-# tree, whatever payhook pip last installed) and the Lua modules with the
-# Makefile's Lua target, then runs, in this order:
+# tree, whatever payhook pip last installed), the Lua modules with the
+# Makefile's Lua target and bench/stages.c against the core's static
+# library, then runs, in this order:
+#   stages                   each piece of the LeanX and SuperPay paths in C
+#                            (HMAC, AES, base64url, hex, JSON checks, parse
+#                            into a sink that builds nothing, whole core)
 #   python_bench.py          per-call cost, Python (payhook vs peers)
 #   lua_bench.lua            the same under LuaJIT and under Lua 5.4
 #   memory_bench.py / lua_memory.lua   RSS over 1,000,000 decodes, 3 at once
@@ -38,6 +42,11 @@ say "measuring the $source_desc"
 build_python
 lua_ok=1
 build_lua || lua_ok=0
+stages_ok=1
+build_stages || {
+    stages_ok=0
+    say "bench/stages.c did not build: its pieces are left out of the table"
+}
 
 rm -rf "$run"
 mkdir -p "$run"
@@ -46,6 +55,11 @@ export PYTHONPATH="$top/$pybuild${PYTHONPATH:+:$PYTHONPATH}"
 python3 -c 'import payhook, sys; sys.exit(not payhook.__file__.startswith(sys.argv[1]))' \
     "$top/$pybuild" || { say "payhook not imported from $pybuild"; exit 1; }
 python3 bench/inputs.py "$run/inputs"
+
+if [ $stages_ok = 1 ]; then
+    say "C pieces of each path ($rounds rounds)"
+    "$stages" "$run/inputs" "$run/stages.json" "$rounds" "$batch_ms"
+fi
 
 say "python timing ($rounds rounds)"
 python3 bench/python_bench.py "$run/python.json" --rounds "$rounds" \
