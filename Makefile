@@ -18,7 +18,7 @@ BUILD ?= build
 
 CORE_OBJ := $(CORE_SRC:csrc/%.c=$(BUILD)/core/%.o)
 
-.PHONY: all test-c test-c-asan warnings-O3 clean
+.PHONY: all test-c test-c-asan warnings-O3 bench-c clean
 all: $(BUILD)/libpayhook.a
 
 $(BUILD)/core/%.o: csrc/%.c $(wildcard csrc/*.h)
@@ -40,6 +40,15 @@ test-c: $(BUILD)/test_payhook
 # built with -O3 hands to setup.py, and -Werror there fails pip install.
 warnings-O3:
 	$(MAKE) -s BUILD=build/O3 CFLAGS="-O3 -g" build/O3/libpayhook.a
+
+# The C programs of bench/, compiled with the project's warnings against
+# the core, so that a change of an internal API breaks the test run and
+# not only the next benchmark (bench/run.sh builds and runs them).
+BENCH_SRC := $(wildcard bench/*.c)
+bench-c: $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpayhook.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $< $(BUILD)/libpayhook.a $(LIBS) $(LDFLAGS) -o $@
 
 # The same core and tests under AddressSanitizer + UBSan; any finding or
 # leak fails the run.
