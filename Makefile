@@ -18,7 +18,7 @@ BUILD ?= build
 
 CORE_OBJ := $(CORE_SRC:csrc/%.c=$(BUILD)/core/%.o)
 
-.PHONY: all test-c test-c-asan warnings-O3 clean
+.PHONY: all test-c test-c-asan warnings-O3 bench-core clean
 all: $(BUILD)/libpayhook.a
 
 $(BUILD)/core/%.o: csrc/%.c $(wildcard csrc/*.h)
@@ -48,6 +48,13 @@ test-c-asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g" EXTRA_CFLAGS="$(SAN)" LDFLAGS="$(SAN)" build/asan/test_payhook
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    build/asan/test_payhook tests/vectors tests/vectors/conformance
+
+# ns/byte of the core's byte loops alone (bench/core_bench.c).
+$(BUILD)/core_bench: bench/core_bench.c $(BUILD)/libpayhook.a
+	$(CC) $(CFLAGS) bench/core_bench.c $(BUILD)/libpayhook.a $(LIBS) $(LDFLAGS) -o $@
+
+bench-core: $(BUILD)/core_bench
+	$(BUILD)/core_bench
 
 clean:
 	rm -rf build
