@@ -129,6 +129,10 @@ unsigned ph_pkcs7_check(unsigned char *pt, size_t len, size_t *pad_len,
  * ph_json_parse_hooked accepts it (PH_MAX_DEPTH, PH_MAX_NUMBER_CHARS). */
 int ph_json_ct_scan(const unsigned char *text, size_t len,
                     unsigned char *events);
+/* ph_json_ct_scan in plain C, whatever the host: what ph_json_ct_scan is
+ * where its step is not written in assembly, kept for the tests. */
+int ph_json_ct_scan_portable(const unsigned char *text, size_t len,
+                             unsigned char *events);
 int ph_json_ct_nesting(const unsigned char *events, size_t len);
 int ph_json_ct_valid(const unsigned char *text, size_t len,
                      unsigned char *events);
