@@ -1,10 +1,11 @@
 /*
  * ns/byte of the core's byte loops on their own, without a binding around
  * them: the constant-time JSON scan and nesting walk (SuperPay's check),
- * hex and base64url decoding, and the strict parser on a string-heavy
- * object.  Built against a libpayhook.a (`make bench-core`, or the
- * command in bench/README.md against an older tree), so two builds of the
- * same program compare two trees byte loop by byte loop.
+ * hex and base64url decoding, and the strict parser through one long
+ * string, plain or with escapes and UTF-8 every few bytes.  Built against
+ * a libpayhook.a (`make bench-core`, or the command in bench/README.md
+ * against an older tree), so two builds of the same program compare two
+ * trees byte loop by byte loop.
  *
  *     build/core_bench [ROUNDS]
  *
@@ -53,18 +54,28 @@ static char *json_object(size_t len)
     return t;
 }
 
-/* A JSON object whose members are long strings, `len` bytes long. */
-static char *string_object(size_t len)
+/* {"k":"..."} of exactly `len` bytes: one long string of letters, with
+ * (`marked`) an escape every 24 bytes and a 2-byte UTF-8 character every
+ * 40, so that the scanner stops often, or (not `marked`) none. */
+static char *string_object(size_t len, int marked)
 {
     char *t = malloc(len + 1);
-    size_t n = 0, i;
+    size_t n = 6, i;
 
     if (t == NULL)
         return NULL;
     memcpy(t, "{\"k\":\"", 6);
-    n = 6;
-    for (i = 0; n < len - 2; i++, n++)
-        t[n] = (i % 200 == 199) ? ' ' : (char)('a' + i % 26);
+    for (i = 0; n < len - 2; i++) {
+        if (marked && i % 24 == 23 && n + 2 <= len - 2) {
+            t[n++] = '\\';
+            t[n++] = 'n';
+        } else if (marked && i % 40 == 39 && n + 2 <= len - 2) {
+            t[n++] = (char)0xc3;
+            t[n++] = (char)0xa9;
+        } else {
+            t[n++] = (char)('a' + i % 26);
+        }
+    }
     t[n++] = '"';
     t[n++] = '}';
     t[n] = '\0';
@@ -164,12 +175,13 @@ int main(int argc, char **argv)
     printf("%-18s %10s %10s\n", "loop", "bytes", "ns/byte");
     for (k = 0; k < NSIZES; k++) {
         size_t n = sizes[k];
-        char *text = json_object(n), *str = string_object(n);
+        char *text = json_object(n), *str = string_object(n, 0);
+        char *marked = string_object(n, 1);
         unsigned char *events = malloc(n), *out = malloc(n);
         char *hex = malloc(2 * n), *b64 = malloc(n / 3 * 4 + 4);
-        job jobs[5];
+        job jobs[6];
 
-        if (!text || !str || !events || !out || !hex || !b64)
+        if (!text || !str || !marked || !events || !out || !hex || !b64)
             return 1;
         if (!ph_json_ct_valid((unsigned char *)text, n, events)) {
             fprintf(stderr, "core_bench: the %zu-byte object is refused\n",
@@ -183,12 +195,15 @@ int main(int argc, char **argv)
         jobs[2] = (job){ "hex_decode", (unsigned char *)hex, 2 * n, out, &s };
         jobs[3] = (job){ "b64url_decode", (unsigned char *)b64,
                          ph_b64url_encoded_len(n), out, &s };
-        jobs[4] = (job){ "parse_strings", (unsigned char *)str, n, out, &s };
-        for (i = 0; i < 5; i++)
+        jobs[4] = (job){ "parse_string", (unsigned char *)str, n, out, &s };
+        jobs[5] = (job){ "parse_escaped", (unsigned char *)marked, n, out,
+                         &s };
+        for (i = 0; i < 6; i++)
             printf("%-18s %10zu %10.3f\n", jobs[i].name, jobs[i].len,
                    time_job(&jobs[i], rounds));
         free(text);
         free(str);
+        free(marked);
         free(events);
         free(out);
         free(hex);
