@@ -18,7 +18,7 @@ BUILD ?= build
 
 CORE_OBJ := $(CORE_SRC:csrc/%.c=$(BUILD)/core/%.o)
 
-.PHONY: all test-c test-c-asan warnings-O3 bench-c clean
+.PHONY: all test-c test-c-portable test-c-asan warnings-O3 bench-c bench-core clean
 all: $(BUILD)/libpayhook.a
 
 $(BUILD)/core/%.o: csrc/%.c $(wildcard csrc/*.h)
@@ -34,6 +34,14 @@ $(BUILD)/test_payhook: $(TEST_SRC) tests/c/runner.h $(BUILD)/libpayhook.a
 
 test-c: $(BUILD)/test_payhook
 	$(BUILD)/test_payhook tests/vectors tests/vectors/conformance
+
+# The same tests on the code paths an x86-64 build does not take: no
+# SSE2 (the SWAR and byte loops of the string scanner and the hex and
+# base64url decoders) and the C loop of the constant-time JSON scan.
+test-c-portable:
+	$(MAKE) -s BUILD=build/portable \
+	    EXTRA_CFLAGS="-U__SSE2__ -DPH_JSON_CT_PORTABLE" build/portable/test_payhook
+	build/portable/test_payhook tests/vectors tests/vectors/conformance
 
 # The core compiled once more at -O3, objects thrown away: gcc finds some
 # warnings (maybe-uninitialized) only at the optimisation level a Python
@@ -57,6 +65,10 @@ test-c-asan:
 	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g" EXTRA_CFLAGS="$(SAN)" LDFLAGS="$(SAN)" build/asan/test_payhook
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    build/asan/test_payhook tests/vectors tests/vectors/conformance
+
+# ns/byte of the core's byte loops alone (bench/core_bench.c).
+bench-core: $(BUILD)/bench/core_bench
+	$(BUILD)/bench/core_bench
 
 clean:
 	rm -rf build

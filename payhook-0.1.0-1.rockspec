@@ -49,6 +49,7 @@ build = {
             "bindings/lua/lua_opts.c",
             "bindings/lua/lua_sink.c",
             "csrc/aes_cbc.c",
+            "csrc/b64url_simd.c",
             "csrc/base64.c",
             "csrc/cjson_sink.c",
             "csrc/digest.c",

@@ -39,15 +39,26 @@ size_t ph_b64url_decoded_len(size_t len)
 ph_status ph_b64url_decode(const char *in, size_t len, unsigned char *out,
                            size_t *out_len)
 {
+    return ph_b64url_decode_with(ph_b64url_best_loop(), in, len, out, out_len);
+}
+
+ph_status ph_b64url_decode_with(ph_b64url_loop loop, const char *in,
+                                size_t len, unsigned char *out,
+                                size_t *out_len)
+{
     const unsigned char *p = (const unsigned char *)in;
-    size_t full = len / 4, rest = len % 4, i;
+    size_t full = len / 4, rest = len % 4, i, done;
     unsigned char *o = out;
     unsigned bad = 0;
     uint32_t v;
 
     if (rest == 1)
         return PH_ERR_DECODE;
-    for (i = 0; i < full; i++, p += 4) {
+    /* The bulk with SSE2 or AVX2 where there is one, the rest here. */
+    done = ph_b64url_bulk(loop, p, 4 * full, o, &bad) / 4;
+    p += 4 * done;
+    o += 3 * done;
+    for (i = done; i < full; i++, p += 4) {
         unsigned a = b64url_value[p[0]], b = b64url_value[p[1]];
         unsigned c = b64url_value[p[2]], d = b64url_value[p[3]];
         bad |= a | b | c | d;

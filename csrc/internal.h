@@ -129,9 +129,46 @@ unsigned ph_pkcs7_check(unsigned char *pt, size_t len, size_t *pad_len,
  * ph_json_parse_hooked accepts it (PH_MAX_DEPTH, PH_MAX_NUMBER_CHARS). */
 int ph_json_ct_scan(const unsigned char *text, size_t len,
                     unsigned char *events);
+/* ph_json_ct_scan in plain C, whatever the host: what ph_json_ct_scan is
+ * where its step is not written in assembly, kept for the tests. */
+int ph_json_ct_scan_portable(const unsigned char *text, size_t len,
+                             unsigned char *events);
 int ph_json_ct_nesting(const unsigned char *events, size_t len);
 int ph_json_ct_valid(const unsigned char *text, size_t len,
                      unsigned char *events);
+
+/* The loops of base64url decoding: the table's (encoding.c), and for the
+ * bulk of the text SSE2's and AVX2's (b64url_simd.c), on x86-64 with gcc
+ * or clang.  ph_b64url_decode takes the best the CPU has. */
+#if defined(__x86_64__) && defined(__SSE2__) && defined(__GNUC__)
+#define PH_B64URL_SIMD 1
+#else
+#define PH_B64URL_SIMD 0
+#endif
+typedef enum ph_b64url_loop {
+    PH_B64URL_SCALAR,
+    PH_B64URL_SSE2, /* then the table's for the rest */
+    PH_B64URL_AVX2  /* then SSE2's, then the table's */
+} ph_b64url_loop;
+
+/* 1 if this build and CPU can run `loop`. */
+int ph_b64url_loop_available(ph_b64url_loop loop);
+ph_b64url_loop ph_b64url_best_loop(void);
+
+/* Decode the first groups of four of the `n` characters at `in` (n a
+ * multiple of 4) with `loop` into `out`, leaving at least the last 16
+ * characters, and return how many were decoded (0 for the table's loop);
+ * bit 7 of *bad is set if one was outside the alphabet.  May write up to
+ * 8 bytes past the output of what it decoded, within the output of the
+ * n characters. */
+size_t ph_b64url_bulk(ph_b64url_loop loop, const unsigned char *in, size_t n,
+                      unsigned char *out, unsigned *bad);
+
+/* ph_b64url_decode through the given loop (which must be available):
+ * the same answer whichever, which the tests check. */
+ph_status ph_b64url_decode_with(ph_b64url_loop loop, const char *in,
+                                size_t len, unsigned char *out,
+                                size_t *out_len);
 
 /* Eight bytes at p as a word whose lowest byte is p[0], on any host. */
 static inline uint64_t ph_load_le64(const unsigned char *p)

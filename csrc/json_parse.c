@@ -191,21 +191,23 @@ static ph_status unescape_one(parser *ps, unsigned char **o, int *ascii)
     return PH_OK;
 }
 
-/* Non-zero when one of the 8 bytes at p is '"', '\\', a control
- * character or a byte >= 0x80 (the classic "has a zero byte" trick,
- * applied to the XOR with each special byte). */
-static int special_in_word(const unsigned char *p)
+/* The bytes of the word at p that need a look: '"', '\\', a control
+ * character or a byte >= 0x80, each marked by its top bit (the classic
+ * "has a zero byte" trick, applied to the XOR with each special byte).
+ * A borrow only runs upward from a byte that is itself marked, so the
+ * lowest mark is exact; marks above it may be wrong, and nothing reads
+ * them. */
+static uint64_t special_in_word(const unsigned char *p)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    uint64_t v, quote, bslash, control;
+    uint64_t v = ph_load_le64(p), quote, bslash, control;
 
-    memcpy(&v, p, 8);
     quote = v ^ (ones * '"');
     bslash = v ^ (ones * '\\');
     quote = (quote - ones) & ~quote;
     bslash = (bslash - ones) & ~bslash;
     control = (v - ones * 0x20) & ~v;
-    return ((quote | bslash | control) & high) != 0 || (v & high) != 0;
+    return (quote | bslash | control | v) & high;
 }
 
 /* Checked text (json_ct.c): the string that starts at `begin` ends at the
@@ -259,18 +261,62 @@ static int find_marked_end(parser *ps, const unsigned char *begin,
 }
 
 #if defined(__SSE2__)
-/* special_in_word for 16 bytes: a signed compare puts bytes >= 0x80 below
- * 0x20 with the control characters. */
-static int special_in_16(const unsigned char *p)
+/* special_in_word for 16 bytes, as a mask of bit i for byte p[i] (exact
+ * here): a signed compare puts bytes >= 0x80 below 0x20 with the control
+ * characters.  SSE2 is there on every x86-64. */
+static unsigned special_in_16(const unsigned char *p)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)p);
     __m128i hit =
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
                      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-    return _mm_movemask_epi8(hit) != 0;
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+
+static unsigned lowest_bit(unsigned m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned i = 0;
+    while ((m & 1) == 0) {
+        m >>= 1;
+        i++;
+    }
+    return i;
+#endif
 }
 #endif
+
+/*
+ * How many bytes from p on are plain string text, up to `end`: the offset
+ * of the first '"', '\\', control character or byte >= 0x80.  Sixteen
+ * bytes at a time where there is SSE2, eight at a time (and for what is
+ * left) otherwise, then one at a time: the envelope of a LeanX or SuperPay
+ * body is one long base64url or hex string, and this loop is most of the
+ * cost of finding its end.  Every load lies within [p, end).
+ */
+static size_t plain_run(const unsigned char *p, const unsigned char *end)
+{
+    const unsigned char *q = p;
+
+#if defined(__SSE2__)
+    for (; end - q >= 16; q += 16) {
+        unsigned m = special_in_16(q);
+        if (m != 0)
+            return (size_t)(q - p) + lowest_bit(m);
+    }
+#endif
+    for (; end - q >= 8; q += 8) {
+        uint64_t m = special_in_word(q);
+        if (m != 0)
+            return (size_t)(q - p) + ph_lowest_byte(m);
+    }
+    while (q < end && *q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+        q++;
+    return (size_t)(q - p);
+}
 
 /* A string at ps->p (the opening quote).  On success (*s, *len) is the
  * unescaped UTF-8, in the source when it had no escapes. */
@@ -286,18 +332,7 @@ static ph_status scan_string(parser *ps, const char **s, size_t *len,
         return PH_OK;
     /* Fast path: plain text up to the closing quote. */
     for (;;) {
-        const unsigned char *p = ps->p;
-        /* Eight bytes at a time while none of them needs a look: the
-         * envelope of a LeanX body is one long base64url string, and this
-         * loop is most of the cost of finding it. */
-#if defined(__SSE2__)
-        while (end - p >= 16 && !special_in_16(p))
-            p += 16;
-#endif
-        while (end - p >= 8 && !special_in_word(p))
-            p += 8;
-        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-            p++;
+        const unsigned char *p = ps->p + plain_run(ps->p, end);
         ps->p = p;
         if (p >= end)
             return syntax(ps, "unterminated string");
@@ -324,7 +359,12 @@ static ph_status scan_string(parser *ps, const char **s, size_t *len,
     memcpy(o, begin, (size_t)(ps->p - begin));
     o += ps->p - begin;
     for (;;) {
+        /* Plain text is copied a run at a time, found as above. */
+        size_t run = plain_run(ps->p, end);
         unsigned c;
+        memcpy(o, ps->p, run);
+        o += run;
+        ps->p += run;
         if (ps->p >= end)
             return syntax(ps, "unterminated string");
         c = *ps->p;
@@ -337,9 +377,6 @@ static ph_status scan_string(parser *ps, const char **s, size_t *len,
                 return st;
         } else if (c < 0x20) {
             return syntax(ps, "control character in string");
-        } else if (c < 0x80) {
-            *o++ = (unsigned char)c;
-            ps->p++;
         } else {
             size_t n = utf8_sequence(ps->p, end);
             if (n == 0)

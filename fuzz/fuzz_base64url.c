@@ -8,6 +8,8 @@
  *   - base64url is accepted exactly when the independent decoder in
  *     fuzz_common.c accepts it, to the same bytes, and encoding them
  *     again gives back the input exactly: one spelling per byte string;
+ *   - every loop of the decoder this build and CPU have (the table's,
+ *     SSE2's, AVX2's) gives the same status and bytes;
  *   - hex is accepted exactly when it has even length and only hex
  *     digits, and encoding again gives back the input in lower case;
  *   - encoding any bytes gives the promised length, and decoding that
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
+#include "internal.h"
 
 static void *room(size_t n)
 {
@@ -59,6 +62,32 @@ static void base64url(const char *in, size_t len)
     }
     free(out);
     free(ref);
+}
+
+/* The same answer through each loop the decoder has here. */
+static void base64url_loops(const char *in, size_t len)
+{
+    static const ph_b64url_loop loops[] = { PH_B64URL_SSE2, PH_B64URL_AVX2 };
+    size_t cap = ph_b64url_decoded_len(len), want_len = 0, k;
+    unsigned char *want = room(cap);
+    ph_status want_st =
+        ph_b64url_decode_with(PH_B64URL_SCALAR, in, len, want, &want_len);
+
+    for (k = 0; k < sizeof loops / sizeof loops[0]; k++) {
+        unsigned char *got;
+        size_t got_len = 0;
+        ph_status st;
+        if (!ph_b64url_loop_available(loops[k]))
+            continue;
+        got = room(cap);
+        st = ph_b64url_decode_with(loops[k], in, len, got, &got_len);
+        FZ_CHECK(st == want_st, "the decoder's loops disagree on the status");
+        FZ_CHECK(st != PH_OK ||
+                     (got_len == want_len && memcmp(got, want, got_len) == 0),
+                 "the decoder's loops decode to other bytes");
+        free(got);
+    }
+    free(want);
 }
 
 static void hex(const char *in, size_t len)
@@ -116,6 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     base64url((const char *)data, size);
+    base64url_loops((const char *)data, size);
     hex((const char *)data, size);
     round_trips(data, size);
     return 0;

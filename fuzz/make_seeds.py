@@ -218,6 +218,12 @@ def builtin() -> dict[str, list[bytes]]:
     js.append(b"\0" + b"1" * 4301)
     js.append(b"\0" + b'["\xed\xa0\x80","\xc0\xaf","\xf4\x90\x80\x80"]')
     js.append(b"\0" + b'["\\ud800","\\udc00x"]')
+    # A special byte on either side of the string scanner's 8- and 16-byte
+    # steps (csrc/json_parse.c, plain_run).
+    for n in (7, 8, 9, 15, 16, 17, 31, 32, 33):
+        for special in (b"\\n", b"\xc3\xa9", b"\x1f", b"\\u00e9", b'"'):
+            js.append(b"\0" + b'["' + b"a" * n + special + b"b" * (40 - n)
+                      + b'"]')
 
     # fuzz_base64url
     bu = seeds["fuzz_base64url"]

@@ -96,6 +96,10 @@ void run_units_scratch(void);
 void run_units_gateways(void);
 /* units_json_ct.c */
 void run_units_json_ct(void);
+/* units_json_strings.c */
+void run_units_json_strings(void);
+/* units_b64url_loops.c */
+void run_units_b64url_loops(void);
 /* units_float.c */
 void run_units_float(void);
 
@@ -127,7 +131,9 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     suite("units: encodings", run_units_encoding);
+    suite("units: base64url through each loop", run_units_b64url_loops);
     suite("units: JSON parser", run_units_json);
+    suite("units: JSON strings at every offset", run_units_json_strings);
     suite("units: decimal to double", run_units_float);
     suite("units: constant-time JSON and PKCS#7 checks", run_units_json_ct);
     suite("units: status, version, scratch", run_units_status);

@@ -27,6 +27,29 @@ static int parser_accepts(const char *text, size_t len)
     return ok;
 }
 
+/* ph_json_ct_scan and its plain C loop give the same verdict and the
+ * same events; returns 1 if they do (a failed check if not). */
+static int scans_agree(const unsigned char *text, size_t len)
+{
+    unsigned char *a = malloc(len > 0 ? len : 1);
+    unsigned char *b = malloc(len > 0 ? len : 1);
+    int same;
+
+    if (a == NULL || b == NULL) {
+        free(a);
+        free(b);
+        return CHECK(0, "out of memory");
+    }
+    memset(a, 0xa5, len);
+    memset(b, 0x5a, len);
+    same = ph_json_ct_scan(text, len, a) ==
+               ph_json_ct_scan_portable(text, len, b) &&
+           memcmp(a, b, len) == 0;
+    free(a);
+    free(b);
+    return CHECK(same, "the two scan loops differ on %zu bytes", len);
+}
+
 static int ct_accepts(const char *text, size_t len)
 {
     unsigned char *events = malloc(len > 0 ? len : 1);
@@ -36,6 +59,8 @@ static int ct_accepts(const char *text, size_t len)
         return -1;
     ok = ph_json_ct_valid((const unsigned char *)text, len, events);
     free(events);
+    if (!scans_agree((const unsigned char *)text, len))
+        return -1;
     return ok;
 }
 
@@ -285,9 +310,45 @@ static void pkcs7(void)
     t_end();
 }
 
+/* Random bytes, and random bytes from JSON's own alphabet, of every
+ * length up to 300: the written-out step (x86-64) and the C loop must
+ * write the same events and give the same verdict, whatever the text. */
+static void scan_loops(void)
+{
+    static const char json_bytes[] = "{}[]:,\"\\0123456789-+.eE truefalsn"
+                                     "u\x80\xbf\xc3\xe0\xed\xf0\xf4\x01\t";
+    unsigned long rng = 7;
+    unsigned char buf[300];
+    size_t len, i;
+    int round, bad = 0;
+
+    t_begin("constant-time JSON scan: the written-out step and the C loop "
+            "agree on random texts of every length 0..300");
+    for (len = 0; len <= sizeof buf && bad <= 5; len++) {
+        for (round = 0; round < 40; round++) {
+            for (i = 0; i < len; i++) {
+                unsigned r;
+                rng = rng * 6364136223846793005UL + 1442695040888963407UL;
+                r = (unsigned)(rng >> 33);
+                buf[i] = round % 2 ? (unsigned char)r
+                                   : (unsigned char)json_bytes
+                                         [r % (sizeof json_bytes - 1)];
+            }
+            /* Half of them start like a document, so that the automaton
+             * gets past its first states. */
+            if (round % 4 < 2 && len > 0)
+                buf[0] = '{';
+            bad += !scans_agree(buf, len);
+        }
+    }
+    CHECK(bad == 0, "%d texts differ", bad);
+    t_end();
+}
+
 void run_units_json_ct(void)
 {
     known_cases();
+    scan_loops();
     differential();
     pkcs7();
 }

@@ -1,0 +1,214 @@
+/*
+ * ns/byte of the core's byte loops on their own, without a binding around
+ * them: the constant-time JSON scan and nesting walk (SuperPay's check),
+ * hex and base64url decoding, and the strict parser through one long
+ * string, plain or with escapes and UTF-8 every few bytes.  Built against
+ * a libpayhook.a (`make bench-core`, or the command in bench/README.md
+ * against an older tree), so two builds of the same program compare two
+ * trees byte loop by byte loop.
+ *
+ *     build/core_bench [ROUNDS]
+ *
+ * Each figure is the median of ROUNDS (default 31) rounds, each timing a
+ * batch of calls long enough (about 2 ms) for the clock not to matter.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static const size_t sizes[] = { 344, 1295, 16432, 262362 };
+#define NSIZES (sizeof sizes / sizeof sizes[0])
+
+/* SuperPay's callback (bench/inputs.py), then as many of its orders as
+ * fit in an "items" array, padded with spaces to exactly `len` bytes. */
+static const char payout[] =
+    "\"status\":\"SUCCESS\",\"transaction\":{\"id\":10025,"
+    "\"amountWithdraw\":1,\"confirmedAt\":1725461388,\"commissionFee\":0},"
+    "\"order\":{\"id\":\"10006\",\"amount\":\"1\",\"currencyType\":\"MYR\"},"
+    "\"recipient\":{\"name\":\"Long Wan\",\"phone\":\"0123456789\","
+    "\"email\":\"longwan@gmail.com\",\"methodType\":\"CIBBMYKL\","
+    "\"methodValue\":\"8044591766\",\"methodRef\":null}";
+
+static char *json_object(size_t len)
+{
+    char *t = malloc(len + 64);
+    size_t n, item = 0;
+
+    if (t == NULL)
+        return NULL;
+    n = (size_t)sprintf(t, "{\"message\":\"Success\",\"data\":{%s}", payout);
+    if (n + 16 + sizeof payout < len) {
+        n += (size_t)sprintf(t + n, ",\"items\":[");
+        while (n + sizeof payout + 8 < len)
+            n += (size_t)sprintf(t + n, "%s{%s}", item++ > 0 ? "," : "",
+                                 payout);
+        t[n++] = ']';
+    }
+    while (n < len - 1)
+        t[n++] = ' ';
+    t[n++] = '}';
+    t[n] = '\0';
+    return t;
+}
+
+/* {"k":"..."} of exactly `len` bytes: one long string of letters, with
+ * (`marked`) an escape every 24 bytes and a 2-byte UTF-8 character every
+ * 40, so that the scanner stops often, or (not `marked`) none. */
+static char *string_object(size_t len, int marked)
+{
+    char *t = malloc(len + 1);
+    size_t n = 6, i;
+
+    if (t == NULL)
+        return NULL;
+    memcpy(t, "{\"k\":\"", 6);
+    for (i = 0; n < len - 2; i++) {
+        if (marked && i % 24 == 23 && n + 2 <= len - 2) {
+            t[n++] = '\\';
+            t[n++] = 'n';
+        } else if (marked && i % 40 == 39 && n + 2 <= len - 2) {
+            t[n++] = (char)0xc3;
+            t[n++] = (char)0xa9;
+        } else {
+            t[n++] = (char)('a' + i % 26);
+        }
+    }
+    t[n++] = '"';
+    t[n++] = '}';
+    t[n] = '\0';
+    return t;
+}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct job {
+    const char *name;
+    const unsigned char *in;
+    size_t len;
+    unsigned char *out;
+    ph_scratch *s;
+} job;
+
+static volatile unsigned sink_bits;
+
+static int no_member(void *hctx, const char *name, size_t len)
+{
+    (void)hctx;
+    (void)name;
+    (void)len;
+    return 0;
+}
+
+static void run_one(const job *j)
+{
+    size_t out_len;
+    void *root = NULL;
+    ph_error err;
+    ph_top_hook hook = { no_member, NULL, NULL, NULL };
+
+    if (strcmp(j->name, "json_ct_scan") == 0)
+        sink_bits += (unsigned)ph_json_ct_scan(j->in, j->len, j->out);
+    else if (strcmp(j->name, "json_ct_nesting") == 0)
+        sink_bits += (unsigned)ph_json_ct_nesting(j->in, j->len);
+    else if (strcmp(j->name, "hex_decode") == 0)
+        sink_bits += (unsigned)ph_hex_decode((const char *)j->in, j->len,
+                                             j->out);
+    else if (strcmp(j->name, "b64url_decode") == 0)
+        sink_bits += (unsigned)ph_b64url_decode((const char *)j->in, j->len,
+                                                j->out, &out_len);
+    else
+        sink_bits += (unsigned)ph_json_parse_hooked(
+            (const char *)j->in, j->len, NULL, NULL, &hook, j->s, &root,
+            &err);
+}
+
+/* Median ns per byte of `j` over `rounds` batches. */
+static double time_job(const job *j, int rounds)
+{
+    double *ns = malloc((size_t)rounds * sizeof *ns), t0, med;
+    long reps = 1, r;
+    int i;
+
+    /* Grow the batch until it takes about 2 ms. */
+    for (;;) {
+        t0 = now_ns();
+        for (r = 0; r < reps; r++)
+            run_one(j);
+        if (now_ns() - t0 > 2e6 || reps > (1L << 24))
+            break;
+        reps *= 2;
+    }
+    for (i = 0; i < rounds; i++) {
+        t0 = now_ns();
+        for (r = 0; r < reps; r++)
+            run_one(j);
+        ns[i] = (now_ns() - t0) / (double)reps / (double)j->len;
+    }
+    qsort(ns, (size_t)rounds, sizeof *ns, cmp_double);
+    med = ns[rounds / 2];
+    free(ns);
+    return med;
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = argc > 1 ? atoi(argv[1]) : 31;
+    ph_scratch s = PH_SCRATCH_INIT;
+    size_t k, i;
+
+    if (rounds < 1)
+        rounds = 1;
+    printf("%-18s %10s %10s\n", "loop", "bytes", "ns/byte");
+    for (k = 0; k < NSIZES; k++) {
+        size_t n = sizes[k];
+        char *text = json_object(n), *str = string_object(n, 0);
+        char *marked = string_object(n, 1);
+        unsigned char *events = malloc(n), *out = malloc(n);
+        char *hex = malloc(2 * n), *b64 = malloc(n / 3 * 4 + 4);
+        job jobs[6];
+
+        if (!text || !str || !marked || !events || !out || !hex || !b64)
+            return 1;
+        if (!ph_json_ct_valid((unsigned char *)text, n, events)) {
+            fprintf(stderr, "core_bench: the %zu-byte object is refused\n",
+                    n);
+            return 1;
+        }
+        ph_hex_encode((const unsigned char *)text, n, hex);
+        ph_b64url_encode((const unsigned char *)text, n, b64);
+        jobs[0] = (job){ "json_ct_scan", (unsigned char *)text, n, out, &s };
+        jobs[1] = (job){ "json_ct_nesting", events, n, out, &s };
+        jobs[2] = (job){ "hex_decode", (unsigned char *)hex, 2 * n, out, &s };
+        jobs[3] = (job){ "b64url_decode", (unsigned char *)b64,
+                         ph_b64url_encoded_len(n), out, &s };
+        jobs[4] = (job){ "parse_string", (unsigned char *)str, n, out, &s };
+        jobs[5] = (job){ "parse_escaped", (unsigned char *)marked, n, out,
+                         &s };
+        for (i = 0; i < 6; i++)
+            printf("%-18s %10zu %10.3f\n", jobs[i].name, jobs[i].len,
+                   time_job(&jobs[i], rounds));
+        free(text);
+        free(str);
+        free(marked);
+        free(events);
+        free(out);
+        free(hex);
+        free(b64);
+    }
+    ph_scratch_free(&s);
+    return 0;
+}
