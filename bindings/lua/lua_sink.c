@@ -177,9 +177,17 @@ static void sink_discard(void *ctx, void *value)
 }
 
 const ph_json_sink phl_lua_sink = {
-    sink_null,      sink_bool,         sink_number,     sink_string,
-    sink_new_array, sink_array_append, sink_new_object, sink_object_set,
-    NULL,           sink_discard,
+    sink_null,
+    sink_bool,
+    sink_number,
+    sink_string,
+    sink_new_array,
+    sink_array_append,
+    sink_new_object,
+    sink_object_set,
+    NULL,
+    NULL,
+    sink_discard,
 };
 
 void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, int exact_numbers,
