@@ -110,13 +110,18 @@ void phl_gateway_functions(lua_State *L);
 
 /* Values live on the Lua stack; a handle is a stack index cast to a
  * pointer.  `array_mt` is the stack index of the array metatable.
- * `exact_numbers` is the option of that name.  `refused` is set when a
- * number was refused (a float literal that overflows to infinity); with
- * `late_refusal` the parse goes on past it (the value built is then
- * unusable) so the caller can let the core's claim checks speak first. */
+ * `waiting` counts the values on the stack waiting for their containers
+ * to close (the tables are made at their final size then), at most
+ * `waiting_max`.  `exact_numbers` is the option of that name.  `refused`
+ * is set when a number was refused (a float literal that overflows to
+ * infinity); with `late_refusal` the parse goes on past it (the value
+ * built is then unusable) so the caller can let the core's claim checks
+ * speak first.  After a discard the context is spent: the parser is
+ * stopping. */
 typedef struct phl_sink_ctx {
     lua_State *L;
     int array_mt;
+    int waiting, waiting_max;
     int exact_numbers;
     int late_refusal;
     int refused;
@@ -125,9 +130,19 @@ typedef struct phl_sink_ctx {
 extern const ph_json_sink phl_lua_sink;
 
 /* Push the array metatable, make room on the stack for the deepest value
- * the core accepts, and fill `ctx`.  Raises if the stack cannot grow. */
-void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, int exact_numbers,
-                    int late_refusal);
+ * the core accepts and, where the stack allows, for the values that wait
+ * for their tables (at most `max_values`, an upper bound of the values
+ * the parse builds: phl_json_max_values of the text), and fill `ctx`.
+ * Raises if the stack cannot grow even to the first. */
+void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, size_t max_values,
+                    int exact_numbers, int late_refusal);
+
+/* The most values (member names counted) a JSON text of `len` bytes can
+ * hold: each but the last takes a byte and a separator. */
+static inline size_t phl_json_max_values(size_t len)
+{
+    return len / 2 + 1;
+}
 
 /* ------------------------------------------------------------------ */
 /* Lua values to JSON text (lua_json.c)                                */

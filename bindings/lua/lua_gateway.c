@@ -411,6 +411,13 @@ static void push_result(lua_State *L, const ph_gateway *g, int payload,
 /* ------------------------------------------------------------------ */
 /* The steps of one call                                               */
 
+/* An upper bound of the values parsing an opened result builds: a JSON
+ * payload's, or a form's names and values. */
+static size_t payload_values(const ph_result *r)
+{
+    return phl_json_max_values(r->payload_len) + 2 * r->n_fields;
+}
+
 /* A number the sink would not build (1e400) stopped nothing: the parse
  * went on so that the core's claim checks had their say first.  They
  * passed; what a refused value means is the gateway's to say (SuperPay
@@ -426,7 +433,7 @@ static ph_status refused_number(lua_State *L, const ph_gateway_key *key,
     ph_status rc;
 
     lua_settop(L, base);
-    phl_sink_begin(L, &ctx, 0, 0);
+    phl_sink_begin(L, &ctx, payload_values(r), 0, 0);
     rc = ph_gateway_parse(key, r, o, &phl_lua_sink, &ctx, &w->scratch, &root,
                           err);
     lua_settop(L, base);
@@ -467,7 +474,7 @@ static int gateway_run(lua_State *L, const ph_gateway_key *key,
     rq.query_len = 0;
     rc = ph_gateway_open(key, &rq, o, &w->scratch, &r, &err);
     if (rc == PH_OK) {
-        phl_sink_begin(L, &ctx, exact_numbers, 1);
+        phl_sink_begin(L, &ctx, payload_values(&r), exact_numbers, 1);
         rc = ph_gateway_parse(key, &r, o, &phl_lua_sink, &ctx, &w->scratch,
                               &root, &err);
         if (rc == PH_OK && ctx.refused) {

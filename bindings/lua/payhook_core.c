@@ -252,7 +252,8 @@ static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
     if (rc == PH_OK) {
         /* A refused number lets the parse finish: a token that fails its
          * claims reports that, as in the other bindings. */
-        phl_sink_begin(L, &ctx, ud->exact_numbers, 1);
+        phl_sink_begin(L, &ctx, phl_json_max_values(payload_len),
+                       ud->exact_numbers, 1);
         rc = ph_jwt_parse_claims(payload, payload_len, &claims, &phl_lua_sink,
                                  &ctx, &w->scratch, &root, &err);
     }
@@ -528,7 +529,8 @@ static int superpay_run(lua_State *L, const ph_superpay_key *k,
     if (rc == PH_OK) {
         /* A number the sink refuses fails as any other bad plaintext
          * does: the core makes it the one decryption error. */
-        phl_sink_begin(L, &ctx, exact_numbers, 0);
+        phl_sink_begin(L, &ctx, phl_json_max_values(plain_len), exact_numbers,
+                       0);
         rc = ph_superpay_parse(plain, plain_len, &phl_lua_sink, &ctx,
                                &w->scratch, &root, &err);
     }
