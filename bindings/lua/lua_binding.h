@@ -22,7 +22,7 @@
 #define PHL_ARRAY_MT    "payhook.array_mt"
 
 /* ------------------------------------------------------------------ */
-/* Per-call C memory (payhook_core.c)                                  */
+/* C memory of a call (lua_work.c)                                     */
 
 /* Strings copied out of an option table (audience, issuer, subject), back
  * to back, in the order they were read. */
@@ -44,14 +44,41 @@ typedef struct phl_work {
     ph_gateway_key *gkey; /* a gateway key of a one-shot function   */
     ph_signed sig;        /* a callback ph_gateway_sign built       */
     phl_texts texts;      /* option strings being read              */
+    int kept;             /* a decoder's kept box (phl_kept)        */
 } phl_work;
 
+/* Register the work box's metatable (nothing is left on the stack). */
+void phl_work_type(lua_State *L);
 /* Push a new, empty work box and return it.  Raises only on memory
  * errors, before anything is allocated. */
 phl_work *phl_work_new(lua_State *L);
 /* Free (and where the core does so, wipe) everything the box holds; the
  * box stays usable and its __gc finds nothing left to do. */
 void phl_work_release(phl_work *w);
+/* A call is done with its box: a call's own box is released; a kept one
+ * has the bytes the call used in its scratch wiped (the buffers stay for
+ * the next call) and everything else released. */
+void phl_work_done(phl_work *w);
+
+/* A prepared decoder's work box, kept in its userdata across calls. */
+typedef struct phl_kept {
+    phl_work work;
+    int busy;    /* a call is using `work`                        */
+    int closing; /* closed during that call: release when it ends */
+} phl_kept;
+
+/* A call's body: uses `w` (its stack frame may be a new one) and ends it
+ * with phl_work_done; returns the number of results pushed. */
+typedef int (*phl_work_fn)(lua_State *L, void *args, phl_work *w);
+
+void phl_kept_init(phl_kept *k);
+/* Run fn(L, args, w) with the kept box, protected, then wipe the box and
+ * raise again any error it raised; a call entered while the box is in
+ * use (from a finaliser or a metamethod) gets a box of its own.  Returns
+ * fn's results. */
+int phl_kept_run(lua_State *L, phl_kept *k, phl_work_fn fn, void *args);
+/* Release the box now, or when the call using it ends. */
+void phl_kept_close(phl_kept *k);
 
 /* ------------------------------------------------------------------ */
 /* Arguments and results (payhook_core.c)                              */
