@@ -48,6 +48,7 @@ build = {
             "bindings/lua/lua_json.c",
             "bindings/lua/lua_opts.c",
             "bindings/lua/lua_sink.c",
+            "bindings/lua/lua_work.c",
             "csrc/aes_cbc.c",
             "csrc/b64url_simd.c",
             "csrc/base64.c",

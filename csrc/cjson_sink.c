@@ -109,7 +109,9 @@ static void cj_discard(void *ctx, void *value)
     cJSON_Delete(value);
 }
 
+/* No end_array or end_object: cJSON links each item in as it comes, so a
+ * container is complete when its last item is in. */
 const ph_json_sink ph_cjson_sink = {
-    cj_null,   cj_bool,   cj_number, cj_string, cj_array,
-    cj_append, cj_object, cj_set,    NULL,      cj_discard,
+    cj_null,   cj_bool, cj_number, cj_string, cj_array,   cj_append,
+    cj_object, cj_set,  NULL,      NULL,      cj_discard,
 };

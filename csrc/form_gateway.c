@@ -164,6 +164,13 @@ ph_status ph_form_to_sink(const ph_result *r, const ph_json_sink *sink,
             return ph_fail(err, PH_ERR_SINK, "the value could not be built");
         }
     }
+    /* Closed as the parser closes an object: a sink may build the value
+     * only now (Lua does). */
+    if (sink->end_object != NULL &&
+        sink->end_object(ctx, obj, r->n_fields) != 0) {
+        sink->discard(ctx, obj);
+        return ph_fail(err, PH_ERR_SINK, "the value could not be built");
+    }
     *root = obj;
     return PH_OK;
 }

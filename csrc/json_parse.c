@@ -623,6 +623,11 @@ static ph_status parse_object(parser *ps, void **out, int top, captured *cap)
                 break;
         }
     }
+    if (sink != NULL && sink->end_object != NULL &&
+        sink->end_object(ps->ctx, obj, count) != 0) {
+        discard(ps, obj);
+        return sink_failed(ps);
+    }
     ps->depth--;
     cap->type = PH_JT_OBJECT;
     cap->truthy = count > 0;

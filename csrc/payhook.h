@@ -150,6 +150,11 @@ void ph_hex_encode(const unsigned char *in, size_t len, char *out);
  * object_set take over the item (and key) whether they succeed or not.
  * The parser gives every handle it still holds back through `discard` when
  * it stops early, so a sink can count references or do nothing (Lua).
+ *
+ * Order: a container is opened (new_array, new_object), filled, and closed
+ * (end_array, end_object) before it is handed to its own container, so a
+ * sink that knows a container's size only at the close (Lua builds each
+ * table at its final size there) can still hand over a finished value.
  */
 typedef enum ph_number_kind {
     PH_NUMBER_INT64 = 0, /* integer literal that fits int64: `i` set   */
@@ -173,8 +178,13 @@ typedef struct ph_json_sink {
     int (*array_append)(void *ctx, void *array, size_t index, void *item);
     void *(*new_object)(void *ctx);
     int (*object_set)(void *ctx, void *object, void *key, void *value);
-    /* Closing a container; may be NULL. */
+    /* Closing a container; either may be NULL.  `count` is the number of
+     * array_append calls, or of object_set calls (a repeated name counted
+     * each time it was set), made on it.  Non-zero fails the parse
+     * (PH_ERR_SINK); the parser keeps its handle and gives it back through
+     * `discard`, as after any other failing call. */
     int (*end_array)(void *ctx, void *array, size_t count);
+    int (*end_object)(void *ctx, void *object, size_t count);
     void (*discard)(void *ctx, void *value);
 } ph_json_sink;
 

@@ -365,6 +365,7 @@ struct fz_node {
     fz_node *first, *last;  /* children, in order                       */
     fz_node *next;
     size_t count;
+    int closed;             /* end_array / end_object called on it      */
 };
 
 void fz_sink_init(fz_sink_ctx *c, const void *src, size_t src_len,
@@ -531,6 +532,11 @@ static void *s_object(void *ctx)
     return node_new(ctx, FZ_OBJECT);
 }
 
+static int is_container(const fz_node *n)
+{
+    return n->type == FZ_ARRAY || n->type == FZ_OBJECT;
+}
+
 static void link_child(fz_node *parent, fz_node *child)
 {
     child->owned = 1;
@@ -552,6 +558,8 @@ static int s_append(void *ctx, void *array, size_t index, void *item)
     FZ_CHECK(!it->owned && it != a, "item already owned");
     FZ_CHECK(!it->is_key, "a member name appended as an item");
     FZ_CHECK(index == a->count, "index does not count up from 0");
+    FZ_CHECK(!is_container(it) || it->closed,
+             "a container appended before its close");
     if (!call_ok(c)) {
         node_free(c, it);   /* taken over even on failure */
         return -1;
@@ -571,6 +579,8 @@ static int s_set(void *ctx, void *object, void *key, void *value)
     FZ_CHECK(k->type == FZ_STRING && k->is_key && !k->owned,
              "member name is not a fresh name string");
     FZ_CHECK(!v->owned && !v->is_key && v != o, "member value owned");
+    FZ_CHECK(!is_container(v) || v->closed,
+             "a container set as a value before its close");
     if (!call_ok(c)) {
         node_free(c, k);
         node_free(c, v);
@@ -591,7 +601,22 @@ static int s_end_array(void *ctx, void *array, size_t count)
     fz_node *a = live_node(array);
 
     FZ_CHECK(a->type == FZ_ARRAY, "end_array on a non-array");
+    FZ_CHECK(!a->closed, "end_array twice");
     FZ_CHECK(count == a->count, "end_array count differs from appends");
+    a->closed = 1;
+    return call_ok(ctx) ? 0 : -1;
+}
+
+/* Every object_set links its value, repeated names too, so the children
+ * are what the count must be. */
+static int s_end_object(void *ctx, void *object, size_t count)
+{
+    fz_node *o = live_node(object);
+
+    FZ_CHECK(o->type == FZ_OBJECT, "end_object on a non-object");
+    FZ_CHECK(!o->closed, "end_object twice");
+    FZ_CHECK(count == o->count, "end_object count differs from sets");
+    o->closed = 1;
     return call_ok(ctx) ? 0 : -1;
 }
 
@@ -605,7 +630,7 @@ static void s_discard(void *ctx, void *value)
 
 const ph_json_sink fz_sink = {
     s_null, s_bool, s_number, s_string, s_array,
-    s_append, s_object, s_set, s_end_array, s_discard,
+    s_append, s_object, s_set, s_end_array, s_end_object, s_discard,
 };
 
 long fz_sink_count(const void *root)

@@ -97,7 +97,9 @@ typedef struct fz_sink_ctx {
 } fz_sink_ctx;
 
 /* Checks every call it gets: handles are live and not yet owned by a
- * container, indices count up from 0, strings are valid UTF-8 with a
+ * container, indices count up from 0, each container is closed once, with
+ * the count of its appends or sets, before it goes into another one,
+ * strings are valid UTF-8 with a
  * truthful `ascii` flag, numbers follow the grammar, their kind and
  * int64 value agree with the text and ph_number_to_double (what the claim
  * checks use) reads them as strtod does, and every pointer handed over

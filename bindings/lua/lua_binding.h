@@ -22,7 +22,7 @@
 #define PHL_ARRAY_MT    "payhook.array_mt"
 
 /* ------------------------------------------------------------------ */
-/* Per-call C memory (payhook_core.c)                                  */
+/* C memory of a call (lua_work.c)                                     */
 
 /* Strings copied out of an option table (audience, issuer, subject), back
  * to back, in the order they were read. */
@@ -44,14 +44,41 @@ typedef struct phl_work {
     ph_gateway_key *gkey; /* a gateway key of a one-shot function   */
     ph_signed sig;        /* a callback ph_gateway_sign built       */
     phl_texts texts;      /* option strings being read              */
+    int kept;             /* a decoder's kept box (phl_kept)        */
 } phl_work;
 
+/* Register the work box's metatable (nothing is left on the stack). */
+void phl_work_type(lua_State *L);
 /* Push a new, empty work box and return it.  Raises only on memory
  * errors, before anything is allocated. */
 phl_work *phl_work_new(lua_State *L);
 /* Free (and where the core does so, wipe) everything the box holds; the
  * box stays usable and its __gc finds nothing left to do. */
 void phl_work_release(phl_work *w);
+/* A call is done with its box: a call's own box is released; a kept one
+ * has the bytes the call used in its scratch wiped (the buffers stay for
+ * the next call) and everything else released. */
+void phl_work_done(phl_work *w);
+
+/* A prepared decoder's work box, kept in its userdata across calls. */
+typedef struct phl_kept {
+    phl_work work;
+    int busy;    /* a call is using `work`                        */
+    int closing; /* closed during that call: release when it ends */
+} phl_kept;
+
+/* A call's body: uses `w` (its stack frame may be a new one) and ends it
+ * with phl_work_done; returns the number of results pushed. */
+typedef int (*phl_work_fn)(lua_State *L, void *args, phl_work *w);
+
+void phl_kept_init(phl_kept *k);
+/* Run fn(L, args, w) with the kept box, protected, then wipe the box and
+ * raise again any error it raised; a call entered while the box is in
+ * use (from a finaliser or a metamethod) gets a box of its own.  Returns
+ * fn's results. */
+int phl_kept_run(lua_State *L, phl_kept *k, phl_work_fn fn, void *args);
+/* Release the box now, or when the call using it ends. */
+void phl_kept_close(phl_kept *k);
 
 /* ------------------------------------------------------------------ */
 /* Arguments and results (payhook_core.c)                              */
@@ -110,13 +137,18 @@ void phl_gateway_functions(lua_State *L);
 
 /* Values live on the Lua stack; a handle is a stack index cast to a
  * pointer.  `array_mt` is the stack index of the array metatable.
- * `exact_numbers` is the option of that name.  `refused` is set when a
- * number was refused (a float literal that overflows to infinity); with
- * `late_refusal` the parse goes on past it (the value built is then
- * unusable) so the caller can let the core's claim checks speak first. */
+ * `waiting` counts the values on the stack waiting for their containers
+ * to close (the tables are made at their final size then), at most
+ * `waiting_max`.  `exact_numbers` is the option of that name.  `refused`
+ * is set when a number was refused (a float literal that overflows to
+ * infinity); with `late_refusal` the parse goes on past it (the value
+ * built is then unusable) so the caller can let the core's claim checks
+ * speak first.  After a discard the context is spent: the parser is
+ * stopping. */
 typedef struct phl_sink_ctx {
     lua_State *L;
     int array_mt;
+    int waiting, waiting_max;
     int exact_numbers;
     int late_refusal;
     int refused;
@@ -125,9 +157,19 @@ typedef struct phl_sink_ctx {
 extern const ph_json_sink phl_lua_sink;
 
 /* Push the array metatable, make room on the stack for the deepest value
- * the core accepts, and fill `ctx`.  Raises if the stack cannot grow. */
-void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, int exact_numbers,
-                    int late_refusal);
+ * the core accepts and, where the stack allows, for the values that wait
+ * for their tables (at most `max_values`, an upper bound of the values
+ * the parse builds: phl_json_max_values of the text), and fill `ctx`.
+ * Raises if the stack cannot grow even to the first. */
+void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, size_t max_values,
+                    int exact_numbers, int late_refusal);
+
+/* The most values (member names counted) a JSON text of `len` bytes can
+ * hold: each but the last takes a byte and a separator. */
+static inline size_t phl_json_max_values(size_t len)
+{
+    return len / 2 + 1;
+}
 
 /* ------------------------------------------------------------------ */
 /* Lua values to JSON text (lua_json.c)                                */

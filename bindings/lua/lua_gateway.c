@@ -411,6 +411,13 @@ static void push_result(lua_State *L, const ph_gateway *g, int payload,
 /* ------------------------------------------------------------------ */
 /* The steps of one call                                               */
 
+/* An upper bound of the values parsing an opened result builds: a JSON
+ * payload's, or a form's names and values. */
+static size_t payload_values(const ph_result *r)
+{
+    return phl_json_max_values(r->payload_len) + 2 * r->n_fields;
+}
+
 /* A number the sink would not build (1e400) stopped nothing: the parse
  * went on so that the core's claim checks had their say first.  They
  * passed; what a refused value means is the gateway's to say (SuperPay
@@ -426,7 +433,7 @@ static ph_status refused_number(lua_State *L, const ph_gateway_key *key,
     ph_status rc;
 
     lua_settop(L, base);
-    phl_sink_begin(L, &ctx, 0, 0);
+    phl_sink_begin(L, &ctx, payload_values(r), 0, 0);
     rc = ph_gateway_parse(key, r, o, &phl_lua_sink, &ctx, &w->scratch, &root,
                           err);
     lua_settop(L, base);
@@ -467,7 +474,7 @@ static int gateway_run(lua_State *L, const ph_gateway_key *key,
     rq.query_len = 0;
     rc = ph_gateway_open(key, &rq, o, &w->scratch, &r, &err);
     if (rc == PH_OK) {
-        phl_sink_begin(L, &ctx, exact_numbers, 1);
+        phl_sink_begin(L, &ctx, payload_values(&r), exact_numbers, 1);
         rc = ph_gateway_parse(key, &r, o, &phl_lua_sink, &ctx, &w->scratch,
                               &root, &err);
         if (rc == PH_OK && ctx.refused) {
@@ -487,16 +494,17 @@ static int gateway_run(lua_State *L, const ph_gateway_key *key,
         found.timestamp = r.timestamp;
     }
     if (rc != PH_OK) {
-        phl_work_release(w);
+        phl_work_done(w);
         lua_settop(L, base);
         return phl_push_failure(L, &err);
     }
     /* A form's fields and Fiuu's re-post live in the scratch: the result
      * is built before it is released (if building it raises, the box's
-     * __gc releases it). */
+     * __gc releases a call's own box; a decoder's kept box is wiped by
+     * the protected call's end). */
     if (e != NULL)
         push_result(L, g, lua_gettop(L), &found, &r);
-    phl_work_release(w);
+    phl_work_done(w);
     return 1;
 }
 
@@ -508,7 +516,9 @@ static int gateway_run(lua_State *L, const ph_gateway_key *key,
  * (from a finaliser the call's own allocations ran) marks it closed and
  * leaves the key to the last call to finish, so a running call never
  * finds its key freed.  The calls run protected (lua_pcall), so one that a
- * Lua error ends is counted out too before the error goes on.
+ * Lua error ends is counted out too before the error goes on.  The first
+ * call (busy 0) uses the decoder's kept work box and wipes it at its end,
+ * however it ends; a call made from inside it gets a box of its own.
  */
 typedef struct phl_gateway {
     const ph_gateway *g;
@@ -517,6 +527,7 @@ typedef struct phl_gateway {
     int busy;
     ph_options options; /* `now` filled in per call           */
     int exact_numbers;
+    phl_work work; /* the scratch of its calls           */
 } phl_gateway;
 
 static phl_gateway *check_decoder(lua_State *L, int arg)
@@ -528,10 +539,12 @@ static phl_gateway *check_decoder(lua_State *L, int arg)
     return ud;
 }
 
+/* The key and the kept box, once no call is running. */
 static void free_key(phl_gateway *ud)
 {
     ph_gateway_key_free(ud->key); /* wipes the keys */
     ud->key = NULL;
+    phl_work_release(&ud->work);
 }
 
 static void options_from(const phl_opts *o, ph_options *out)
@@ -556,6 +569,7 @@ static int new_at(lua_State *L, const ph_gateway *g, int a)
     phl_opts_parse(L, a + 1, a + 1, NEW_OPTS, &o, NULL);
     ud = phl_newuserdata(L, sizeof *ud);
     memset(ud, 0, sizeof *ud);
+    ud->work.kept = 1;
     luaL_getmetatable(L, PHL_GATEWAY_MT);
     lua_setmetatable(L, -2);
     ud->g = g;
@@ -614,7 +628,10 @@ static int decoder_call(lua_State *L, int record)
         read_expect(L, 5, 5, &e);
     else if (!lua_isnil(L, 5))
         luaL_argerror(L, 5, "decode takes no expect: use verify");
-    w = phl_work_new(L);
+    /* Inside a running call the kept box is in use: this one gets its
+     * own (busy cannot change before the count below: a call that a
+     * finaliser makes in between ends before this one goes on). */
+    w = ud->busy > 0 ? phl_work_new(L) : &ud->work;
     run.o = &o;
     run.exact_numbers = ud->exact_numbers;
     run.body = body;
@@ -629,19 +646,18 @@ static int decoder_call(lua_State *L, int record)
      * closed this decoder (its key then freed, busy being 0): look again,
      * and count the call before anything else can run. */
     if (ud->key == NULL) {
-        phl_work_release(w);
+        phl_work_done(w);
         return luaL_error(L, "the decoder is closed");
     }
     run.key = ud->key;
     /* Nothing between the count and the call can raise. */
     ud->busy++;
     status = lua_pcall(L, 1, LUA_MULTRET, 0);
+    phl_work_done(w); /* a Lua error skipped the call's own */
     if (--ud->busy == 0 && ud->closed)
         free_key(ud);
-    if (status != 0) {
-        phl_work_release(w);
+    if (status != 0)
         return lua_error(L);
-    }
     return lua_gettop(L) - top;
 }
 

@@ -1,11 +1,29 @@
 /*
  * The core's JSON sink for Lua: every value is built on the Lua stack, and
  * a handle is the value's stack index cast to a pointer (never NULL, as
- * stack indices start at 1).  The parser builds depth-first, so an item
- * being added to a container is always on top of it:
+ * stack indices start at 1).  The parser builds depth-first, so what is
+ * added to a container is always above it on the stack.
  *
- *   array_append: [... array item]      -> array[index + 1] = item
- *   object_set:   [... object key value] -> object[key] = value
+ * Tables are made at their final size.  Filling a table that starts
+ * empty rehashes it each time it outgrows its parts, which was the largest
+ * cost of a decode; the parser tells the count only at the close
+ * (end_array, end_object).  So an open container is a placeholder slot,
+ * and what goes into it waits on the stack above it:
+ *
+ *   array  [... placeholder item1 item2 ...]
+ *   object [... placeholder key1 value1 key2 value2 ...]
+ *
+ * At the close the table is made with lua_createtable at the count, the
+ * waiting values are moved in (in order: for a repeated name the last
+ * value wins), and the table takes the placeholder's slot.  A container's
+ * handle is its slot, before and after, and `discard` (drop the value and
+ * everything above it) stays right.
+ *
+ * The stack is bounded: when the values waiting for all the open
+ * containers would pass WAITING_MAX, the container being filled falls
+ * back: its table is made at once from what waits for it, and from then
+ * on each item goes straight in (correct, only not made at its size).  A
+ * fallen back container is told by its slot holding a table.
  *
  * Containers, keys and values are all anchored on the stack while the
  * parse runs, so a garbage collection in the middle cannot take them.  If
@@ -32,6 +50,7 @@
  * claims comes first and the caller reports the refusal only if the token
  * passed them.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -113,55 +132,159 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
     return top_handle(L);
 }
 
-/* A container needs room for itself, a pending key and a value. */
-static int room(lua_State *L)
+/*
+ * The most values (array items; object names and values, two a member)
+ * that wait on the stack for their containers to close.  LuaJIT's
+ * lua_checkstack refuses to give one C call more than LUAI_MAXCSTACK
+ * (8,000) slots; this, the two slots a level of nesting holds (a container
+ * and a pending name) at PH_MAX_DEPTH levels, and a few for building come
+ * to 4,360, which leaves the caller room.  A container's waiting values
+ * are moved into its table by the close, so the limit is reached only by
+ * one container of over 4,096 values (2,048 members) or by several big
+ * ones open at once; a callback's payload rarely has either.
+ */
+#define WAITING_MAX 4096
+
+/* The stack a parse needs with no value waiting: two slots a level, and
+ * the array metatable, a value being built, a new table and the two
+ * values copied into it. */
+#define STACK_FIXED (2 * PH_MAX_DEPTH + 8)
+
+/* An open container's slot: any value that is not a table. */
+static void *push_placeholder(lua_State *L)
 {
-    return lua_checkstack(L, 4);
+    lua_pushboolean(L, 0);
+    return top_handle(L);
 }
 
 static void *sink_new_array(void *ctx)
 {
-    phl_sink_ctx *c = ctx;
-    lua_State *L = c->L;
-
-    if (!room(L))
-        return NULL;
-    lua_newtable(L);
-    lua_pushvalue(L, c->array_mt);
-    lua_setmetatable(L, -2);
-    return top_handle(L);
-}
-
-static int sink_array_append(void *ctx, void *array, size_t index, void *item)
-{
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
-    int top = lua_gettop(L);
-
-    if (INDEX(item) != top || INDEX(array) != top - 1)
-        return -1;
-    phl_rawseti(L, INDEX(array), index + 1);
-    return 0;
+    return push_placeholder(((phl_sink_ctx *)ctx)->L);
 }
 
 static void *sink_new_object(void *ctx)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    return push_placeholder(((phl_sink_ctx *)ctx)->L);
+}
 
-    if (!room(L))
-        return NULL;
-    lua_newtable(L);
-    return top_handle(L);
+/* Make the array whose `n` items wait above its slot `slot`, put it in
+ * the slot and pop the items.  Filled from the last item down, so each
+ * rawseti takes the top. */
+static void build_array(phl_sink_ctx *c, int slot, size_t n)
+{
+    lua_State *L = c->L;
+
+    lua_createtable(L, n > INT_MAX ? INT_MAX : (int)n, 0);
+    lua_pushvalue(L, c->array_mt);
+    lua_setmetatable(L, -2);
+    lua_replace(L, slot);
+    for (; n > 0; n--)
+        phl_rawseti(L, slot, n);
+}
+
+/* Make the object whose `n` name, value pairs wait above its slot, in
+ * their order (a repeated name: the last value wins), put it in the slot
+ * and pop the pairs. */
+static void build_object(phl_sink_ctx *c, int slot, size_t n)
+{
+    lua_State *L = c->L;
+    int t, i, end = slot + 2 * (int)n;
+
+    lua_createtable(L, 0, n > INT_MAX ? INT_MAX : (int)n);
+    t = lua_gettop(L);
+    for (i = slot + 1; i < end; i += 2) {
+        lua_pushvalue(L, i);
+        lua_pushvalue(L, i + 1);
+        lua_rawset(L, t);
+    }
+    lua_replace(L, slot);
+    lua_settop(L, slot);
+}
+
+static int is_open(lua_State *L, int slot)
+{
+    return lua_type(L, slot) != LUA_TTABLE;
+}
+
+static int sink_array_append(void *ctx, void *array, size_t index, void *item)
+{
+    phl_sink_ctx *c = ctx;
+    lua_State *L = c->L;
+    int top = lua_gettop(L), slot = INDEX(array);
+
+    if (INDEX(item) != top)
+        return -1;
+    if (!is_open(L, slot)) {
+        if (slot != top - 1)
+            return -1;
+        phl_rawseti(L, slot, index + 1);
+        return 0;
+    }
+    if ((size_t)(top - slot) != index + 1)
+        return -1;
+    if (c->waiting + 1 <= c->waiting_max) {
+        c->waiting++; /* the item waits for the close */
+        return 0;
+    }
+    /* Over the limit: this array is made now, with what it has. */
+    c->waiting -= (int)index;
+    build_array(c, slot, index + 1);
+    return 0;
 }
 
 static int sink_object_set(void *ctx, void *object, void *key, void *value)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
-    int top = lua_gettop(L);
+    phl_sink_ctx *c = ctx;
+    lua_State *L = c->L;
+    int top = lua_gettop(L), slot = INDEX(object), pairs;
 
-    if (INDEX(value) != top || INDEX(key) != top - 1 ||
-        INDEX(object) != top - 2)
+    if (INDEX(value) != top || INDEX(key) != top - 1)
         return -1;
-    lua_rawset(L, INDEX(object)); /* a repeated name: the last one wins */
+    if (!is_open(L, slot)) {
+        if (slot != top - 2)
+            return -1;
+        lua_rawset(L, slot); /* a repeated name: the last one wins */
+        return 0;
+    }
+    if ((top - slot) % 2 != 0)
+        return -1;
+    pairs = (top - slot) / 2;
+    if (c->waiting + 2 <= c->waiting_max) {
+        c->waiting += 2; /* name and value wait for the close */
+        return 0;
+    }
+    c->waiting -= 2 * (pairs - 1);
+    build_object(c, slot, (size_t)pairs);
+    return 0;
+}
+
+static int sink_end_array(void *ctx, void *array, size_t count)
+{
+    phl_sink_ctx *c = ctx;
+    lua_State *L = c->L;
+    int slot = INDEX(array);
+
+    if (!is_open(L, slot))
+        return slot == lua_gettop(L) ? 0 : -1;
+    if ((size_t)(lua_gettop(L) - slot) != count)
+        return -1;
+    c->waiting -= (int)count;
+    build_array(c, slot, count);
+    return 0;
+}
+
+static int sink_end_object(void *ctx, void *object, size_t count)
+{
+    phl_sink_ctx *c = ctx;
+    lua_State *L = c->L;
+    int slot = INDEX(object);
+
+    if (!is_open(L, slot))
+        return slot == lua_gettop(L) ? 0 : -1;
+    if ((size_t)(lua_gettop(L) - slot) != 2 * count)
+        return -1;
+    c->waiting -= 2 * (int)count;
+    build_object(c, slot, count);
     return 0;
 }
 
@@ -179,18 +302,32 @@ static void sink_discard(void *ctx, void *value)
 const ph_json_sink phl_lua_sink = {
     sink_null,      sink_bool,         sink_number,     sink_string,
     sink_new_array, sink_array_append, sink_new_object, sink_object_set,
-    NULL,           sink_discard,
+    sink_end_array, sink_end_object,   sink_discard,
 };
 
-void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, int exact_numbers,
-                    int late_refusal)
+void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, size_t max_values,
+                    int exact_numbers, int late_refusal)
 {
-    /* At most a container and a pending key per level of nesting, and one
-     * value on top. */
-    luaL_checkstack(L, 2 * PH_MAX_DEPTH + 8, "payhook: JSON nesting");
+    int want = max_values < WAITING_MAX ? (int)max_values : WAITING_MAX;
+
+    /* All the room the parse needs is asked for here, before it starts:
+     * inside it a push past the room checked would write past the stack
+     * (Lua 5.4), and asking there could raise a stack overflow, not only
+     * out of memory (LuaJIT grows the stack for lua_checkstack and raises
+     * when the thread's whole stack would pass its maximum).  The room
+     * for the waiting values is sized by what the text can hold, so a
+     * small payload does not grow the stack of every coroutine that
+     * decodes one.  If that much is refused (LuaJIT's LUAI_MAXCSTACK for
+     * one C call, or a stack near its maximum) no value waits: each
+     * container is made at its first item and filled as it comes, which
+     * needs only the fixed room, and that check raises (before the parse)
+     * if even that cannot be had. */
+    luaL_checkstack(L, STACK_FIXED, "payhook: JSON nesting");
+    ctx->waiting_max = lua_checkstack(L, STACK_FIXED + want) ? want : 0;
     lua_getfield(L, LUA_REGISTRYINDEX, PHL_ARRAY_MT);
     ctx->L = L;
     ctx->array_mt = lua_gettop(L);
+    ctx->waiting = 0;
     ctx->exact_numbers = exact_numbers;
     ctx->late_refusal = late_refusal;
     ctx->refused = 0;

@@ -12,9 +12,10 @@
  *
  * Memory: every C allocation of a call (the core's scratch buffers, a
  * one-shot prepared key, a cJSON tree, a token or hex string) lives in a
- * work box, a userdata whose __gc frees it, created after the arguments are
- * checked and before the first allocation.  Prepared keys of the reusable
- * decoders live in their own userdata with __gc.  So a Lua error raised
+ * work box (lua_work.c), a userdata whose __gc frees it, created after the
+ * arguments are checked and before the first allocation.  Prepared keys
+ * of the reusable decoders, and the work box a decoder keeps for its
+ * calls, live in the decoder's userdata with __gc.  So a Lua error raised
  * anywhere (out of memory while building a table) leaks nothing.  There is
  * no C global that changes: each lua_State (each OpenResty worker) has its
  * own metatables in its registry.
@@ -42,51 +43,6 @@ double phl_now(void)
     if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
         return (double)time(NULL);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* ------------------------------------------------------------------ */
-/* Work box                                                            */
-
-void phl_work_release(phl_work *w)
-{
-    ph_scratch_free(&w->scratch); /* wipes */
-    if (w->tree != NULL) {
-        cJSON_Delete(w->tree);
-        w->tree = NULL;
-    }
-    if (w->text != NULL) {
-        cJSON_free(w->text);
-        w->text = NULL;
-    }
-    if (w->out != NULL) {
-        ph_free(w->out, w->out_len); /* wipes */
-        w->out = NULL;
-        w->out_len = 0;
-    }
-    ph_jwt_verifier_free(w->verifier); /* wipes the key copies */
-    w->verifier = NULL;
-    ph_superpay_key_free(w->key); /* wipes key and IV */
-    w->key = NULL;
-    ph_gateway_key_free(w->gkey); /* wipes the keys */
-    w->gkey = NULL;
-    ph_signed_free(&w->sig); /* wipes body and headers */
-    phl_texts_release(&w->texts);
-}
-
-phl_work *phl_work_new(lua_State *L)
-{
-    phl_work *w = phl_newuserdata(L, sizeof *w);
-
-    memset(w, 0, sizeof *w);
-    luaL_getmetatable(L, PHL_WORK_MT);
-    lua_setmetatable(L, -2);
-    return w;
-}
-
-static int work_gc(lua_State *L)
-{
-    phl_work_release(luaL_checkudata(L, 1, PHL_WORK_MT));
-    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -176,6 +132,7 @@ typedef struct phl_verifier {
     int envelope;       /* LeanX: the token is inside {"data"}  */
     int exact_numbers;
     size_t max_bytes;
+    phl_kept kept;    /* the scratch of its calls             */
     ph_claims claims; /* `now` filled in per call             */
     ph_str strs[];    /* audience, issuer, subject, then the
                                    bytes they point to                  */
@@ -204,6 +161,7 @@ static phl_verifier *verifier_push(lua_State *L, const phl_keys *k,
     }
     ud = phl_newuserdata(L, sizeof *ud + nstr * sizeof(ph_str) + nbytes);
     memset(ud, 0, sizeof *ud);
+    phl_kept_init(&ud->kept);
     luaL_getmetatable(L, PHL_VERIFIER_MT);
     lua_setmetatable(L, -2);
     ud->envelope = envelope;
@@ -252,11 +210,12 @@ static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
     if (rc == PH_OK) {
         /* A refused number lets the parse finish: a token that fails its
          * claims reports that, as in the other bindings. */
-        phl_sink_begin(L, &ctx, ud->exact_numbers, 1);
+        phl_sink_begin(L, &ctx, phl_json_max_values(payload_len),
+                       ud->exact_numbers, 1);
         rc = ph_jwt_parse_claims(payload, payload_len, &claims, &phl_lua_sink,
                                  &ctx, &w->scratch, &root, &err);
     }
-    phl_work_release(w);
+    phl_work_done(w);
     if (rc != PH_OK || ctx.refused || (intptr_t)root != lua_gettop(L)) {
         lua_settop(L, base);
         if (rc == PH_OK && ctx.refused)
@@ -283,26 +242,49 @@ double phl_check_now(lua_State *L, int arg)
     return now;
 }
 
-/* decoder:decode(body [, now]) */
+/* verifier_run's arguments, for phl_kept_run. */
+typedef struct verifier_args {
+    const phl_verifier *ud;
+    const char *in;
+    size_t len;
+    double now;
+} verifier_args;
+
+/* The allocations since check_verifier (the argument checks, the
+ * protected call) may have run a finaliser that closed the decoder: look
+ * again before the key is used. */
+static int verifier_body(lua_State *L, void *args, phl_work *w)
+{
+    const verifier_args *a = args;
+
+    if (a->ud->v == NULL)
+        return luaL_error(L, "the decoder is closed");
+    return verifier_run(L, a->ud, a->in, a->len, a->now, w);
+}
+
+/* decoder:decode(body [, now]), with the decoder's kept work box. */
 static int verifier_decode(lua_State *L)
 {
     phl_verifier *ud = check_verifier(L, 1);
-    size_t len;
-    const char *in = phl_check_string(L, 2, &len);
-    double now = phl_check_now(L, 3);
-    phl_work *w;
+    verifier_args a;
 
+    a.in = phl_check_string(L, 2, &a.len);
+    a.now = phl_check_now(L, 3);
+    a.ud = ud;
     lua_settop(L, 3);
-    w = phl_work_new(L);
-    return verifier_run(L, ud, in, len, now, w);
+    return phl_kept_run(L, &ud->kept, verifier_body, &a);
 }
 
+/* close(), __close and __gc.  A call is done with the key once the token
+ * is verified, and a finaliser can run only after that (while the payload
+ * is built), so it can go at once; the kept box waits for the call. */
 static int verifier_close(lua_State *L)
 {
     phl_verifier *ud = luaL_checkudata(L, 1, PHL_VERIFIER_MT);
 
     ph_jwt_verifier_free(ud->v);
     ud->v = NULL;
+    phl_kept_close(&ud->kept);
     return 0;
 }
 
@@ -494,9 +476,10 @@ static int json_encode(lua_State *L)
 /* SuperPay                                                            */
 
 typedef struct phl_superpay {
-    ph_superpay_key *k; /* NULL once closed */
+    ph_superpay_key *k; /* NULL once closed          */
     size_t max_bytes;
     int exact_numbers;
+    phl_kept kept; /* the scratch of decode and decrypt */
 } phl_superpay;
 
 static phl_superpay *check_superpay(lua_State *L, int arg)
@@ -528,11 +511,12 @@ static int superpay_run(lua_State *L, const ph_superpay_key *k,
     if (rc == PH_OK) {
         /* A number the sink refuses fails as any other bad plaintext
          * does: the core makes it the one decryption error. */
-        phl_sink_begin(L, &ctx, exact_numbers, 0);
+        phl_sink_begin(L, &ctx, phl_json_max_values(plain_len), exact_numbers,
+                       0);
         rc = ph_superpay_parse(plain, plain_len, &phl_lua_sink, &ctx,
                                &w->scratch, &root, &err);
     }
-    phl_work_release(w);
+    phl_work_done(w);
     if (rc != PH_OK || (intptr_t)root != lua_gettop(L)) {
         lua_settop(L, base);
         if (rc == PH_OK)
@@ -570,11 +554,11 @@ static int decrypt_run(lua_State *L, const ph_superpay_key *k,
     phl_clear_error(&err);
     if (ph_superpay_decrypt_hex(k, iv, hex, len, max_bytes, &w->scratch,
                                 &plain, &plain_len, &err) != PH_OK) {
-        phl_work_release(w);
+        phl_work_done(w);
         return phl_push_failure(L, &err);
     }
     lua_pushlstring(L, (const char *)plain, plain_len);
-    phl_work_release(w);
+    phl_work_done(w);
     return 1;
 }
 
@@ -648,6 +632,7 @@ static int superpay_new(lua_State *L)
     lua_settop(L, 2);
     ud = phl_newuserdata(L, sizeof *ud);
     memset(ud, 0, sizeof *ud);
+    phl_kept_init(&ud->kept);
     luaL_getmetatable(L, PHL_SUPERPAY_MT);
     lua_setmetatable(L, -2);
     ud->max_bytes = o.max_bytes;
@@ -717,35 +702,61 @@ static int superpay_encrypt(lua_State *L)
     return encrypt_run(L, w->key, pt, pt_len, w);
 }
 
+/* The arguments of decode and decrypt, for phl_kept_run. */
+typedef struct sp_args {
+    const phl_superpay *ud;
+    const char *in; /* body, or data hex */
+    size_t len;
+    const unsigned char *iv;
+} sp_args;
+
+/* As verifier_body, the key is looked at again. */
+static int sp_decode_body(lua_State *L, void *args, phl_work *w)
+{
+    const sp_args *a = args;
+
+    if (a->ud->k == NULL)
+        return luaL_error(L, "the decoder is closed");
+    return superpay_run(L, a->ud->k, a->ud->max_bytes, a->ud->exact_numbers,
+                        a->in, a->len, w);
+}
+
+static int sp_decrypt_body(lua_State *L, void *args, phl_work *w)
+{
+    const sp_args *a = args;
+
+    if (a->ud->k == NULL)
+        return luaL_error(L, "the decoder is closed");
+    return decrypt_run(L, a->ud->k, a->iv, a->ud->max_bytes, a->in, a->len, w);
+}
+
 /* decoder:decode(body) */
 static int sp_decode(lua_State *L)
 {
     phl_superpay *ud = check_superpay(L, 1);
-    size_t len;
-    const char *body = phl_check_string(L, 2, &len);
-    phl_work *w;
+    sp_args a;
 
+    a.in = phl_check_string(L, 2, &a.len);
+    a.ud = ud;
+    a.iv = NULL;
     lua_settop(L, 2);
-    w = phl_work_new(L);
-    return superpay_run(L, ud->k, ud->max_bytes, ud->exact_numbers, body, len,
-                        w);
+    return phl_kept_run(L, &ud->kept, sp_decode_body, &a);
 }
 
 /* decoder:decrypt(data_hex [, iv]) */
 static int sp_decrypt(lua_State *L)
 {
     phl_superpay *ud = check_superpay(L, 1);
-    size_t len;
-    const char *hex = phl_check_string(L, 2, &len);
     int bad_iv;
-    const unsigned char *iv = check_iv(L, 3, &bad_iv);
-    phl_work *w;
+    sp_args a;
 
+    a.in = phl_check_string(L, 2, &a.len);
+    a.iv = check_iv(L, 3, &bad_iv);
+    a.ud = ud;
     lua_settop(L, 3);
     if (bad_iv)
         return phl_fail_status(L, PH_ERR_KEY, "the IV must be 16 bytes");
-    w = phl_work_new(L);
-    return decrypt_run(L, ud->k, iv, ud->max_bytes, hex, len, w);
+    return phl_kept_run(L, &ud->kept, sp_decrypt_body, &a);
 }
 
 /* decoder:encrypt(payload) */
@@ -763,12 +774,16 @@ static int sp_encrypt(lua_State *L)
     return encrypt_run(L, ud->k, pt, pt_len, w);
 }
 
+/* close(), __close and __gc.  The key is not used once a call has
+ * decrypted, and a finaliser can run only after that (while the payload
+ * is built), so it can go at once; the kept box waits for the call. */
 static int sp_close(lua_State *L)
 {
     phl_superpay *ud = luaL_checkudata(L, 1, PHL_SUPERPAY_MT);
 
     ph_superpay_key_free(ud->k);
     ud->k = NULL;
+    phl_kept_close(&ud->kept);
     return 0;
 }
 
@@ -890,8 +905,8 @@ int luaopen_payhook_core(lua_State *L)
     phl_new_type(L, PHL_VERIFIER_MT, verifier_methods, verifier_close,
                  verifier_tostring);
     phl_new_type(L, PHL_SUPERPAY_MT, superpay_methods, sp_close, sp_tostring);
-    phl_new_type(L, PHL_WORK_MT, NULL, work_gc, NULL);
-    lua_pop(L, 3);
+    lua_pop(L, 2);
+    phl_work_type(L);
     phl_gateway_types(L);
 
     /* One array metatable per Lua state, kept if the module is loaded

@@ -110,7 +110,10 @@ static void s_discard(void *ctx, void *value)
     Py_DECREF((PyObject *)value);
 }
 
+/* No end_array or end_object: lists and dicts grow as items come (a
+ * dict's first insertions are in its preallocated slots), and a container
+ * is complete when its last item is in. */
 const ph_json_sink py_sink = {
-    s_null,   s_bool,   s_number, s_string, s_array,
-    s_append, s_object, s_set,    NULL,     s_discard,
+    s_null,   s_bool, s_number, s_string, s_array,   s_append,
+    s_object, s_set,  NULL,     NULL,     s_discard,
 };

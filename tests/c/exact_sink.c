@@ -161,6 +161,14 @@ static void append_child(t_node *parent, t_node *item)
     *tail = item;
 }
 
+/* A container must be closed, once, before it goes into another. */
+static void check_closed(const t_node *n)
+{
+    if ((n->type == cJSON_Array || n->type == cJSON_Object) &&
+        n->closes != 1)
+        protocol_error("a container handed over before its close");
+}
+
 /* Takes over `item` whether it succeeds or not. */
 static int x_append(void *ctx, void *array, size_t index, void *item)
 {
@@ -171,6 +179,10 @@ static int x_append(void *ctx, void *array, size_t index, void *item)
         protocol_error("array_append on something that is not an array");
     if (index != count_children(a))
         protocol_error("array_append index is not the item's position");
+    if (a->closes != 0)
+        protocol_error("array_append after end_array");
+    check_closed(item);
+    a->added++;
     if (out_of_budget(c)) {
         free_one(c, item);
         return -1;
@@ -190,6 +202,10 @@ static int x_set(void *ctx, void *object, void *key, void *value)
         protocol_error("object_set on something that is not an object");
     if (k->type != cJSON_String)
         protocol_error("object_set with a key that is not a string");
+    if (o->closes != 0)
+        protocol_error("object_set after end_object");
+    check_closed(v);
+    o->added++;
     if (out_of_budget(c)) {
         free_one(c, k);
         free_one(c, v);
@@ -216,9 +232,30 @@ static int x_set(void *ctx, void *object, void *key, void *value)
 static int x_end_array(void *ctx, void *array, size_t count)
 {
     t_exact_ctx *c = ctx;
+    t_node *a = array;
 
-    if (count != count_children(array))
+    if (a->type != cJSON_Array)
+        protocol_error("end_array on something that is not an array");
+    if (count != count_children(a) || count != a->added)
         protocol_error("end_array count differs from the items appended");
+    a->closes++;
+    a->closed_with = count;
+    return out_of_budget(c) ? -1 : 0;
+}
+
+/* The count is of object_set calls: a repeated name counts each time,
+ * though the tree keeps one member for it. */
+static int x_end_object(void *ctx, void *object, size_t count)
+{
+    t_exact_ctx *c = ctx;
+    t_node *o = object;
+
+    if (o->type != cJSON_Object)
+        protocol_error("end_object on something that is not an object");
+    if (count != o->added)
+        protocol_error("end_object count differs from the members set");
+    o->closes++;
+    o->closed_with = count;
     return out_of_budget(c) ? -1 : 0;
 }
 
@@ -229,7 +266,7 @@ static void x_discard(void *ctx, void *value)
 
 const ph_json_sink t_exact_sink = {
     x_null, x_bool, x_number, x_string, x_array,
-    x_append, x_object, x_set, x_end_array, x_discard,
+    x_append, x_object, x_set, x_end_array, x_end_object, x_discard,
 };
 
 /* ------------------------------------------------------------------ */

@@ -108,7 +108,9 @@ ph_status t_verify(const ph_jwt_verifier *v, const char *tok, size_t max,
  * A "canonical writer": records every event the parser hands over without
  * losing anything (numbers as their literal text, strings as bytes with
  * their length, NULs included), duplicate names resolved as json.loads
- * does.  Used where ph_cjson_sink has to give up (PH_ERR_SINK).
+ * does.  Used where ph_cjson_sink has to give up (PH_ERR_SINK).  Each
+ * container records the count its close was given; every call counts
+ * against `budget`, end_array and end_object included.
  */
 typedef struct t_node t_node;
 struct t_node {
@@ -119,6 +121,9 @@ struct t_node {
     size_t len;
     t_node *child, *next;       /* arrays and objects; object members    */
     t_node *name;               /* object members: the name node         */
+    size_t added;               /* containers: append / set calls        */
+    int closes;                 /* containers: end_array / end_object    */
+    size_t closed_with;         /* the count the close was given         */
 };
 
 typedef struct t_exact_ctx {

@@ -679,6 +679,28 @@ static void round_trip_cases(const char *pub, const char *priv)
 
 /* The form gateways: sign a form, open it (as a body and as a redirect's
  * query), its event id, what expect may and may not bind, the reply. */
+/* A form's object is closed as the parser closes one: once, with the
+ * number of fields set. */
+static void exact_form_close(const ph_gateway_key *k, const ph_result *r,
+                             const ph_options *o, ph_scratch *s)
+{
+    t_exact_ctx xc = { 0, -1, 0 };
+    void *root = NULL;
+    const t_node *n;
+    ph_error err;
+
+    if (CHECK_STATUS(ph_gateway_parse(k, r, o, &t_exact_sink, &xc, s, &root,
+                                      &err),
+                     PH_OK, "parse through the exact sink")) {
+        n = root;
+        CHECK(n->closes == 1 && n->closed_with == r->n_fields,
+              "end_object %d times, with %zu (%zu fields)", n->closes,
+              n->closed_with, r->n_fields);
+    }
+    t_node_free(&xc, root);
+    CHECK(xc.live == 0, "%ld sink handles leaked", xc.live);
+}
+
 static void form_round_trip_cases(void)
 {
     static const char form[] =
@@ -762,6 +784,7 @@ static void form_round_trip_cases(void)
                     CHECK_STATUS(ph_gateway_expect(&r, &unc, &val, 1, &err),
                                  PH_ERR_MISMATCH, "expect: not covered");
                 }
+                exact_form_close(k, &r, &o, &s);
             }
             if (strcmp(cases[i].gateway, "fiuu") == 0)
                 CHECK(r.reply.repost != NULL &&

@@ -445,6 +445,86 @@ static void sink_failures(void)
     t_end();
 }
 
+/* The closes' counts of a tree, node first and then its children (object
+ * members in the tree's order), into out[] (at most cap); -1 if some
+ * container was closed other than once. */
+static long close_counts(const t_node *n, size_t *out, size_t cap, long k)
+{
+    const t_node *ch;
+
+    if (k < 0 || (n->type != cJSON_Array && n->type != cJSON_Object))
+        return k;
+    if (n->closes != 1 || (size_t)k >= cap)
+        return -1;
+    out[k++] = n->closed_with;
+    for (ch = n->child; ch != NULL; ch = ch->next)
+        k = close_counts(ch, out, cap, k);
+    return k;
+}
+
+/* end_object gets the number of object_set calls (a repeated name counted
+ * each time), end_array the number of items, each container once. */
+static void close_counts_case(const char *what, const char *in,
+                              const size_t *want, long n_want)
+{
+    ph_scratch s = PH_SCRATCH_INIT;
+    t_exact_ctx ctx = {0, -1, 0};
+    void *root = NULL;
+    size_t got[16];
+    long n, i;
+
+    t_begin("json: close counts: %s", what);
+    CHECK_STATUS(ph_json_parse(in, strlen(in), &t_exact_sink, &ctx, &s,
+                               &root, NULL),
+                 PH_OK, "parse");
+    if (root != NULL) {
+        n = close_counts(root, got, 16, 0);
+        if (CHECK(n == n_want, "%ld containers closed once, want %ld", n,
+                  n_want))
+            for (i = 0; i < n; i++)
+                CHECK(got[i] == want[i], "container %ld closed with %zu, "
+                      "want %zu", i, got[i], want[i]);
+    }
+    t_node_free(&ctx, root);
+    CHECK(ctx.live == 0, "%ld sink handles leaked", ctx.live);
+    ph_scratch_free(&s);
+    t_end();
+}
+
+static void close_counts_cases(void)
+{
+    static const size_t empty[] = {0}, one[] = {1}, dup[] = {4};
+    /* root, x, y, z, z[0], z[1], y2, w, w[0] */
+    static const size_t nested[] = {2, 3, 0, 2, 3, 0, 1, 1, 0};
+    /* root (x set twice), the second x (kept), its c */
+    static const size_t replaced[] = {2, 1, 3};
+    static const size_t many[] = {5000};
+    char *big;
+    size_t i, len = 0;
+
+    close_counts_case("empty object", "{}", empty, 1);
+    close_counts_case("one member", "{\"a\":1}", one, 1);
+    close_counts_case("duplicate names",
+                      "{\"a\":1,\"b\":2,\"a\":3,\"a\":4}", dup, 1);
+    close_counts_case("nested",
+                      "{\"x\":{\"y\":{},\"z\":[{\"q\":1,\"q\":2,\"q\":3},"
+                      "[]],\"y2\":{\"a\":1}},\"w\":[{}]}",
+                      nested, 9);
+    close_counts_case("a repeated name whose values are objects",
+                      "{\"x\":{\"a\":1,\"b\":2},\"x\":{\"c\":[1,2,3]}}",
+                      replaced, 3);
+    if ((big = malloc(5000 * 24 + 8)) == NULL)
+        abort();
+    big[len++] = '{';
+    for (i = 0; i < 5000; i++)
+        len += (size_t)sprintf(big + len, "%s\"k%zu\":%zu", i ? "," : "",
+                               i, i);
+    big[len++] = '}';
+    big[len] = '\0';
+    close_counts_case("5000 members", big, many, 1);
+    free(big);
+}
+
 /* Validation without a sink (the envelope and header checks use it). */
 static void no_sink(void)
 {
@@ -470,5 +550,6 @@ void run_units_json(void)
     nesting();
     error_offsets();
     sink_failures();
+    close_counts_cases();
     no_sink();
 }

@@ -43,6 +43,34 @@ local FIUU_BODY = payhook.fiuu.sign({ tranID = "T1", orderid = "O1",
 local SW = payhook.standardwebhooks.new(WHSEC)
 local FIUU = payhook.fiuu.new(KEY)
 local EXPECT = { now = 1700000000, expect = { ["output.amount"] = "13.00" } }
+-- Tables are made when they close, at their final size; past 4,096 values
+-- waiting on the stack the container being filled is made at once and
+-- then filled as it comes (lua_sink.c).  Payloads that reach both, so an
+-- allocation fails while a final-size table is made, while a fallback
+-- moves what waits into its table, and while a fallen back table grows.
+local JWT = payhook.jwt.new(KEY)
+local function numbers(n, first)
+    local t = {}
+    for i = 1, n do t[i] = tostring(first + i) end
+    return table.concat(t, ",")
+end
+-- n members over seven names (a repeated name counts each time it is
+-- set, and few strings keep the allocation points few).
+local function names(n)
+    local t = {}
+    for i = 1, n do t[i] = ('"k%d":%d'):format(i % 7, i) end
+    return table.concat(t, ",")
+end
+local FINAL = core.jwt_sign('{"alg":"HS256"}', '{"a":[1,[2,[]],{}],' ..
+    '"o":{"x":{"y":[true,null]},"x":{"z":"last"}},"n":[' .. numbers(40, 0) ..
+    ']}', "HS256", KEY)
+local WIDE_ARRAY = core.jwt_sign('{"alg":"HS256"}', '{"a":[' ..
+    numbers(4200, 0) .. ']}', "HS256", KEY)
+local WIDE_OBJECT = core.jwt_sign('{"alg":"HS256"}', '{"o":{' .. names(2100)
+    .. '}}', "HS256", KEY)
+local INNER_FIRST = core.jwt_sign('{"alg":"HS256"}', '{"a":[' ..
+    numbers(4000, 0) .. ',[' .. numbers(200, 0) .. '],' .. numbers(200, 0) ..
+    ']}', "HS256", KEY)
 
 return {
     leanx_decode = function()
@@ -127,6 +155,18 @@ return {
     end,
     form_prepared = function()
         assert(FIUU:verify(FIUU_BODY, nil))
+    end,
+    tables_final_size = function()
+        assert(JWT:decode(FINAL, 1).o.x.z == "last")
+    end,
+    tables_fallback_array = function()
+        assert(#JWT:decode(WIDE_ARRAY, 1).a == 4200)
+    end,
+    tables_fallback_object = function()
+        assert(JWT:decode(WIDE_OBJECT, 1).o.k0 == 2100)
+    end,
+    tables_fallback_inner_then_outer = function()
+        assert(#JWT:decode(INNER_FIRST, 1).a[4001] == 200)
     end,
     form_table_body = function()
         assert(payhook.toyyibpay.verify({ refno = "R", status = "1",
