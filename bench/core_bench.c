@@ -7,7 +7,7 @@
  * against an older tree), so two builds of the same program compare two
  * trees byte loop by byte loop.
  *
- *     build/core_bench [ROUNDS]
+ *     build/bench/core_bench [ROUNDS]
  *
  * Each figure is the median of ROUNDS (default 31) rounds, each timing a
  * batch of calls long enough (about 2 ms) for the clock not to matter.
