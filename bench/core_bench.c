@@ -125,15 +125,14 @@ static void run_one(const job *j)
     else if (strcmp(j->name, "json_ct_nesting") == 0)
         sink_bits += (unsigned)ph_json_ct_nesting(j->in, j->len);
     else if (strcmp(j->name, "hex_decode") == 0)
-        sink_bits += (unsigned)ph_hex_decode((const char *)j->in, j->len,
-                                             j->out);
+        sink_bits +=
+            (unsigned)ph_hex_decode((const char *)j->in, j->len, j->out);
     else if (strcmp(j->name, "b64url_decode") == 0)
         sink_bits += (unsigned)ph_b64url_decode((const char *)j->in, j->len,
                                                 j->out, &out_len);
     else
         sink_bits += (unsigned)ph_json_parse_hooked(
-            (const char *)j->in, j->len, NULL, NULL, &hook, j->s, &root,
-            &err);
+            (const char *)j->in, j->len, NULL, NULL, &hook, j->s, &root, &err);
 }
 
 /* Median ns per byte of `j` over `rounds` batches. */
@@ -184,8 +183,7 @@ int main(int argc, char **argv)
         if (!text || !str || !marked || !events || !out || !hex || !b64)
             return 1;
         if (!ph_json_ct_valid((unsigned char *)text, n, events)) {
-            fprintf(stderr, "core_bench: the %zu-byte object is refused\n",
-                    n);
+            fprintf(stderr, "core_bench: the %zu-byte object is refused\n", n);
             return 1;
         }
         ph_hex_encode((const unsigned char *)text, n, hex);
@@ -196,8 +194,8 @@ int main(int argc, char **argv)
         jobs[3] = (job){ "b64url_decode", (unsigned char *)b64,
                          ph_b64url_encoded_len(n), out, &s };
         jobs[4] = (job){ "parse_string", (unsigned char *)str, n, out, &s };
-        jobs[5] = (job){ "parse_escaped", (unsigned char *)marked, n, out,
-                         &s };
+        jobs[5] =
+            (job){ "parse_escaped", (unsigned char *)marked, n, out, &s };
         for (i = 0; i < 6; i++)
             printf("%-18s %10zu %10.3f\n", jobs[i].name, jobs[i].len,
                    time_job(&jobs[i], rounds));

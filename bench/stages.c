@@ -103,8 +103,8 @@ static void noop_discard(void *ctx, void *value)
 }
 
 static const ph_json_sink noop_sink = {
-    noop_null,   noop_bool,  noop_number, noop_string, noop_value,
-    noop_append, noop_value, noop_set,    NULL,        noop_discard,
+    noop_null,  noop_bool, noop_number, noop_string, noop_value,   noop_append,
+    noop_value, noop_set,  NULL,        NULL,        noop_discard,
 };
 
 /* ------------------------------------------------------------------ */
