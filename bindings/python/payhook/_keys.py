@@ -196,35 +196,37 @@ class Prepared(Generic[T]):
         self._misses = 0
 
     def __call__(self, *args: Any) -> T:
-        # get() inlined for the hit, which is nearly every call: no
-        # closure is made and one call fewer is paid.
-        try:
-            key = _memo_key(args)
-            hash(key)
-        except (_NotCached, TypeError):
-            return self._factory(*args)
-        with self._lock:
-            found = self._memo.get(key)
-            if found is not None:
-                self._memo.move_to_end(key)
-                self._hits += 1
-                return found
-        return self._keep(key, self._factory(*args))
+        # As get(), without making a closure for the factory: this runs on
+        # every one-call decode.
+        key, found = self._find(args)
+        if found is not None:
+            return found
+        made = self._factory(*args)     # an error is raised, not kept
+        return made if key is None else self._keep(key, made)
 
     def get(self, args: tuple[Any, ...], make: Callable[[], T]) -> T:
         """The object memoised for `args`, or make()'s, kept for them."""
+        key, found = self._find(args)
+        if found is not None:
+            return found
+        made = make()                   # an error is raised, not kept
+        return made if key is None else self._keep(key, made)
+
+    def _find(self, args: tuple[Any, ...]
+              ) -> tuple[tuple[Any, ...] | None, T | None]:
+        """The memo key of `args` (None: not cacheable) and what the memo
+        holds for it (None on a miss)."""
         try:
             key = _memo_key(args)
             hash(key)
         except (_NotCached, TypeError):
-            return make()
+            return None, None
         with self._lock:
             found = self._memo.get(key)
             if found is not None:
                 self._memo.move_to_end(key)
                 self._hits += 1
-                return found
-        return self._keep(key, make())  # an error is raised, not kept
+        return key, found
 
     def _keep(self, key: tuple[Any, ...], made: T) -> T:
         with self._lock:
