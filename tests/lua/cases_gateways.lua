@@ -727,24 +727,7 @@ return function(payhook, root)
         -- A collector that steps every few bytes of allocation, and
         -- finalisers armed so that the first has just run: the rest are
         -- due in the steps the call's own allocations make.
-        local restore
-        if T.is_luajit then
-            local pause = collectgarbage("setpause", 100)
-            -- (A LuaJIT step runs stepmul / 25 finalisers or so: few.)
-            local mul = collectgarbage("setstepmul", 10)
-            restore = function()
-                collectgarbage("setpause", pause)
-                collectgarbage("setstepmul", mul)
-            end
-        else
-            local mode = collectgarbage("incremental", 100, 400, 3)
-            restore = function()
-                collectgarbage("incremental", 200, 100, 13)
-                if mode == "generational" then
-                    collectgarbage("generational")
-                end
-            end
-        end
+        local restore = T.small_gc_steps()
         local fired = 0
         local function arm(n)
             collectgarbage("stop")

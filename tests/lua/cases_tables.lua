@@ -333,23 +333,7 @@ return function(payhook)
         end
         -- Small steps, so that stepping stops soon after the first
         -- finaliser and the call's steps run the others a few at a time.
-        local restore
-        if T.is_luajit then
-            local pause = collectgarbage("setpause", 100)
-            local mul = collectgarbage("setstepmul", 10)
-            restore = function()
-                collectgarbage("setpause", pause)
-                collectgarbage("setstepmul", mul)
-            end
-        else
-            local mode = collectgarbage("incremental", 100, 400, 3)
-            restore = function()
-                collectgarbage("incremental", 200, 100, 13)
-                if mode == "generational" then
-                    collectgarbage("generational")
-                end
-            end
-        end
+        local restore = T.small_gc_steps()
         collectgarbage("restart")
         local guard = 0
         while fired == 0 and guard < 1000000 do

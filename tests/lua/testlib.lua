@@ -268,4 +268,26 @@ function T.summary()
     print(("%d passed, %d failed"):format(T.passed, T.failed))
 end
 
+--- A collector that takes a small step every few bytes of allocation, so
+--- that armed finalisers run a few at a time inside the call under test
+--- (a LuaJIT step runs stepmul / 25 finalisers or so: few).  Returns the
+--- function that puts the previous settings back.
+function T.small_gc_steps()
+    if T.is_luajit then
+        local pause = collectgarbage("setpause", 100)
+        local mul = collectgarbage("setstepmul", 10)
+        return function()
+            collectgarbage("setpause", pause)
+            collectgarbage("setstepmul", mul)
+        end
+    end
+    local mode = collectgarbage("incremental", 100, 400, 3)
+    return function()
+        collectgarbage("incremental", 200, 100, 13)
+        if mode == "generational" then
+            collectgarbage("generational")
+        end
+    end
+end
+
 return T
