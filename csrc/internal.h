@@ -182,6 +182,21 @@ static inline uint64_t ph_load_le64(const unsigned char *p)
     return w;
 }
 
+/* The index of the lowest set bit of m (m != 0). */
+static inline unsigned ph_lowest_bit(unsigned m)
+{
+#if defined(__GNUC__)
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned i = 0;
+    while ((m & 1) == 0) {
+        m >>= 1;
+        i++;
+    }
+    return i;
+#endif
+}
+
 /* The index of the lowest non-zero byte of w (w != 0; byte 0 is the least
  * significant). */
 static inline unsigned ph_lowest_byte(uint64_t w)

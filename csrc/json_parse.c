@@ -274,19 +274,6 @@ static unsigned special_in_16(const unsigned char *p)
     return (unsigned)_mm_movemask_epi8(hit);
 }
 
-static unsigned lowest_bit(unsigned m)
-{
-#if defined(__GNUC__)
-    return (unsigned)__builtin_ctz(m);
-#else
-    unsigned i = 0;
-    while ((m & 1) == 0) {
-        m >>= 1;
-        i++;
-    }
-    return i;
-#endif
-}
 #endif
 
 /*
@@ -305,7 +292,7 @@ static size_t plain_run(const unsigned char *p, const unsigned char *end)
     for (; end - q >= 16; q += 16) {
         unsigned m = special_in_16(q);
         if (m != 0)
-            return (size_t)(q - p) + lowest_bit(m);
+            return (size_t)(q - p) + ph_lowest_bit(m);
     }
 #endif
     for (; end - q >= 8; q += 8) {
