@@ -258,34 +258,32 @@ static int sink_object_set(void *ctx, void *object, void *key, void *value)
     return 0;
 }
 
-static int sink_end_array(void *ctx, void *array, size_t count)
+/* Close the container at `slot`, whose `count` items take `per_item`
+ * waiting slots each (a value, or a name and a value): build it at its
+ * size, unless it fell back and is already a table. */
+static int end_container(phl_sink_ctx *c, int slot, size_t count,
+                         size_t per_item,
+                         void (*build)(phl_sink_ctx *, int, size_t))
 {
-    phl_sink_ctx *c = ctx;
     lua_State *L = c->L;
-    int slot = INDEX(array);
 
     if (!is_open(L, slot))
         return slot == lua_gettop(L) ? 0 : -1;
-    if ((size_t)(lua_gettop(L) - slot) != count)
+    if ((size_t)(lua_gettop(L) - slot) != per_item * count)
         return -1;
-    c->waiting -= (int)count;
-    build_array(c, slot, count);
+    c->waiting -= (int)(per_item * count);
+    build(c, slot, count);
     return 0;
+}
+
+static int sink_end_array(void *ctx, void *array, size_t count)
+{
+    return end_container(ctx, INDEX(array), count, 1, build_array);
 }
 
 static int sink_end_object(void *ctx, void *object, size_t count)
 {
-    phl_sink_ctx *c = ctx;
-    lua_State *L = c->L;
-    int slot = INDEX(object);
-
-    if (!is_open(L, slot))
-        return slot == lua_gettop(L) ? 0 : -1;
-    if ((size_t)(lua_gettop(L) - slot) != 2 * count)
-        return -1;
-    c->waiting -= 2 * (int)count;
-    build_object(c, slot, count);
-    return 0;
+    return end_container(ctx, INDEX(object), count, 2, build_object);
 }
 
 /* The parser gives back what it still holds when it stops early: drop the
