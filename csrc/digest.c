@@ -7,10 +7,12 @@
  *   SHA-1 (with the CPU's SHA instructions where it has them) rather than
  *   a host's own: nginx's ngx.sha1_bin is nginx's portable C code, several
  *   times slower on a 32 KB body.
- * - ph_fingerprint: HMAC-SHA256 under a random salt made when the
- *   fingerprinter is, so that a host can key a cache of prepared decoders
- *   by their arguments without keeping the key bytes themselves, nor an
- *   unsalted hash of them, in memory it cannot wipe.
+ * - ph_fingerprint: SipHash-2-4 (128-bit output, siphash.c) under a
+ *   random salt made when the fingerprinter is, so that a host can key a
+ *   cache of prepared decoders by their arguments without keeping the key
+ *   bytes themselves, nor an unsalted hash of them, in memory it cannot
+ *   wipe.  A keyed PRF is all that needs; it runs on every one-call
+ *   decode, where HMAC-SHA256 cost about 0.7 µs and SipHash 0.05.
  */
 #include <stdlib.h>
 
@@ -37,31 +39,20 @@ ph_status ph_sha1_hex(const void *data, size_t len,
 }
 
 struct ph_fingerprinter {
-    ph_hmac_keys mac; /* the salt is its one key */
+    unsigned char salt[PH_SIPHASH_KEY_LEN];
 };
 
 ph_status ph_fingerprinter_new(ph_fingerprinter **out, ph_error *err)
 {
-    unsigned char salt[32];
-    const unsigned char *keys[1] = { salt };
-    size_t lens[1] = { sizeof salt };
     ph_fingerprinter *f;
-    ph_status st;
 
     *out = NULL;
-    if (RAND_bytes(salt, (int)sizeof salt) != 1) {
-        ph_clear_openssl_errors();
-        return ph_fail(err, PH_ERR_CRYPTO, "no random bytes for the salt");
-    }
-    if ((f = calloc(1, sizeof *f)) == NULL) {
-        OPENSSL_cleanse(salt, sizeof salt);
+    if ((f = calloc(1, sizeof *f)) == NULL)
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
-    }
-    st = ph_hmac_keys_new(PH_DIGEST_SHA256, keys, lens, 1, &f->mac, err);
-    OPENSSL_cleanse(salt, sizeof salt);
-    if (st != PH_OK) {
+    if (RAND_bytes(f->salt, (int)sizeof f->salt) != 1) {
+        ph_clear_openssl_errors();
         free(f);
-        return st;
+        return ph_fail(err, PH_ERR_CRYPTO, "no random bytes for the salt");
     }
     *out = f;
     return PH_OK;
@@ -71,22 +62,15 @@ ph_status ph_fingerprint(const ph_fingerprinter *f, const ph_str *parts,
                          size_t nparts, unsigned char out[PH_FINGERPRINT_LEN],
                          ph_error *err)
 {
-    unsigned char mac[64];
-    size_t len = 0;
-    ph_status st = ph_hmac_keys_mac(&f->mac, parts, nparts, mac, &len, err);
-
-    if (st == PH_OK && len != PH_FINGERPRINT_LEN)
-        st = ph_fail(err, PH_ERR_CRYPTO, "HMAC computation failed");
-    if (st == PH_OK)
-        memcpy(out, mac, PH_FINGERPRINT_LEN);
-    OPENSSL_cleanse(mac, sizeof mac);
-    return st;
+    (void)err;
+    ph_siphash128(f->salt, parts, nparts, out);
+    return PH_OK;
 }
 
 void ph_fingerprinter_free(ph_fingerprinter *f)
 {
     if (f == NULL)
         return;
-    ph_hmac_keys_free(&f->mac);
+    OPENSSL_cleanse(f->salt, sizeof f->salt);
     free(f);
 }

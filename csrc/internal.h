@@ -182,6 +182,14 @@ static inline uint64_t ph_load_le64(const unsigned char *p)
     return w;
 }
 
+/* SipHash-2-4, 128-bit output, of the concatenation of the parts
+ * (siphash.c).  The state is wiped before return. */
+#define PH_SIPHASH_KEY_LEN 16
+#define PH_SIPHASH_LEN     16
+void ph_siphash128(const unsigned char key[PH_SIPHASH_KEY_LEN],
+                   const ph_str *parts, size_t nparts,
+                   unsigned char out[PH_SIPHASH_LEN]);
+
 /* The index of the lowest set bit of m (m != 0). */
 static inline unsigned ph_lowest_bit(unsigned m)
 {

@@ -447,11 +447,11 @@ ph_status ph_hmac(ph_digest digest, const unsigned char *key, size_t key_len,
 ph_status ph_sha1_hex(const void *data, size_t len,
                       char out[PH_SHA1_HEX_LEN + 1], ph_error *err);
 
-/* A keyed fingerprint of bytes: HMAC-SHA256 under a random salt drawn
- * when the fingerprinter is made (see digest.c), for keying a cache by
- * secret arguments without keeping them.  Thread-safe once made; the
- * salt is wiped on free. */
-#define PH_FINGERPRINT_LEN 32
+/* A keyed fingerprint of bytes: SipHash-2-4 with its 128-bit output,
+ * under a random salt drawn when the fingerprinter is made (see
+ * digest.c), for keying a cache by secret arguments without keeping
+ * them.  Thread-safe once made; the salt is wiped on free. */
+#define PH_FINGERPRINT_LEN 16
 typedef struct ph_fingerprinter ph_fingerprinter;
 
 ph_status ph_fingerprinter_new(ph_fingerprinter **out, ph_error *err);

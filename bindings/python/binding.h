@@ -24,13 +24,18 @@ typedef struct module_state {
     PyTypeObject *verifier_type;
     PyTypeObject *superpay_type;
     PyTypeObject *gateway_type;
+    PyTypeObject *memo_type;
     ph_fingerprinter *fingerprinter; /* keys the one-call memo (memo.c) */
 } module_state;
 
 extern PyModuleDef payhook_module_def;
 
-/* _payhook.memo_digest(args): the salted key of the one-call functions'
- * memo, or None where the Python path must make it (memo.c). */
+/* The salted fingerprint of an argument list, under which the one-call
+ * functions' memo (memo.c) keeps a decoder: 1 made, 0 not made here (the
+ * Python path keys it), -1 a Python error is set (memo_key.c). */
+int memo_digest_args(module_state *st, PyObject *const *args, Py_ssize_t nargs,
+                     unsigned char fp[PH_FINGERPRINT_LEN]);
+/* _payhook.memo_digest(args): the same, bytes or None. */
 PyObject *py_memo_digest(PyObject *module, PyObject *args);
 
 /* The module state of the module that defined `type` (or a base of it). */
@@ -79,6 +84,7 @@ double now_seconds(void);
 extern PyType_Spec verifier_spec;
 extern PyType_Spec superpay_spec;
 extern PyType_Spec gateway_spec;
+extern PyType_Spec memo_spec;
 
 /* gateway.c's module functions. */
 PyObject *py_gateways(PyObject *module, PyObject *unused);

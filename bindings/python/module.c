@@ -362,6 +362,10 @@ static int module_exec(PyObject *module)
     if (st->gateway_type == NULL ||
         PyModule_AddType(module, st->gateway_type) < 0)
         return -1;
+    st->memo_type =
+        (PyTypeObject *)PyType_FromModuleAndSpec(module, &memo_spec, NULL);
+    if (st->memo_type == NULL || PyModule_AddType(module, st->memo_type) < 0)
+        return -1;
     if (PyModule_AddStringConstant(module, "__version__", ph_version()) < 0 ||
         PyModule_AddIntConstant(module, "HS256", PH_ALG_HS256) < 0 ||
         PyModule_AddIntConstant(module, "HS384", PH_ALG_HS384) < 0 ||
@@ -390,6 +394,7 @@ static int module_traverse(PyObject *module, visitproc visit, void *arg)
     Py_VISIT(st->verifier_type);
     Py_VISIT(st->superpay_type);
     Py_VISIT(st->gateway_type);
+    Py_VISIT(st->memo_type);
     return 0;
 }
 
@@ -403,6 +408,7 @@ static int module_clear(PyObject *module)
     Py_CLEAR(st->verifier_type);
     Py_CLEAR(st->superpay_type);
     Py_CLEAR(st->gateway_type);
+    Py_CLEAR(st->memo_type);
     return 0;
 }
 

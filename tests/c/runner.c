@@ -102,6 +102,8 @@ void run_units_json_strings(void);
 void run_units_b64url_loops(void);
 /* units_float.c */
 void run_units_float(void);
+/* units_siphash.c */
+void run_units_siphash(void);
 
 static const char *vectors_dir, *shared_dir;
 
@@ -138,6 +140,7 @@ int main(int argc, char **argv)
     suite("units: constant-time JSON and PKCS#7 checks", run_units_json_ct);
     suite("units: status, version, scratch", run_units_status);
     suite("units: scratch wipe", run_units_scratch);
+    suite("units: SipHash and fingerprints", run_units_siphash);
     suite("units: JWT verify and sign", run_units_jwt);
     suite("units: LeanX and SuperPay", run_units_providers);
     suite("units: claims", run_units_claims);

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Callable, Generic, Iterable, NamedTuple, TypeVar, Union
+from typing import Any, Callable, Iterable, NamedTuple, TypeVar, Union
 
 from . import _payhook
 from .errors import InvalidKeyError
@@ -169,7 +167,22 @@ def _memo_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
     return (h.digest(), *others)
 
 
-class Prepared(Generic[T]):
+def _slow_key(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The memo key of arguments _payhook.Memo does not fingerprint
+    itself, or None: not cached."""
+    try:
+        key = _memo_key(args)
+        hash(key)
+    except (_NotCached, TypeError):
+        return None
+    return key
+
+
+# How many prepared decoders each one-call function keeps.
+MEMO_SIZE = 32
+
+
+def prepared(factory: Callable[..., T]) -> _payhook.Memo[T]:
     """A decoder constructor memoised on its arguments.
 
     The one-call functions (``payhook.leanx.decode(body, key)``) are usually
@@ -178,76 +191,11 @@ class Prepared(Generic[T]):
     key) and the argument checks on each call.  Decoders never change and
     are thread-safe, so sharing a cached one is safe.
 
-    The memo is keyed by a salted digest of the arguments (see _feed), so
-    it holds no key as a Python object.  Each argument's type is part of
-    the digest (so ``0`` and ``False`` stay apart), and arguments that
-    cannot be digested without keeping them are not cached.
+    The memo (``_payhook.Memo``, memo.c) is keyed by a salted digest of the
+    arguments, so it holds no key as a Python object.  Each argument's
+    type is part of the digest (so ``0`` and ``False`` stay apart), and
+    arguments that cannot be digested without keeping them are not
+    cached.  It digests the usual arguments in C; the rest come to
+    _slow_key.
     """
-
-    __slots__ = ("_factory", "_memo", "_lock", "_hits", "_misses")
-    maxsize = 32
-
-    def __init__(self, factory: Callable[..., T]) -> None:
-        self._factory = factory
-        self._memo: OrderedDict[tuple[Any, ...], T] = OrderedDict()
-        # Reentrant: comparing a parse_float may run Python code.
-        self._lock = threading.RLock()
-        self._hits = 0
-        self._misses = 0
-
-    def __call__(self, *args: Any) -> T:
-        # As get(), without making a closure for the factory: this runs on
-        # every one-call decode.
-        key, found = self._find(args)
-        if found is not None:
-            return found
-        made = self._factory(*args)     # an error is raised, not kept
-        return made if key is None else self._keep(key, made)
-
-    def get(self, args: tuple[Any, ...], make: Callable[[], T]) -> T:
-        """The object memoised for `args`, or make()'s, kept for them."""
-        key, found = self._find(args)
-        if found is not None:
-            return found
-        made = make()                   # an error is raised, not kept
-        return made if key is None else self._keep(key, made)
-
-    def _find(self, args: tuple[Any, ...]
-              ) -> tuple[tuple[Any, ...] | None, T | None]:
-        """The memo key of `args` (None: not cacheable) and what the memo
-        holds for it (None on a miss)."""
-        try:
-            key = _memo_key(args)
-            hash(key)
-        except (_NotCached, TypeError):
-            return None, None
-        with self._lock:
-            found = self._memo.get(key)
-            if found is not None:
-                self._memo.move_to_end(key)
-                self._hits += 1
-        return key, found
-
-    def _keep(self, key: tuple[Any, ...], made: T) -> T:
-        with self._lock:
-            self._misses += 1
-            self._memo[key] = made
-            self._memo.move_to_end(key)
-            while len(self._memo) > self.maxsize:
-                self._memo.popitem(last=False)
-        return made
-
-    def cache_clear(self) -> None:
-        with self._lock:
-            self._memo.clear()
-            self._hits = self._misses = 0
-
-    def cache_info(self) -> CacheInfo:
-        with self._lock:
-            return CacheInfo(self._hits, self._misses, self.maxsize,
-                             len(self._memo))
-
-
-def prepared(factory: Callable[..., T]) -> Prepared[T]:
-    """Memoise a decoder constructor on its arguments (see Prepared)."""
-    return Prepared(factory)
+    return _payhook.Memo(factory, _slow_key, CacheInfo, MEMO_SIZE)

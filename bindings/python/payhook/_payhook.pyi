@@ -1,6 +1,8 @@
 """Stubs of the native module payhook._payhook."""
 
-from typing import Any, Callable, Self
+from typing import Any, Callable, Final, Generic, Self, TypeVar
+
+_T = TypeVar("_T")
 
 __version__: str
 HS256: int
@@ -68,6 +70,20 @@ class SuperPayKey:
 def gateways() -> tuple[dict[str, Any], ...]: ...
 def parse_form(data: bytes, /) -> list[tuple[str, str]]: ...
 def memo_digest(args: tuple[Any, ...], /) -> bytes | None: ...
+
+class Memo(Generic[_T]):
+    maxsize: Final[int]
+    def __new__(
+        cls,
+        factory: Callable[..., _T],
+        slow_key: Callable[[tuple[Any, ...]], tuple[Any, ...] | None],
+        info_type: Callable[[int, int, int, int], Any],
+        maxsize: int,
+    ) -> Self: ...
+    def __call__(self, *args: Any) -> _T: ...
+    def get(self, args: tuple[Any, ...], make: Callable[[], _T], /) -> _T: ...
+    def cache_clear(self) -> None: ...
+    def cache_info(self) -> Any: ...
 def gateway_sign(
     name: str, payload: bytes, key: bytes, timestamp: int, event_id: bytes | None, /
 ) -> tuple[bytes, tuple[tuple[str, str], ...]]: ...

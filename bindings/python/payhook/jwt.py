@@ -538,7 +538,7 @@ def _plan(registry: Mapping[str, HMACAlgorithm], key: Any, algorithms: Any,
 
 
 # The plans of the most recent calls, by a salted digest of their arguments
-# (payhook._keys.Prepared): a call with the same key and options as one
+# (payhook._keys.prepared): a call with the same key and options as one
 # before it skips the argument checks and the key set-up.  A plan keeps
 # the prepared native verifier (which holds the keys, and wipes them when
 # freed) and never the keys themselves.
