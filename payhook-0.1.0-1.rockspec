@@ -82,6 +82,7 @@ build = {
             "csrc/number.c",
             "csrc/rsa.c",
             "csrc/scratch.c",
+            "csrc/siphash.c",
             "csrc/status.c",
             "csrc/superpay.c",
             "csrc/timestamp.c",
