@@ -29,11 +29,18 @@ install_deps() {
     python3 -c 'import Crypto.Cipher.AES' 2>/dev/null || need+=(pycryptodome)
     python3 -c 'import authlib' 2>/dev/null || need+=(authlib)
     python3 -c 'import matplotlib' 2>/dev/null || need+=(matplotlib)
+    # The other gateways' official SDKs (gateways_bench.py).
+    python3 -c 'import standardwebhooks' 2>/dev/null ||
+        need+=(standardwebhooks)
+    python3 -c 'import svix' 2>/dev/null || need+=(svix)
+    python3 -c 'import stripe' 2>/dev/null || need+=(stripe)
+    python3 -c 'import razorpay' 2>/dev/null || need+=(razorpay)
     if [ ${#need[@]} -gt 0 ]; then
         say "pip install ${need[*]}"
         python3 -m pip install -q --disable-pip-version-check "${need[@]}" \
             2>&1 | grep -v -e '^WARNING: Running pip as' -e 'is ignored' >&2 || true
-        python3 -c 'import jwt, cryptography, Crypto, authlib, matplotlib' ||
+        python3 -c 'import jwt, cryptography, Crypto, authlib, matplotlib
+import standardwebhooks, svix, stripe, razorpay' ||
             { say "pip install failed"; return 1; }
     fi
     # The last PyJWT before 2.14's per-character segment check, beside the

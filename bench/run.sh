@@ -10,6 +10,7 @@
 #                            (HMAC, AES, base64url, hex, JSON checks, parse
 #                            into a sink that builds nothing, whole core)
 #   python_bench.py          per-call cost, Python (payhook vs peers)
+#   gateways_bench.py        every other gateway next to its official SDK
 #   lua_bench.lua            the same under LuaJIT and under Lua 5.4
 #   memory_bench.py / lua_memory.lua   RSS over 1,000,000 decodes, 3 at once
 #   memory_gateways.py / lua_memory_gateways.lua   the same for every
@@ -64,6 +65,9 @@ fi
 say "python timing ($rounds rounds)"
 python3 bench/python_bench.py "$run/python.json" --rounds "$rounds" \
     --batch-ms "$batch_ms"
+say "python: every other gateway next to its SDK ($rounds rounds)"
+python3 bench/gateways_bench.py "$run/gateways-python.json" \
+    --rounds "$rounds"
 if [ $lua_ok = 1 ]; then
     for interp in luajit lua5.4; do
         dir=$interp
