@@ -60,7 +60,9 @@ local b64, b64url, ct_equal = common.b64_decode, common.b64url_decode,
 local clock, time = os.clock, os.time
 
 local IS_FORM = {}
-for _, g in ipairs(payhook.gateways) do IS_FORM[g.name] = g.payload == "form" end
+for _, g in ipairs(payhook.gateways) do
+  IS_FORM[g.name] = g.payload == "form"
+end
 
 local skipped, said = {}, {}
 local function skip(gateway, implementation, why)
@@ -114,7 +116,8 @@ local function resty_backend()
   local probe = io.open(LUALIB_DIR .. "/resty/hmac.lua", "rb")
   if not probe then
     return nil, ("no %s/resty/hmac.lua (set LUALIB_DIR to the OpenResty "
-                 .. "libraries, see ../shared/lualib/README.md)"):format(LUALIB_DIR)
+                 .. "libraries, see ../shared/lualib/README.md)")
+                :format(LUALIB_DIR)
   end
   probe:close()
   package.path = LUALIB_DIR .. "/?.lua;" .. LUALIB_DIR .. "/?/init.lua;" ..
@@ -131,7 +134,8 @@ local function resty_backend()
   if shimmed then
     local bit = require "bit"
     local band, rshift = bit.band, bit.rshift
-    local digits = ffi.new("const uint8_t[16]", { byte("0123456789abcdef", 1, 16) })
+    local digits = ffi.new("const uint8_t[16]",
+                           { byte("0123456789abcdef", 1, 16) })
     local u8p = ffi.typeof("const uint8_t *")
     local buf_t = ffi.typeof("uint8_t[?]")
     local buf = ffi.new(buf_t, 1024)
