@@ -1,10 +1,13 @@
--- Shared by bench/lua_bench.lua and bench/lua_memory.lua: inputs, the
--- peer composition (lua-cjson + luaossl + base64url/hex in Lua), and a
--- structural comparison of decoded values.
+-- Shared by bench/lua_bench.lua, bench/lua_memory.lua and
+-- bench/lua_gateways_bench.lua: inputs, the peer composition (lua-cjson +
+-- luaossl + base64url/hex in Lua), the pieces a hand-written gateway
+-- check needs (base64 in either alphabet, hex, a constant-time compare),
+-- and a structural comparison of decoded values.
 --
--- Runs unchanged under Lua 5.4 and LuaJIT; the base64url decoder is
--- compiled for each from source text, with native integer operators in
--- 5.4 and the bit library in LuaJIT, as a user of either would write it.
+-- Runs unchanged under Lua 5.4 and LuaJIT; the base64 decoders and the
+-- compare are compiled for each from source text, with native integer
+-- operators in 5.4 and the bit library in LuaJIT, as a user of either
+-- would write them.
 
 local M = {}
 
@@ -95,15 +98,25 @@ return function(s)
 end
 ]]
 
-local function compile_b64()
+local URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+-- The decoder above for `alphabet` (64 characters; the url one if nil).
+local function compile_b64(alphabet)
+  local body = B64_BODY
+  if alphabet ~= nil and alphabet ~= URL_ALPHABET then
+    assert(#alphabet == 64 and not alphabet:find("[%%\"\\]"))
+    body = body:gsub('local alphabet = "[^"]*"',
+                     function() return ('local alphabet = "%s"'):format(alphabet) end)
+    assert(body ~= B64_BODY, "base64 alphabet rewrite failed")
+  end
   local src
   if M.is_luajit then
     src = "local bit = require 'bit'\n" ..
           "local OR, AND, SHL, SHR = bit.bor, bit.band, bit.lshift, bit.rshift\n" ..
-          B64_BODY
+          body
   else
     -- Lua 5.4 operators, spelled out in the text so LuaJIT never parses them.
-    src = B64_BODY
+    src = body
       :gsub("OR%(SHL%(a, 18%), SHL%(b, 12%), SHL%(c, 6%), d%)",
             "a << 18 | b << 12 | c << 6 | d")
       :gsub("OR%(SHL%(e, 18%), SHL%(f, 12%), SHL%(g, 6%), h%)",
@@ -122,6 +135,65 @@ local function compile_b64()
 end
 
 M.b64url_decode = compile_b64()
+
+-- Standard base64 with its padding (RFC 4648 section 4) to bytes: the
+-- length a multiple of 4, at most two '=' at the end.
+do
+  local raw = compile_b64(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+  local byte, sub = string.byte, string.sub
+  local EQ = byte("=")
+  function M.b64_decode(s)
+    local n = #s
+    if n % 4 ~= 0 then return nil end
+    if byte(s, n) == EQ then
+      n = n - 1
+      if byte(s, n) == EQ then n = n - 1 end
+    end
+    return raw(sub(s, 1, n))
+  end
+end
+
+-- Two strings equal, in a time that depends on their length only (the
+-- XOR of every byte pair ORed together); false for a non-string.
+local CT_BODY = [[
+local byte, type = string.byte, type
+return function(a, b)
+  if type(a) ~= "string" or type(b) ~= "string" or #a ~= #b then
+    return false
+  end
+  local acc = 0
+  for i = 1, #a do
+    acc = OR(acc, XOR(byte(a, i), byte(b, i)))
+  end
+  return acc == 0
+end
+]]
+
+do
+  local src
+  if M.is_luajit then
+    src = "local bit = require 'bit'\nlocal OR, XOR = bit.bor, bit.bxor\n" ..
+          CT_BODY
+  else
+    src = CT_BODY:gsub("OR%(acc, XOR%(byte%(a, i%), byte%(b, i%)%)%)",
+                       "acc | (byte(a, i) ~ byte(b, i))")
+    assert(not src:find("OR%("), "constant-time compare rewrite incomplete")
+  end
+  M.ct_equal = assert(load(src, "=ct_equal"))()
+end
+
+-- Bytes to lower-case hex, from a table of the 256 byte values' digits.
+do
+  local byte, concat = string.byte, table.concat
+  local HEX = {}
+  for i = 0, 255 do HEX[i] = ("%02x"):format(i) end
+  function M.hex_encode(s)
+    local out = { byte(s, 1, -1) }
+    for i = 1, #out do out[i] = HEX[out[i]] end
+    return concat(out)
+  end
+end
 
 -- Hex (either case) to bytes: nibble values from a byte table, 16 digits
 -- (8 bytes) per step, then pair by pair.
