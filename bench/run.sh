@@ -12,6 +12,8 @@
 #   python_bench.py          per-call cost, Python (payhook vs peers)
 #   gateways_bench.py        every other gateway next to its official SDK
 #   lua_bench.lua            the same under LuaJIT and under Lua 5.4
+#   lua_gateways_bench.lua   every other gateway next to hand-written
+#                            resty (LuaJIT) and luaossl compositions
 #   memory_bench.py / lua_memory.lua   RSS over 1,000,000 decodes, 3 at once
 #   memory_gateways.py / lua_memory_gateways.lua   the same for every
 #                            gateway, genuine and forged
@@ -75,6 +77,9 @@ if [ $lua_ok = 1 ]; then
         say "$interp timing ($rounds rounds)"
         lua_env "$dir" "$interp" bench/lua_bench.lua "$run/inputs" \
             "$run/lua-$dir.json" "$rounds" "$batch_ms"
+        say "$interp: every other gateway next to a hand-written check"
+        lua_env "$dir" "$interp" bench/lua_gateways_bench.lua \
+            "$run/gateways-$dir.json" "$rounds" "$batch_ms"
     done
 fi
 

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
     suite("units: claims", run_units_claims);
     suite("units: gateway pipeline and its primitives", run_units_gateways);
     suite("threads", run_threads);
+    suite("threads: RSA", run_threads_rsa);
     suite("shared vectors", shared_suite);
     suite("wycheproof", wycheproof_suite);
     suite("RFC JWS vectors", rfc_suite);

@@ -151,6 +151,7 @@ void run_units_jwt(void);
 void run_units_providers(void);
 void run_units_claims(void);
 void run_threads(void);
+void run_threads_rsa(void);
 void run_shared_vectors(const char *dir);
 void run_wycheproof(const char *shared_dir);
 void run_rfc_vectors(const char *shared_dir);
