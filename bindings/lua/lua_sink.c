@@ -53,6 +53,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lua_binding.h"
 
@@ -121,13 +122,113 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
     return top_handle(L);
 }
 
+/* The first slot of the set of a name of 1 to PHL_NAME_MAX bytes. */
+static unsigned name_set(const unsigned char *u, size_t len)
+{
+    unsigned h = (unsigned)len;
+
+    h = h * 31 + u[0];
+    h = h * 31 + u[len / 2];
+    h = h * 31 + u[len - 1];
+    return 2 * (h % PHL_NAME_SETS);
+}
+
+static uint64_t load64(const unsigned char *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static uint32_t load32(const unsigned char *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Whether `len` (1 to PHL_NAME_MAX) bytes at `a` and `b` are the same,
+ * reading none past either end.  Inline word compares: a memcmp call
+ * cost as much as the interning the cache saves. */
+static int same_name(const unsigned char *a, const unsigned char *b,
+                     size_t len)
+{
+    size_t i;
+
+    if (len >= 8) {
+        for (i = 0; i + 8 < len; i += 8)
+            if (load64(a + i) != load64(b + i))
+                return 0;
+        return load64(a + len - 8) == load64(b + len - 8);
+    }
+    if (len >= 4)
+        return load32(a) == load32(b) &&
+               load32(a + len - 4) == load32(b + len - 4);
+    for (i = 0; i < len; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+/* The slot of the cache holding the name, or -1. */
+static int find_name(const phl_names *n, const unsigned char *s, size_t len)
+{
+    unsigned slot = name_set(s, len);
+
+    if (n->len[slot] == len && same_name(n->ptr[slot], s, len))
+        return (int)slot;
+    slot++;
+    if (n->len[slot] == len && same_name(n->ptr[slot], s, len))
+        return (int)slot;
+    return -1;
+}
+
+/* Push a name the cache does not hold and put it at way 0 of its set,
+ * moving the name there to way 1. */
+static void add_name(phl_sink_ctx *c, const unsigned char *s, size_t len)
+{
+    lua_State *L = c->L;
+    phl_names *n = c->names;
+    unsigned slot = name_set(s, len);
+
+    /* Pushing may run a finaliser that decodes with this cache: the slots
+     * are read only after it. */
+    lua_pushlstring(L, (const char *)s, len);
+    /* The table's array part has every slot, so these sets allocate
+     * nothing and cannot raise. */
+    phl_rawgeti(L, c->names_table, slot + 1);
+    phl_rawseti(L, c->names_table, slot + 2);
+    n->len[slot + 1] = n->len[slot];
+    n->ptr[slot + 1] = n->ptr[slot];
+    lua_pushvalue(L, -1);
+    phl_rawseti(L, c->names_table, slot + 1);
+    n->len[slot] = (unsigned char)len;
+    n->ptr[slot] = (const unsigned char *)lua_tostring(L, -1);
+}
+
+/* A member name, from the decoder's cache (lua_binding.h, phl_names). */
+static void *push_name(phl_sink_ctx *c, const char *s, size_t len)
+{
+    int slot = find_name(c->names, (const unsigned char *)s, len);
+
+    if (slot >= 0)
+        phl_rawgeti(c->L, c->names_table, (size_t)slot + 1);
+    else
+        add_name(c, (const unsigned char *)s, len);
+    return top_handle(c->L);
+}
+
 static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
                          int is_key)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    phl_sink_ctx *c = ctx;
+    lua_State *L = c->L;
 
     (void)ascii;
-    (void)is_key;
+    if (is_key && c->names != NULL && len - 1 < PHL_NAME_MAX)
+        return push_name(c, s, len);
     lua_pushlstring(L, s, len); /* keeps embedded NUL bytes */
     return top_handle(L);
 }
@@ -146,9 +247,9 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
 #define WAITING_MAX 4096
 
 /* The stack a parse needs with no value waiting: two slots a level, and
- * the array metatable, a value being built, a new table and the two
- * values copied into it. */
-#define STACK_FIXED (2 * PH_MAX_DEPTH + 8)
+ * the array metatable, the names' cache, a value being built, a new table
+ * and the two values copied into it (or a name and the one it moves). */
+#define STACK_FIXED (2 * PH_MAX_DEPTH + 9)
 
 /* An open container's slot: any value that is not a table. */
 static void *push_placeholder(lua_State *L)
@@ -325,8 +426,47 @@ void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, size_t max_values,
     lua_getfield(L, LUA_REGISTRYINDEX, PHL_ARRAY_MT);
     ctx->L = L;
     ctx->array_mt = lua_gettop(L);
+    ctx->names = NULL;
+    ctx->names_table = 0;
     ctx->waiting = 0;
     ctx->exact_numbers = exact_numbers;
     ctx->late_refusal = late_refusal;
     ctx->refused = 0;
+}
+
+void phl_sink_names(lua_State *L, phl_sink_ctx *ctx, phl_names *n)
+{
+    if (n->ref == LUA_NOREF)
+        return;
+    phl_rawgeti(L, LUA_REGISTRYINDEX, (size_t)n->ref);
+    ctx->names = n;
+    ctx->names_table = lua_gettop(L);
+}
+
+void phl_names_init(phl_names *n)
+{
+    memset(n, 0, sizeof *n);
+    n->ref = LUA_NOREF;
+}
+
+void phl_names_open(lua_State *L, phl_names *n)
+{
+    size_t i;
+
+    /* Every slot in the array part, filled, so that storing a name later
+     * never grows the table. */
+    lua_createtable(L, PHL_NAME_SLOTS, 0);
+    for (i = 1; i <= PHL_NAME_SLOTS; i++) {
+        lua_pushboolean(L, 0);
+        phl_rawseti(L, -2, i);
+    }
+    n->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void phl_names_close(lua_State *L, phl_names *n)
+{
+    int ref = n->ref;
+
+    phl_names_init(n);
+    luaL_unref(L, LUA_REGISTRYINDEX, ref);
 }
