@@ -191,6 +191,8 @@ typedef struct phl_sink_ctx {
     int array_mt;
     phl_names *names; /* NULL: names are pushed as they come  */
     int names_table;  /* the stack index of names->ref's table */
+    int top;          /* lua_gettop, as the sink's pushes and pops leave it */
+    int fallen;       /* open containers that fell back (already tables)  */
     int waiting, waiting_max;
     int exact_numbers;
     int late_refusal;

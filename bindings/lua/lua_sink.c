@@ -60,33 +60,34 @@
 #define HANDLE(idx) ((void *)(intptr_t)(idx))
 #define INDEX(h)    ((int)(intptr_t)(h))
 
-/* The handle of the value just pushed. */
-static void *top_handle(lua_State *L)
+/* The handle of the value just pushed: the sink counts its own pushes
+ * and pops in `top` rather than asking lua_gettop for each value. */
+static void *pushed(phl_sink_ctx *c)
 {
-    return HANDLE(lua_gettop(L));
+    return HANDLE(++c->top);
 }
 
 static void *sink_null(void *ctx)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    phl_sink_ctx *c = ctx;
 
-    lua_pushlightuserdata(L, NULL);
-    return top_handle(L);
+    lua_pushlightuserdata(c->L, NULL);
+    return pushed(c);
 }
 
 static void *sink_bool(void *ctx, int value)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    phl_sink_ctx *c = ctx;
 
-    lua_pushboolean(L, value);
-    return top_handle(L);
+    lua_pushboolean(c->L, value);
+    return pushed(c);
 }
 
 /* The literal as a Lua string, for exact_numbers. */
-static void *push_literal(lua_State *L, const char *text, size_t len)
+static void *push_literal(phl_sink_ctx *c, const char *text, size_t len)
 {
-    lua_pushlstring(L, text, len);
-    return top_handle(L);
+    lua_pushlstring(c->L, text, len);
+    return pushed(c);
 }
 
 static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
@@ -97,14 +98,14 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
 
     if (kind == PH_NUMBER_INT64 && phl_int64_exact(i)) {
         phl_pushint64(L, i);
-        return top_handle(L);
+        return pushed(c);
     }
     /* An integer this interpreter would round. */
     if (kind != PH_NUMBER_FLOAT && c->exact_numbers)
-        return push_literal(L, text, len);
+        return push_literal(c, text, len);
     if (kind == PH_NUMBER_INT64) {
         phl_pushint64(L, i); /* the nearest double */
-        return top_handle(L);
+        return pushed(c);
     }
     /* A big integer or a float literal; the core only hands over literals
      * of the JSON grammar, which always convert. */
@@ -113,13 +114,13 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
     if (isinf((double)lua_tonumber(L, -1))) {
         lua_pop(L, 1);
         if (c->exact_numbers)
-            return push_literal(L, text, len);
+            return push_literal(c, text, len);
         c->refused = 1;
         if (!c->late_refusal)
             return NULL;
         lua_pushboolean(L, 0); /* a placeholder, never returned */
     }
-    return top_handle(L);
+    return pushed(c);
 }
 
 /* The first slot of the set of a name of 1 to PHL_NAME_MAX bytes. */
@@ -217,7 +218,7 @@ static void *push_name(phl_sink_ctx *c, const char *s, size_t len)
         phl_rawgeti(c->L, c->names_table, (size_t)slot + 1);
     else
         add_name(c, (const unsigned char *)s, len);
-    return top_handle(c->L);
+    return pushed(c);
 }
 
 static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
@@ -230,7 +231,7 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
     if (is_key && c->names != NULL && len - 1 < PHL_NAME_MAX)
         return push_name(c, s, len);
     lua_pushlstring(L, s, len); /* keeps embedded NUL bytes */
-    return top_handle(L);
+    return pushed(c);
 }
 
 /*
@@ -252,20 +253,20 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
 #define STACK_FIXED (2 * PH_MAX_DEPTH + 9)
 
 /* An open container's slot: any value that is not a table. */
-static void *push_placeholder(lua_State *L)
+static void *push_placeholder(phl_sink_ctx *c)
 {
-    lua_pushboolean(L, 0);
-    return top_handle(L);
+    lua_pushboolean(c->L, 0);
+    return pushed(c);
 }
 
 static void *sink_new_array(void *ctx)
 {
-    return push_placeholder(((phl_sink_ctx *)ctx)->L);
+    return push_placeholder(ctx);
 }
 
 static void *sink_new_object(void *ctx)
 {
-    return push_placeholder(((phl_sink_ctx *)ctx)->L);
+    return push_placeholder(ctx);
 }
 
 /* Make the array whose `n` items wait above its slot `slot`, put it in
@@ -281,6 +282,7 @@ static void build_array(phl_sink_ctx *c, int slot, size_t n)
     lua_replace(L, slot);
     for (; n > 0; n--)
         phl_rawseti(L, slot, n);
+    c->top = slot;
 }
 
 /* Make the object whose `n` name, value pairs wait above its slot, in
@@ -292,7 +294,7 @@ static void build_object(phl_sink_ctx *c, int slot, size_t n)
     int t, i, end = slot + 2 * (int)n;
 
     lua_createtable(L, 0, n > INT_MAX ? INT_MAX : (int)n);
-    t = lua_gettop(L);
+    t = c->top + 1;
     for (i = slot + 1; i < end; i += 2) {
         lua_pushvalue(L, i);
         lua_pushvalue(L, i + 1);
@@ -300,25 +302,28 @@ static void build_object(phl_sink_ctx *c, int slot, size_t n)
     }
     lua_replace(L, slot);
     lua_settop(L, slot);
+    c->top = slot;
 }
 
-static int is_open(lua_State *L, int slot)
+/* Whether the container at `slot` is still waiting for its close.  Until
+ * one falls back every open container waits, with no lua_type to ask. */
+static int is_open(phl_sink_ctx *c, int slot)
 {
-    return lua_type(L, slot) != LUA_TTABLE;
+    return c->fallen == 0 || lua_type(c->L, slot) != LUA_TTABLE;
 }
 
 static int sink_array_append(void *ctx, void *array, size_t index, void *item)
 {
     phl_sink_ctx *c = ctx;
-    lua_State *L = c->L;
-    int top = lua_gettop(L), slot = INDEX(array);
+    int top = c->top, slot = INDEX(array);
 
     if (INDEX(item) != top)
         return -1;
-    if (!is_open(L, slot)) {
+    if (!is_open(c, slot)) {
         if (slot != top - 1)
             return -1;
-        phl_rawseti(L, slot, index + 1);
+        phl_rawseti(c->L, slot, index + 1);
+        c->top--;
         return 0;
     }
     if ((size_t)(top - slot) != index + 1)
@@ -330,21 +335,22 @@ static int sink_array_append(void *ctx, void *array, size_t index, void *item)
     /* Over the limit: this array is made now, with what it has. */
     c->waiting -= (int)index;
     build_array(c, slot, index + 1);
+    c->fallen++;
     return 0;
 }
 
 static int sink_object_set(void *ctx, void *object, void *key, void *value)
 {
     phl_sink_ctx *c = ctx;
-    lua_State *L = c->L;
-    int top = lua_gettop(L), slot = INDEX(object), pairs;
+    int top = c->top, slot = INDEX(object), pairs;
 
     if (INDEX(value) != top || INDEX(key) != top - 1)
         return -1;
-    if (!is_open(L, slot)) {
+    if (!is_open(c, slot)) {
         if (slot != top - 2)
             return -1;
-        lua_rawset(L, slot); /* a repeated name: the last one wins */
+        lua_rawset(c->L, slot); /* a repeated name: the last one wins */
+        c->top -= 2;
         return 0;
     }
     if ((top - slot) % 2 != 0)
@@ -356,6 +362,7 @@ static int sink_object_set(void *ctx, void *object, void *key, void *value)
     }
     c->waiting -= 2 * (pairs - 1);
     build_object(c, slot, (size_t)pairs);
+    c->fallen++;
     return 0;
 }
 
@@ -366,11 +373,13 @@ static int end_container(phl_sink_ctx *c, int slot, size_t count,
                          size_t per_item,
                          void (*build)(phl_sink_ctx *, int, size_t))
 {
-    lua_State *L = c->L;
-
-    if (!is_open(L, slot))
-        return slot == lua_gettop(L) ? 0 : -1;
-    if ((size_t)(lua_gettop(L) - slot) != per_item * count)
+    if (!is_open(c, slot)) {
+        if (slot != c->top)
+            return -1;
+        c->fallen--;
+        return 0;
+    }
+    if ((size_t)(c->top - slot) != per_item * count)
         return -1;
     c->waiting -= (int)(per_item * count);
     build(c, slot, count);
@@ -391,11 +400,13 @@ static int sink_end_object(void *ctx, void *object, size_t count)
  * value and everything built above it. */
 static void sink_discard(void *ctx, void *value)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    phl_sink_ctx *c = ctx;
     int idx = INDEX(value);
 
-    if (idx >= 1 && idx <= lua_gettop(L))
-        lua_settop(L, idx - 1);
+    if (idx >= 1 && idx <= c->top) {
+        lua_settop(c->L, idx - 1);
+        c->top = idx - 1;
+    }
 }
 
 const ph_json_sink phl_lua_sink = {
@@ -425,7 +436,8 @@ void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, size_t max_values,
     ctx->waiting_max = lua_checkstack(L, STACK_FIXED + want) ? want : 0;
     lua_getfield(L, LUA_REGISTRYINDEX, PHL_ARRAY_MT);
     ctx->L = L;
-    ctx->array_mt = lua_gettop(L);
+    ctx->array_mt = ctx->top = lua_gettop(L);
+    ctx->fallen = 0;
     ctx->names = NULL;
     ctx->names_table = 0;
     ctx->waiting = 0;
@@ -440,7 +452,7 @@ void phl_sink_names(lua_State *L, phl_sink_ctx *ctx, phl_names *n)
         return;
     phl_rawgeti(L, LUA_REGISTRYINDEX, (size_t)n->ref);
     ctx->names = n;
-    ctx->names_table = lua_gettop(L);
+    ctx->names_table = ++ctx->top;
 }
 
 void phl_names_init(phl_names *n)
