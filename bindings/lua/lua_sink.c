@@ -57,6 +57,12 @@
 
 #include "lua_binding.h"
 
+#if defined(__GNUC__)
+#define PHL_NOINLINE __attribute__((noinline))
+#else
+#define PHL_NOINLINE
+#endif
+
 #define HANDLE(idx) ((void *)(intptr_t)(idx))
 #define INDEX(h)    ((int)(intptr_t)(h))
 
@@ -187,8 +193,10 @@ static int find_name(const phl_names *n, const unsigned char *s, size_t len)
 }
 
 /* Push a name the cache does not hold and put it at way 0 of its set,
- * moving the name there to way 1. */
-static void add_name(phl_sink_ctx *c, const unsigned char *s, size_t len)
+ * moving the name there to way 1.  Kept out of line: the lookup that
+ * finds a name is most of the calls and should carry none of this. */
+PHL_NOINLINE static void *add_name(phl_sink_ctx *c, const unsigned char *s,
+                                   size_t len)
 {
     lua_State *L = c->L;
     phl_names *n = c->names;
@@ -207,17 +215,6 @@ static void add_name(phl_sink_ctx *c, const unsigned char *s, size_t len)
     phl_rawseti(L, c->names_table, slot + 1);
     n->len[slot] = (unsigned char)len;
     n->ptr[slot] = (const unsigned char *)lua_tostring(L, -1);
-}
-
-/* A member name, from the decoder's cache (lua_binding.h, phl_names). */
-static void *push_name(phl_sink_ctx *c, const char *s, size_t len)
-{
-    int slot = find_name(c->names, (const unsigned char *)s, len);
-
-    if (slot >= 0)
-        phl_rawgeti(c->L, c->names_table, (size_t)slot + 1);
-    else
-        add_name(c, (const unsigned char *)s, len);
     return pushed(c);
 }
 
@@ -225,12 +222,19 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
                          int is_key)
 {
     phl_sink_ctx *c = ctx;
-    lua_State *L = c->L;
 
     (void)ascii;
-    if (is_key && c->names != NULL && len - 1 < PHL_NAME_MAX)
-        return push_name(c, s, len);
-    lua_pushlstring(L, s, len); /* keeps embedded NUL bytes */
+    if (is_key && c->names != NULL && len - 1 < PHL_NAME_MAX) {
+        /* A member name, from the decoder's cache (lua_binding.h,
+         * phl_names). */
+        int slot = find_name(c->names, (const unsigned char *)s, len);
+
+        if (slot < 0)
+            return add_name(c, (const unsigned char *)s, len);
+        phl_rawgeti(c->L, c->names_table, (size_t)slot + 1);
+        return pushed(c);
+    }
+    lua_pushlstring(c->L, s, len); /* keeps embedded NUL bytes */
     return pushed(c);
 }
 
