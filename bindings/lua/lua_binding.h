@@ -8,6 +8,7 @@
 #define PAYHOOK_LUA_BINDING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -186,6 +187,10 @@ void phl_names_close(lua_State *L, phl_names *n);
  * built is then unusable) so the caller can let the core's claim checks
  * speak first.  After a discard the context is spent: the parser is
  * stopping. */
+/* The most objects open at once that the sink keeps track of: the
+ * parser's deepest nesting, and the top level. */
+#define PHL_OPEN_OBJECTS (PH_MAX_DEPTH + 2)
+
 typedef struct phl_sink_ctx {
     lua_State *L;
     int array_mt;
@@ -193,6 +198,13 @@ typedef struct phl_sink_ctx {
     int names_table;  /* the stack index of names->ref's table */
     int top;          /* lua_gettop, as the sink's pushes and pops leave it */
     int fallen;       /* open containers that fell back (already tables)  */
+    /* Per open object (1 to `objects`, the innermost last): its slot,
+     * the sets of its names so far (one bit each), and whether a name
+     * came twice while its pairs waited. */
+    int objects;
+    int open[PHL_OPEN_OBJECTS];
+    uint64_t seen[PHL_OPEN_OBJECTS];
+    unsigned char repeated[PHL_OPEN_OBJECTS];
     int waiting, waiting_max;
     int exact_numbers;
     int late_refusal;

@@ -129,7 +129,9 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
     return pushed(c);
 }
 
-/* The first slot of the set of a name of 1 to PHL_NAME_MAX bytes. */
+/* The set of a name of one byte or more, from its length and its first,
+ * middle and last bytes: the cache's set, and the bit of the name in its
+ * object's mask of names seen. */
 static unsigned name_set(const unsigned char *u, size_t len)
 {
     unsigned h = (unsigned)len;
@@ -137,7 +139,34 @@ static unsigned name_set(const unsigned char *u, size_t len)
     h = h * 31 + u[0];
     h = h * 31 + u[len / 2];
     h = h * 31 + u[len - 1];
-    return 2 * (h % PHL_NAME_SETS);
+    return h % PHL_NAME_SETS;
+}
+
+/* Whether the name just pushed is one of the names waiting above `slot`
+ * (the innermost open object's).  lua_rawequal compares strings by their
+ * bytes, long ones too. */
+PHL_NOINLINE static int name_waits(phl_sink_ctx *c, int slot)
+{
+    int i;
+
+    for (i = slot + 1; i < c->top; i += 2)
+        if (lua_rawequal(c->L, i, c->top))
+            return 1;
+    return 0;
+}
+
+/* The handle of the name of set `set` just pushed, noted in the innermost
+ * open object: only a second name of the same set is compared with the
+ * names before it, to mark the object as holding a name twice. */
+static void *note_name(phl_sink_ctx *c, unsigned set)
+{
+    int o = c->objects;
+    uint64_t bit = (uint64_t)1 << set;
+
+    if ((c->seen[o] & bit) != 0 && !c->repeated[o])
+        c->repeated[o] = (unsigned char)name_waits(c, c->open[o]);
+    c->seen[o] |= bit;
+    return HANDLE(c->top);
 }
 
 static uint64_t load64(const unsigned char *p)
@@ -179,10 +208,11 @@ static int same_name(const unsigned char *a, const unsigned char *b,
     return 1;
 }
 
-/* The slot of the cache holding the name, or -1. */
-static int find_name(const phl_names *n, const unsigned char *s, size_t len)
+/* The slot of the cache holding the name of set `set`, or -1. */
+static int find_name(const phl_names *n, unsigned set, const unsigned char *s,
+                     size_t len)
 {
-    unsigned slot = name_set(s, len);
+    unsigned slot = 2 * set;
 
     if (n->len[slot] == len && same_name(n->ptr[slot], s, len))
         return (int)slot;
@@ -195,12 +225,12 @@ static int find_name(const phl_names *n, const unsigned char *s, size_t len)
 /* Push a name the cache does not hold and put it at way 0 of its set,
  * moving the name there to way 1.  Kept out of line: the lookup that
  * finds a name is most of the calls and should carry none of this. */
-PHL_NOINLINE static void *add_name(phl_sink_ctx *c, const unsigned char *s,
-                                   size_t len)
+PHL_NOINLINE static void add_name(phl_sink_ctx *c, unsigned set,
+                                  const unsigned char *s, size_t len)
 {
     lua_State *L = c->L;
     phl_names *n = c->names;
-    unsigned slot = name_set(s, len);
+    unsigned slot = 2 * set;
 
     /* Pushing may run a finaliser that decodes with this cache: the slots
      * are read only after it. */
@@ -215,7 +245,6 @@ PHL_NOINLINE static void *add_name(phl_sink_ctx *c, const unsigned char *s,
     phl_rawseti(L, c->names_table, slot + 1);
     n->len[slot] = (unsigned char)len;
     n->ptr[slot] = (const unsigned char *)lua_tostring(L, -1);
-    return pushed(c);
 }
 
 static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
@@ -224,15 +253,24 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
     phl_sink_ctx *c = ctx;
 
     (void)ascii;
-    if (is_key && c->names != NULL && len - 1 < PHL_NAME_MAX) {
-        /* A member name, from the decoder's cache (lua_binding.h,
-         * phl_names). */
-        int slot = find_name(c->names, (const unsigned char *)s, len);
+    if (is_key) {
+        const unsigned char *u = (const unsigned char *)s;
+        unsigned set = len > 0 ? name_set(u, len) : 0;
 
-        if (slot < 0)
-            return add_name(c, (const unsigned char *)s, len);
-        phl_rawgeti(c->L, c->names_table, (size_t)slot + 1);
-        return pushed(c);
+        if (c->names != NULL && len - 1 < PHL_NAME_MAX) {
+            /* A member name, from the decoder's cache (lua_binding.h,
+             * phl_names). */
+            int slot = find_name(c->names, set, u, len);
+
+            if (slot < 0)
+                add_name(c, set, u, len);
+            else
+                phl_rawgeti(c->L, c->names_table, (size_t)slot + 1);
+        } else {
+            lua_pushlstring(c->L, s, len);
+        }
+        c->top++;
+        return note_name(c, set);
     }
     lua_pushlstring(c->L, s, len); /* keeps embedded NUL bytes */
     return pushed(c);
@@ -270,7 +308,16 @@ static void *sink_new_array(void *ctx)
 
 static void *sink_new_object(void *ctx)
 {
-    return push_placeholder(ctx);
+    phl_sink_ctx *c = ctx;
+
+    /* The parser never nests deeper; past it, no mask to keep. */
+    if (c->objects == PHL_OPEN_OBJECTS - 1)
+        return NULL;
+    c->objects++;
+    c->seen[c->objects] = 0;
+    c->repeated[c->objects] = 0;
+    c->open[c->objects] = c->top + 1;
+    return push_placeholder(c);
 }
 
 /* Make the array whose `n` items wait above its slot `slot`, put it in
@@ -289,15 +336,24 @@ static void build_array(phl_sink_ctx *c, int slot, size_t n)
     c->top = slot;
 }
 
-/* Make the object whose `n` name, value pairs wait above its slot, in
- * their order (a repeated name: the last value wins), put it in the slot
- * and pop the pairs. */
+/* Make the object whose `n` name, value pairs wait above its slot, put
+ * it in the slot and pop the pairs.  When no name is there twice the
+ * pairs go in from the top, each lua_rawset popping the two it takes;
+ * else in their order, from copies, so that for a repeated name the last
+ * value wins. */
 static void build_object(phl_sink_ctx *c, int slot, size_t n)
 {
     lua_State *L = c->L;
     int t, i, end = slot + 2 * (int)n;
 
     lua_createtable(L, 0, n > INT_MAX ? INT_MAX : (int)n);
+    if (!c->repeated[c->objects]) {
+        lua_replace(L, slot);
+        for (; n > 0; n--)
+            lua_rawset(L, slot);
+        c->top = slot;
+        return;
+    }
     t = c->top + 1;
     for (i = slot + 1; i < end; i += 2) {
         lua_pushvalue(L, i);
@@ -397,7 +453,11 @@ static int sink_end_array(void *ctx, void *array, size_t count)
 
 static int sink_end_object(void *ctx, void *object, size_t count)
 {
-    return end_container(ctx, INDEX(object), count, 2, build_object);
+    phl_sink_ctx *c = ctx;
+    int rc = end_container(c, INDEX(object), count, 2, build_object);
+
+    c->objects--;
+    return rc;
 }
 
 /* The parser gives back what it still holds when it stops early: drop the
@@ -442,6 +502,7 @@ void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, size_t max_values,
     ctx->L = L;
     ctx->array_mt = ctx->top = lua_gettop(L);
     ctx->fallen = 0;
+    ctx->objects = 0;
     ctx->names = NULL;
     ctx->names_table = 0;
     ctx->waiting = 0;

@@ -5,11 +5,12 @@
 -- that what comes back is always what the text says: names found and not
 -- found, names that share a set (more of them than a set holds), names
 -- that differ in one byte anywhere, names past the length the cache keeps,
--- non-ASCII names and names with NUL bytes, repeated names, and a
--- finaliser decoding (or closing the decoder) in the middle of a decode;
--- each against json_reader.lua and lua-cjson where installed, through
--- the prepared JWT, LeanX and SuperPay decoders and the one-shot ones
--- (which have no cache).
+-- non-ASCII names and names with NUL bytes, repeated names (an object
+-- whose pairs wait is filled from its last pair when no name is there
+-- twice), and a finaliser decoding (or closing the decoder) in the middle
+-- of a decode; each against json_reader.lua and lua-cjson where
+-- installed, through the prepared JWT, LeanX and SuperPay decoders and
+-- the one-shot ones (which have no cache).
 
 local T = require "testlib"
 local reader = require "json_reader"
@@ -267,6 +268,30 @@ return function(payhook)
         end
         check('{"a":1,"a":2,"b":{"a":3,"a":4},"a":[{"a":5},{"a":6,"a":7}]}',
               "repeated at every level")
+    end)
+
+    case("names: a repeated name of any length, among names of its set",
+         function()
+        -- An object whose pairs wait for its close is filled from the
+        -- last pair when no name is there twice: a name that is, however
+        -- long (Lua 5.4 interns only short strings), must still keep its
+        -- last value, and names that only share its set must not count.
+        for _, len in ipairs { 4, 8, 39, 40, 41, 63, NAME_MAX, NAME_MAX + 1,
+                               100, 1000 } do
+            local names = same_set(4, len)
+            local doc = "{" .. quote(names[1]) .. ":1," .. quote(names[2]) ..
+                ":2," .. quote(names[3]) .. ":3," .. quote(names[1]) ..
+                ":4," .. quote(names[4]) .. ":5}"
+            for round = 1, 2 do
+                local v = assert(sp:decode(sp_body(doc)))
+                T.eq(v[names[1]], 4, ("%d bytes, repeated"):format(len))
+                T.eq(v[names[2]], 2, ("%d bytes, once"):format(len))
+                check(doc, ("%d bytes, round %d"):format(len, round))
+            end
+            -- Only names of one set, none twice.
+            check(object_of(same_set(6, len)), ("%d bytes, six of a set")
+                  :format(len))
+        end
     end)
 
     case("names: many decoders, each with its own names", function()
