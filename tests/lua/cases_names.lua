@@ -9,8 +9,9 @@
 -- whose pairs wait is filled from its last pair when no name is there
 -- twice), and a finaliser decoding (or closing the decoder) in the middle
 -- of a decode; each against json_reader.lua and lua-cjson where
--- installed, through the prepared JWT, LeanX and SuperPay decoders and
--- the one-shot ones (which have no cache).
+-- installed, through the prepared JWT, LeanX, SuperPay and gateway
+-- (Stripe) decoders and the one-shot SuperPay function (which has no
+-- cache).
 
 local T = require "testlib"
 local reader = require "json_reader"
@@ -91,6 +92,7 @@ return function(payhook)
     local jwt = assert(payhook.jwt.new(KEY))
     local leanx = assert(payhook.leanx.new(KEY))
     local sp = assert(payhook.superpay.new(SP_KEY))
+    local stripe = assert(payhook.stripe.new(KEY))
 
     local function sp_body(doc)
         return '{"encryptedData":"' .. assert(sp:encrypt(doc)) .. '"}'
@@ -146,6 +148,11 @@ return function(payhook)
         against_references(sp:decode(body), doc, what .. " (superpay)")
         against_references(payhook.superpay.decode(body, SP_KEY), doc,
                            what .. " (superpay, one-shot)")
+        local sb, sh = payhook.stripe.sign('{"id":"evt_1","v":' .. doc .. "}",
+                                           KEY, { timestamp = NOW })
+        local sv, smsg = stripe:decode(sb, sh, NOW)
+        T.check(sv ~= nil, "%s (stripe): %s", what, tostring(smsg))
+        against_references(sv.v, doc, what .. " (stripe)")
     end
 
     case("names: the same names again and again, then new ones", function()
@@ -353,6 +360,22 @@ return function(payhook)
         end, inner_ok)
         T.check(nested > 0 and right and outer_right,
                 "jwt: %d nested, right %s, outer right %s", nested,
+                tostring(right), tostring(outer_right))
+        local ob, oh = payhook.stripe.sign('{"id":"evt_1","v":' ..
+                                           outer_doc .. "}", KEY,
+                                           { timestamp = NOW })
+        local ib, ih = payhook.stripe.sign('{"id":"evt_2","v":' ..
+                                           inner_doc .. "}", KEY,
+                                           { timestamp = NOW })
+        nested, right = T.reenter(function()
+            local v = assert(stripe:decode(ob, oh, NOW))
+            outer_right = T.same(v.v, want, payhook) and outer_right
+        end, function()
+            local v = stripe:decode(ib, ih, NOW)
+            return v and v.v
+        end, inner_ok)
+        T.check(nested > 0 and right and outer_right,
+                "stripe: %d nested, right %s, outer right %s", nested,
                 tostring(right), tostring(outer_right))
         check(outer_doc, "the outer document afterwards")
         check(inner_doc, "the inner document afterwards")
