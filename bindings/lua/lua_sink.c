@@ -14,10 +14,19 @@
  *   object [... placeholder key1 value1 key2 value2 ...]
  *
  * At the close the table is made with lua_createtable at the count, the
- * waiting values are moved in (in order: for a repeated name the last
- * value wins), and the table takes the placeholder's slot.  A container's
- * handle is its slot, before and after, and `discard` (drop the value and
- * everything above it) stays right.
+ * waiting values are moved in, and the table takes the placeholder's
+ * slot.  An object is filled from its last pair down, each lua_rawset
+ * popping the pair it takes, unless a name came twice (each open object
+ * keeps a mask of its names' sets, and a name whose set is already in it
+ * is compared with the names before it): then it is filled in order from
+ * copies, so that the last value wins.  A container's handle is its slot,
+ * before and after, and `discard` (drop the value and everything above
+ * it) stays right.  The sink makes every push and pop of a parse, so it
+ * counts the top itself (`top`) instead of asking lua_gettop.
+ *
+ * A prepared decoder's member names come from its cache (phl_names in
+ * lua_binding.h): a name found there is one lua_rawgeti, not a new
+ * lua_pushlstring (a hash and a lookup in the string table).
  *
  * The stack is bounded: when the values waiting for all the open
  * containers would pass WAITING_MAX, the container being filled falls
