@@ -8,6 +8,7 @@
 #define PAYHOOK_LUA_BINDING_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -135,6 +136,47 @@ void phl_gateway_functions(lua_State *L);
 /* ------------------------------------------------------------------ */
 /* JSON text to Lua values (lua_sink.c)                                */
 
+/*
+ * A prepared decoder's cache of member names.  Names repeat from one
+ * callback to the next (and within an array of objects), and interning
+ * each afresh (lua_pushlstring: a hash and a lookup in the string table)
+ * was a large part of building a payload.  A cached name is pushed from a
+ * Lua table instead (one lua_rawgeti).
+ *
+ * The table (`ref`, in the registry) holds the strings, so they live as
+ * long as the cache does; `ptr` and `len` are the bytes of the string at
+ * each slot (Lua strings do not move), compared in full before a slot is
+ * used, so a name that only shares the slot's hash is never taken for it.
+ * The slots are a fixed number of two-way sets, chosen by the name's
+ * length and its first, middle and last bytes; a new name enters a set at
+ * way 0 and the name there moves to way 1, dropping the older one.  Only
+ * names of 1 to PHL_NAME_MAX bytes are kept, so a payload cannot make a
+ * decoder hold a long string.
+ *
+ * A slot's table entry and its C entry change together, with nothing in
+ * between that allocates: a finaliser that runs during a decode (inside
+ * an allocation) and decodes with the same decoder finds the cache
+ * consistent, and the call it interrupted finds it so when it resumes.
+ */
+#define PHL_NAME_SETS  64
+#define PHL_NAME_SLOTS (2 * PHL_NAME_SETS)
+#define PHL_NAME_MAX   64
+
+typedef struct phl_names {
+    int ref; /* the table of strings, or LUA_NOREF: no cache */
+    unsigned char len[PHL_NAME_SLOTS];
+    const unsigned char *ptr[PHL_NAME_SLOTS];
+} phl_names;
+
+/* An empty cache with no table (safe to close; decodes do not use it). */
+void phl_names_init(phl_names *n);
+/* Make the cache's table.  Raises on memory errors (the cache is then
+ * left without a table, which is still safe). */
+void phl_names_open(lua_State *L, phl_names *n);
+/* Drop the table and forget every name.  A decode running meanwhile keeps
+ * the table it pushed and stays right. */
+void phl_names_close(lua_State *L, phl_names *n);
+
 /* Values live on the Lua stack; a handle is a stack index cast to a
  * pointer.  `array_mt` is the stack index of the array metatable.
  * `waiting` counts the values on the stack waiting for their containers
@@ -145,9 +187,24 @@ void phl_gateway_functions(lua_State *L);
  * built is then unusable) so the caller can let the core's claim checks
  * speak first.  After a discard the context is spent: the parser is
  * stopping. */
+/* The most objects open at once that the sink keeps track of: the
+ * parser's deepest nesting, and the top level. */
+#define PHL_OPEN_OBJECTS (PH_MAX_DEPTH + 2)
+
 typedef struct phl_sink_ctx {
     lua_State *L;
     int array_mt;
+    phl_names *names; /* NULL: names are pushed as they come  */
+    int names_table;  /* the stack index of names->ref's table */
+    int top;          /* lua_gettop, as the sink's pushes and pops leave it */
+    int fallen;       /* open containers that fell back (already tables)  */
+    /* Per open object (1 to `objects`, the innermost last): its slot,
+     * the sets of its names so far (one bit each), and whether a name
+     * came twice while its pairs waited. */
+    int objects;
+    int open[PHL_OPEN_OBJECTS];
+    uint64_t seen[PHL_OPEN_OBJECTS];
+    unsigned char repeated[PHL_OPEN_OBJECTS];
     int waiting, waiting_max;
     int exact_numbers;
     int late_refusal;
@@ -163,6 +220,11 @@ extern const ph_json_sink phl_lua_sink;
  * Raises if the stack cannot grow even to the first. */
 void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, size_t max_values,
                     int exact_numbers, int late_refusal);
+
+/* Use the cache `n` for member names in this parse (after
+ * phl_sink_begin; it pushes the cache's table).  A cache without a table
+ * is not used. */
+void phl_sink_names(lua_State *L, phl_sink_ctx *ctx, phl_names *n);
 
 /* The most values (member names counted) a JSON text of `len` bytes can
  * hold: each but the last takes a byte and a separator. */

@@ -450,8 +450,8 @@ static ph_status refused_number(lua_State *L, const ph_gateway_key *key,
  * message, kind.  `w` is a work box on the stack; it is released here. */
 static int gateway_run(lua_State *L, const ph_gateway_key *key,
                        const ph_options *o, int exact_numbers,
-                       const char *body, size_t len, const phl_headers *h,
-                       const phl_expect *e, phl_work *w)
+                       phl_names *names, const char *body, size_t len,
+                       const phl_headers *h, const phl_expect *e, phl_work *w)
 {
     const ph_gateway *g = ph_gateway_key_gateway(key);
     int base = lua_gettop(L);
@@ -475,6 +475,8 @@ static int gateway_run(lua_State *L, const ph_gateway_key *key,
     rc = ph_gateway_open(key, &rq, o, &w->scratch, &r, &err);
     if (rc == PH_OK) {
         phl_sink_begin(L, &ctx, payload_values(&r), exact_numbers, 1);
+        if (names != NULL)
+            phl_sink_names(L, &ctx, names);
         rc = ph_gateway_parse(key, &r, o, &phl_lua_sink, &ctx, &w->scratch,
                               &root, &err);
         if (rc == PH_OK && ctx.refused) {
@@ -527,7 +529,8 @@ typedef struct phl_gateway {
     int busy;
     ph_options options; /* `now` filled in per call           */
     int exact_numbers;
-    phl_work work; /* the scratch of its calls           */
+    phl_work work;   /* the scratch of its calls           */
+    phl_names names; /* member names of its payloads       */
 } phl_gateway;
 
 static phl_gateway *check_decoder(lua_State *L, int arg)
@@ -570,6 +573,7 @@ static int new_at(lua_State *L, const ph_gateway *g, int a)
     ud = phl_newuserdata(L, sizeof *ud);
     memset(ud, 0, sizeof *ud);
     ud->work.kept = 1;
+    phl_names_init(&ud->names);
     luaL_getmetatable(L, PHL_GATEWAY_MT);
     lua_setmetatable(L, -2);
     ud->g = g;
@@ -580,6 +584,7 @@ static int new_at(lua_State *L, const ph_gateway *g, int a)
     if (ph_gateway_key_new(g, keys.ptrs, keys.lens, keys.n, &ud->key, &err) !=
         PH_OK)
         return phl_push_failure(L, &err);
+    phl_names_open(L, &ud->names);
     return 1;
 }
 
@@ -588,6 +593,7 @@ typedef struct phl_run {
     const ph_gateway_key *key;
     const ph_options *o;
     int exact_numbers;
+    phl_names *names;
     const char *body;
     size_t len;
     const phl_headers *h;
@@ -600,8 +606,8 @@ static int run_protected(lua_State *L)
     const phl_run *a = lua_touserdata(L, 1);
 
     lua_pop(L, 1);
-    return gateway_run(L, a->key, a->o, a->exact_numbers, a->body, a->len,
-                       a->h, a->e, a->w);
+    return gateway_run(L, a->key, a->o, a->exact_numbers, a->names, a->body,
+                       a->len, a->h, a->e, a->w);
 }
 
 /* decoder:decode(body, headers [, now]) and, with `record`,
@@ -634,6 +640,7 @@ static int decoder_call(lua_State *L, int record)
     w = ud->busy > 0 ? phl_work_new(L) : &ud->work;
     run.o = &o;
     run.exact_numbers = ud->exact_numbers;
+    run.names = &ud->names;
     run.body = body;
     run.len = len;
     run.h = &h;
@@ -679,6 +686,7 @@ static int decoder_close(lua_State *L)
     ud->closed = 1;
     if (ud->busy == 0)
         free_key(ud);
+    phl_names_close(L, &ud->names); /* a running call keeps its table */
     return 0;
 }
 
@@ -689,6 +697,7 @@ static int decoder_gc(lua_State *L)
 
     ud->closed = 1;
     free_key(ud);
+    phl_names_close(L, &ud->names);
     return 0;
 }
 
@@ -739,7 +748,7 @@ static int once_at(lua_State *L, const ph_gateway *g, int a, int record)
         phl_work_release(w);
         return phl_push_failure(L, &err);
     }
-    return gateway_run(L, w->gkey, &po, o.exact_numbers, body, len, &h,
+    return gateway_run(L, w->gkey, &po, o.exact_numbers, NULL, body, len, &h,
                        record ? &e : NULL, w);
 }
 

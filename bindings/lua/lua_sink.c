@@ -14,10 +14,19 @@
  *   object [... placeholder key1 value1 key2 value2 ...]
  *
  * At the close the table is made with lua_createtable at the count, the
- * waiting values are moved in (in order: for a repeated name the last
- * value wins), and the table takes the placeholder's slot.  A container's
- * handle is its slot, before and after, and `discard` (drop the value and
- * everything above it) stays right.
+ * waiting values are moved in, and the table takes the placeholder's
+ * slot.  An object is filled from its last pair down, each lua_rawset
+ * popping the pair it takes, unless a name came twice (each open object
+ * keeps a mask of its names' sets, and a name whose set is already in it
+ * is compared with the names before it): then it is filled in order from
+ * copies, so that the last value wins.  A container's handle is its slot,
+ * before and after, and `discard` (drop the value and everything above
+ * it) stays right.  The sink makes every push and pop of a parse, so it
+ * counts the top itself (`top`) instead of asking lua_gettop.
+ *
+ * A prepared decoder's member names come from its cache (phl_names in
+ * lua_binding.h): a name found there is one lua_rawgeti, not a new
+ * lua_pushlstring (a hash and a lookup in the string table).
  *
  * The stack is bounded: when the values waiting for all the open
  * containers would pass WAITING_MAX, the container being filled falls
@@ -53,39 +62,47 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lua_binding.h"
+
+#if defined(__GNUC__)
+#define PHL_NOINLINE __attribute__((noinline))
+#else
+#define PHL_NOINLINE
+#endif
 
 #define HANDLE(idx) ((void *)(intptr_t)(idx))
 #define INDEX(h)    ((int)(intptr_t)(h))
 
-/* The handle of the value just pushed. */
-static void *top_handle(lua_State *L)
+/* The handle of the value just pushed: the sink counts its own pushes
+ * and pops in `top` rather than asking lua_gettop for each value. */
+static void *pushed(phl_sink_ctx *c)
 {
-    return HANDLE(lua_gettop(L));
+    return HANDLE(++c->top);
 }
 
 static void *sink_null(void *ctx)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    phl_sink_ctx *c = ctx;
 
-    lua_pushlightuserdata(L, NULL);
-    return top_handle(L);
+    lua_pushlightuserdata(c->L, NULL);
+    return pushed(c);
 }
 
 static void *sink_bool(void *ctx, int value)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    phl_sink_ctx *c = ctx;
 
-    lua_pushboolean(L, value);
-    return top_handle(L);
+    lua_pushboolean(c->L, value);
+    return pushed(c);
 }
 
 /* The literal as a Lua string, for exact_numbers. */
-static void *push_literal(lua_State *L, const char *text, size_t len)
+static void *push_literal(phl_sink_ctx *c, const char *text, size_t len)
 {
-    lua_pushlstring(L, text, len);
-    return top_handle(L);
+    lua_pushlstring(c->L, text, len);
+    return pushed(c);
 }
 
 static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
@@ -96,14 +113,14 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
 
     if (kind == PH_NUMBER_INT64 && phl_int64_exact(i)) {
         phl_pushint64(L, i);
-        return top_handle(L);
+        return pushed(c);
     }
     /* An integer this interpreter would round. */
     if (kind != PH_NUMBER_FLOAT && c->exact_numbers)
-        return push_literal(L, text, len);
+        return push_literal(c, text, len);
     if (kind == PH_NUMBER_INT64) {
         phl_pushint64(L, i); /* the nearest double */
-        return top_handle(L);
+        return pushed(c);
     }
     /* A big integer or a float literal; the core only hands over literals
      * of the JSON grammar, which always convert. */
@@ -112,24 +129,160 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
     if (isinf((double)lua_tonumber(L, -1))) {
         lua_pop(L, 1);
         if (c->exact_numbers)
-            return push_literal(L, text, len);
+            return push_literal(c, text, len);
         c->refused = 1;
         if (!c->late_refusal)
             return NULL;
         lua_pushboolean(L, 0); /* a placeholder, never returned */
     }
-    return top_handle(L);
+    return pushed(c);
+}
+
+/* The set of a name of one byte or more, from its length and its first,
+ * middle and last bytes: the cache's set, and the bit of the name in its
+ * object's mask of names seen. */
+static unsigned name_set(const unsigned char *u, size_t len)
+{
+    unsigned h = (unsigned)len;
+
+    h = h * 31 + u[0];
+    h = h * 31 + u[len / 2];
+    h = h * 31 + u[len - 1];
+    return h % PHL_NAME_SETS;
+}
+
+/* Whether the name just pushed is one of the names waiting above `slot`
+ * (the innermost open object's).  lua_rawequal compares strings by their
+ * bytes, long ones too. */
+PHL_NOINLINE static int name_waits(phl_sink_ctx *c, int slot)
+{
+    int i;
+
+    for (i = slot + 1; i < c->top; i += 2)
+        if (lua_rawequal(c->L, i, c->top))
+            return 1;
+    return 0;
+}
+
+/* The handle of the name of set `set` just pushed, noted in the innermost
+ * open object: only a second name of the same set is compared with the
+ * names before it, to mark the object as holding a name twice. */
+static void *note_name(phl_sink_ctx *c, unsigned set)
+{
+    int o = c->objects;
+    uint64_t bit = (uint64_t)1 << set;
+
+    if ((c->seen[o] & bit) != 0 && !c->repeated[o])
+        c->repeated[o] = (unsigned char)name_waits(c, c->open[o]);
+    c->seen[o] |= bit;
+    return HANDLE(c->top);
+}
+
+static uint64_t load64(const unsigned char *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static uint32_t load32(const unsigned char *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Whether `len` (1 to PHL_NAME_MAX) bytes at `a` and `b` are the same,
+ * reading none past either end.  Inline word compares: a memcmp call
+ * cost as much as the interning the cache saves. */
+static int same_name(const unsigned char *a, const unsigned char *b,
+                     size_t len)
+{
+    size_t i;
+
+    if (len >= 8) {
+        for (i = 0; i + 8 < len; i += 8)
+            if (load64(a + i) != load64(b + i))
+                return 0;
+        return load64(a + len - 8) == load64(b + len - 8);
+    }
+    if (len >= 4)
+        return load32(a) == load32(b) &&
+               load32(a + len - 4) == load32(b + len - 4);
+    for (i = 0; i < len; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+/* The slot of the cache holding the name of set `set`, or -1. */
+static int find_name(const phl_names *n, unsigned set, const unsigned char *s,
+                     size_t len)
+{
+    unsigned slot = 2 * set;
+
+    if (n->len[slot] == len && same_name(n->ptr[slot], s, len))
+        return (int)slot;
+    slot++;
+    if (n->len[slot] == len && same_name(n->ptr[slot], s, len))
+        return (int)slot;
+    return -1;
+}
+
+/* Push a name the cache does not hold and put it at way 0 of its set,
+ * moving the name there to way 1.  Kept out of line: the lookup that
+ * finds a name is most of the calls and should carry none of this. */
+PHL_NOINLINE static void add_name(phl_sink_ctx *c, unsigned set,
+                                  const unsigned char *s, size_t len)
+{
+    lua_State *L = c->L;
+    phl_names *n = c->names;
+    unsigned slot = 2 * set;
+
+    /* Pushing may run a finaliser that decodes with this cache: the slots
+     * are read only after it. */
+    lua_pushlstring(L, (const char *)s, len);
+    /* The table's array part has every slot, so these sets allocate
+     * nothing and cannot raise. */
+    phl_rawgeti(L, c->names_table, slot + 1);
+    phl_rawseti(L, c->names_table, slot + 2);
+    n->len[slot + 1] = n->len[slot];
+    n->ptr[slot + 1] = n->ptr[slot];
+    lua_pushvalue(L, -1);
+    phl_rawseti(L, c->names_table, slot + 1);
+    n->len[slot] = (unsigned char)len;
+    n->ptr[slot] = (const unsigned char *)lua_tostring(L, -1);
 }
 
 static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
                          int is_key)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    phl_sink_ctx *c = ctx;
 
     (void)ascii;
-    (void)is_key;
-    lua_pushlstring(L, s, len); /* keeps embedded NUL bytes */
-    return top_handle(L);
+    if (is_key) {
+        const unsigned char *u = (const unsigned char *)s;
+        unsigned set = len > 0 ? name_set(u, len) : 0;
+
+        if (c->names != NULL && len - 1 < PHL_NAME_MAX) {
+            /* A member name, from the decoder's cache (lua_binding.h,
+             * phl_names). */
+            int slot = find_name(c->names, set, u, len);
+
+            if (slot < 0)
+                add_name(c, set, u, len);
+            else
+                phl_rawgeti(c->L, c->names_table, (size_t)slot + 1);
+        } else {
+            lua_pushlstring(c->L, s, len);
+        }
+        c->top++;
+        return note_name(c, set);
+    }
+    lua_pushlstring(c->L, s, len); /* keeps embedded NUL bytes */
+    return pushed(c);
 }
 
 /*
@@ -146,25 +299,34 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
 #define WAITING_MAX 4096
 
 /* The stack a parse needs with no value waiting: two slots a level, and
- * the array metatable, a value being built, a new table and the two
- * values copied into it. */
-#define STACK_FIXED (2 * PH_MAX_DEPTH + 8)
+ * the array metatable, the names' cache, a value being built, a new table
+ * and the two values copied into it (or a name and the one it moves). */
+#define STACK_FIXED (2 * PH_MAX_DEPTH + 9)
 
 /* An open container's slot: any value that is not a table. */
-static void *push_placeholder(lua_State *L)
+static void *push_placeholder(phl_sink_ctx *c)
 {
-    lua_pushboolean(L, 0);
-    return top_handle(L);
+    lua_pushboolean(c->L, 0);
+    return pushed(c);
 }
 
 static void *sink_new_array(void *ctx)
 {
-    return push_placeholder(((phl_sink_ctx *)ctx)->L);
+    return push_placeholder(ctx);
 }
 
 static void *sink_new_object(void *ctx)
 {
-    return push_placeholder(((phl_sink_ctx *)ctx)->L);
+    phl_sink_ctx *c = ctx;
+
+    /* The parser never nests deeper; past it, no mask to keep. */
+    if (c->objects == PHL_OPEN_OBJECTS - 1)
+        return NULL;
+    c->objects++;
+    c->seen[c->objects] = 0;
+    c->repeated[c->objects] = 0;
+    c->open[c->objects] = c->top + 1;
+    return push_placeholder(c);
 }
 
 /* Make the array whose `n` items wait above its slot `slot`, put it in
@@ -180,18 +342,28 @@ static void build_array(phl_sink_ctx *c, int slot, size_t n)
     lua_replace(L, slot);
     for (; n > 0; n--)
         phl_rawseti(L, slot, n);
+    c->top = slot;
 }
 
-/* Make the object whose `n` name, value pairs wait above its slot, in
- * their order (a repeated name: the last value wins), put it in the slot
- * and pop the pairs. */
+/* Make the object whose `n` name, value pairs wait above its slot, put
+ * it in the slot and pop the pairs.  When no name is there twice the
+ * pairs go in from the top, each lua_rawset popping the two it takes;
+ * else in their order, from copies, so that for a repeated name the last
+ * value wins. */
 static void build_object(phl_sink_ctx *c, int slot, size_t n)
 {
     lua_State *L = c->L;
     int t, i, end = slot + 2 * (int)n;
 
     lua_createtable(L, 0, n > INT_MAX ? INT_MAX : (int)n);
-    t = lua_gettop(L);
+    if (!c->repeated[c->objects]) {
+        lua_replace(L, slot);
+        for (; n > 0; n--)
+            lua_rawset(L, slot);
+        c->top = slot;
+        return;
+    }
+    t = c->top + 1;
     for (i = slot + 1; i < end; i += 2) {
         lua_pushvalue(L, i);
         lua_pushvalue(L, i + 1);
@@ -199,25 +371,28 @@ static void build_object(phl_sink_ctx *c, int slot, size_t n)
     }
     lua_replace(L, slot);
     lua_settop(L, slot);
+    c->top = slot;
 }
 
-static int is_open(lua_State *L, int slot)
+/* Whether the container at `slot` is still waiting for its close.  Until
+ * one falls back every open container waits, with no lua_type to ask. */
+static int is_open(phl_sink_ctx *c, int slot)
 {
-    return lua_type(L, slot) != LUA_TTABLE;
+    return c->fallen == 0 || lua_type(c->L, slot) != LUA_TTABLE;
 }
 
 static int sink_array_append(void *ctx, void *array, size_t index, void *item)
 {
     phl_sink_ctx *c = ctx;
-    lua_State *L = c->L;
-    int top = lua_gettop(L), slot = INDEX(array);
+    int top = c->top, slot = INDEX(array);
 
     if (INDEX(item) != top)
         return -1;
-    if (!is_open(L, slot)) {
+    if (!is_open(c, slot)) {
         if (slot != top - 1)
             return -1;
-        phl_rawseti(L, slot, index + 1);
+        phl_rawseti(c->L, slot, index + 1);
+        c->top--;
         return 0;
     }
     if ((size_t)(top - slot) != index + 1)
@@ -229,21 +404,22 @@ static int sink_array_append(void *ctx, void *array, size_t index, void *item)
     /* Over the limit: this array is made now, with what it has. */
     c->waiting -= (int)index;
     build_array(c, slot, index + 1);
+    c->fallen++;
     return 0;
 }
 
 static int sink_object_set(void *ctx, void *object, void *key, void *value)
 {
     phl_sink_ctx *c = ctx;
-    lua_State *L = c->L;
-    int top = lua_gettop(L), slot = INDEX(object), pairs;
+    int top = c->top, slot = INDEX(object), pairs;
 
     if (INDEX(value) != top || INDEX(key) != top - 1)
         return -1;
-    if (!is_open(L, slot)) {
+    if (!is_open(c, slot)) {
         if (slot != top - 2)
             return -1;
-        lua_rawset(L, slot); /* a repeated name: the last one wins */
+        lua_rawset(c->L, slot); /* a repeated name: the last one wins */
+        c->top -= 2;
         return 0;
     }
     if ((top - slot) % 2 != 0)
@@ -255,6 +431,7 @@ static int sink_object_set(void *ctx, void *object, void *key, void *value)
     }
     c->waiting -= 2 * (pairs - 1);
     build_object(c, slot, (size_t)pairs);
+    c->fallen++;
     return 0;
 }
 
@@ -265,11 +442,13 @@ static int end_container(phl_sink_ctx *c, int slot, size_t count,
                          size_t per_item,
                          void (*build)(phl_sink_ctx *, int, size_t))
 {
-    lua_State *L = c->L;
-
-    if (!is_open(L, slot))
-        return slot == lua_gettop(L) ? 0 : -1;
-    if ((size_t)(lua_gettop(L) - slot) != per_item * count)
+    if (!is_open(c, slot)) {
+        if (slot != c->top)
+            return -1;
+        c->fallen--;
+        return 0;
+    }
+    if ((size_t)(c->top - slot) != per_item * count)
         return -1;
     c->waiting -= (int)(per_item * count);
     build(c, slot, count);
@@ -283,18 +462,24 @@ static int sink_end_array(void *ctx, void *array, size_t count)
 
 static int sink_end_object(void *ctx, void *object, size_t count)
 {
-    return end_container(ctx, INDEX(object), count, 2, build_object);
+    phl_sink_ctx *c = ctx;
+    int rc = end_container(c, INDEX(object), count, 2, build_object);
+
+    c->objects--;
+    return rc;
 }
 
 /* The parser gives back what it still holds when it stops early: drop the
  * value and everything built above it. */
 static void sink_discard(void *ctx, void *value)
 {
-    lua_State *L = ((phl_sink_ctx *)ctx)->L;
+    phl_sink_ctx *c = ctx;
     int idx = INDEX(value);
 
-    if (idx >= 1 && idx <= lua_gettop(L))
-        lua_settop(L, idx - 1);
+    if (idx >= 1 && idx <= c->top) {
+        lua_settop(c->L, idx - 1);
+        c->top = idx - 1;
+    }
 }
 
 const ph_json_sink phl_lua_sink = {
@@ -324,9 +509,50 @@ void phl_sink_begin(lua_State *L, phl_sink_ctx *ctx, size_t max_values,
     ctx->waiting_max = lua_checkstack(L, STACK_FIXED + want) ? want : 0;
     lua_getfield(L, LUA_REGISTRYINDEX, PHL_ARRAY_MT);
     ctx->L = L;
-    ctx->array_mt = lua_gettop(L);
+    ctx->array_mt = ctx->top = lua_gettop(L);
+    ctx->fallen = 0;
+    ctx->objects = 0;
+    ctx->names = NULL;
+    ctx->names_table = 0;
     ctx->waiting = 0;
     ctx->exact_numbers = exact_numbers;
     ctx->late_refusal = late_refusal;
     ctx->refused = 0;
+}
+
+void phl_sink_names(lua_State *L, phl_sink_ctx *ctx, phl_names *n)
+{
+    if (n->ref == LUA_NOREF)
+        return;
+    phl_rawgeti(L, LUA_REGISTRYINDEX, (size_t)n->ref);
+    ctx->names = n;
+    ctx->names_table = ++ctx->top;
+}
+
+void phl_names_init(phl_names *n)
+{
+    memset(n, 0, sizeof *n);
+    n->ref = LUA_NOREF;
+}
+
+void phl_names_open(lua_State *L, phl_names *n)
+{
+    size_t i;
+
+    /* Every slot in the array part, filled, so that storing a name later
+     * never grows the table. */
+    lua_createtable(L, PHL_NAME_SLOTS, 0);
+    for (i = 1; i <= PHL_NAME_SLOTS; i++) {
+        lua_pushboolean(L, 0);
+        phl_rawseti(L, -2, i);
+    }
+    n->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void phl_names_close(lua_State *L, phl_names *n)
+{
+    int ref = n->ref;
+
+    phl_names_init(n);
+    luaL_unref(L, LUA_REGISTRYINDEX, ref);
 }

@@ -133,6 +133,7 @@ typedef struct phl_verifier {
     int exact_numbers;
     size_t max_bytes;
     phl_kept kept;    /* the scratch of its calls             */
+    phl_names names;  /* member names of its payloads         */
     ph_claims claims; /* `now` filled in per call             */
     ph_str strs[];    /* audience, issuer, subject, then the
                                    bytes they point to                  */
@@ -162,6 +163,7 @@ static phl_verifier *verifier_push(lua_State *L, const phl_keys *k,
     ud = phl_newuserdata(L, sizeof *ud + nstr * sizeof(ph_str) + nbytes);
     memset(ud, 0, sizeof *ud);
     phl_kept_init(&ud->kept);
+    phl_names_init(&ud->names);
     luaL_getmetatable(L, PHL_VERIFIER_MT);
     lua_setmetatable(L, -2);
     ud->envelope = envelope;
@@ -186,7 +188,7 @@ static phl_verifier *check_verifier(lua_State *L, int arg)
 
 /* Verify `in` (a LeanX body or a bare token) and push the payload, or
  * nil, message, kind.  `w` is a work box on the stack. */
-static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
+static int verifier_run(lua_State *L, phl_verifier *ud, const char *in,
                         size_t len, double now, phl_work *w)
 {
     ph_claims claims = ud->claims;
@@ -212,6 +214,7 @@ static int verifier_run(lua_State *L, const phl_verifier *ud, const char *in,
          * claims reports that, as in the other bindings. */
         phl_sink_begin(L, &ctx, phl_json_max_values(payload_len),
                        ud->exact_numbers, 1);
+        phl_sink_names(L, &ctx, &ud->names);
         rc = ph_jwt_parse_claims(payload, payload_len, &claims, &phl_lua_sink,
                                  &ctx, &w->scratch, &root, &err);
     }
@@ -244,7 +247,7 @@ double phl_check_now(lua_State *L, int arg)
 
 /* verifier_run's arguments, for phl_kept_run. */
 typedef struct verifier_args {
-    const phl_verifier *ud;
+    phl_verifier *ud;
     const char *in;
     size_t len;
     double now;
@@ -285,6 +288,7 @@ static int verifier_close(lua_State *L)
     ph_jwt_verifier_free(ud->v);
     ud->v = NULL;
     phl_kept_close(&ud->kept);
+    phl_names_close(L, &ud->names);
     return 0;
 }
 
@@ -301,6 +305,7 @@ static int verifier_tostring(lua_State *L)
 /* new(key [, opts]) for LeanX (`envelope`) or plain JWTs. */
 static int verifier_new(lua_State *L, int envelope)
 {
+    phl_verifier *ud;
     phl_keys keys;
     phl_work *w;
     phl_opts o;
@@ -315,11 +320,12 @@ static int verifier_new(lua_State *L, int envelope)
                        : PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS |
                              PHL_OPT_JWT,
                    &o, &w->texts);
-    if (verifier_push(L, &keys, &o, envelope, &err) == NULL) {
+    if ((ud = verifier_push(L, &keys, &o, envelope, &err)) == NULL) {
         phl_work_release(w);
         return phl_push_failure(L, &err);
     }
     phl_work_release(w);
+    phl_names_open(L, &ud->names);
     return 1;
 }
 
@@ -479,7 +485,8 @@ typedef struct phl_superpay {
     ph_superpay_key *k; /* NULL once closed          */
     size_t max_bytes;
     int exact_numbers;
-    phl_kept kept; /* the scratch of decode and decrypt */
+    phl_kept kept;   /* the scratch of decode and decrypt */
+    phl_names names; /* member names of its payloads      */
 } phl_superpay;
 
 static phl_superpay *check_superpay(lua_State *L, int arg)
@@ -493,8 +500,8 @@ static phl_superpay *check_superpay(lua_State *L, int arg)
 
 /* Decrypt a body and push its JSON object, or nil, message, kind. */
 static int superpay_run(lua_State *L, const ph_superpay_key *k,
-                        size_t max_bytes, int exact_numbers, const char *body,
-                        size_t len, phl_work *w)
+                        size_t max_bytes, int exact_numbers, phl_names *names,
+                        const char *body, size_t len, phl_work *w)
 {
     const char *plain = NULL;
     size_t plain_len = 0;
@@ -513,6 +520,8 @@ static int superpay_run(lua_State *L, const ph_superpay_key *k,
          * does: the core makes it the one decryption error. */
         phl_sink_begin(L, &ctx, phl_json_max_values(plain_len), exact_numbers,
                        0);
+        if (names != NULL)
+            phl_sink_names(L, &ctx, names);
         rc = ph_superpay_parse(plain, plain_len, &phl_lua_sink, &ctx,
                                &w->scratch, &root, &err);
     }
@@ -633,6 +642,7 @@ static int superpay_new(lua_State *L)
     ud = phl_newuserdata(L, sizeof *ud);
     memset(ud, 0, sizeof *ud);
     phl_kept_init(&ud->kept);
+    phl_names_init(&ud->names);
     luaL_getmetatable(L, PHL_SUPERPAY_MT);
     lua_setmetatable(L, -2);
     ud->max_bytes = o.max_bytes;
@@ -641,6 +651,7 @@ static int superpay_new(lua_State *L)
     if (ph_superpay_key_new((const unsigned char *)key, len, &ud->k, &err) !=
         PH_OK)
         return phl_push_failure(L, &err);
+    phl_names_open(L, &ud->names);
     return 1;
 }
 
@@ -658,7 +669,8 @@ static int superpay_decode(lua_State *L)
     w = phl_work_new(L);
     if (work_key(L, w, 2) == NULL)
         return 3;
-    return superpay_run(L, w->key, o.max_bytes, o.exact_numbers, body, len, w);
+    return superpay_run(L, w->key, o.max_bytes, o.exact_numbers, NULL, body,
+                        len, w);
 }
 
 /* superpay.decrypt(data_hex, key [, iv [, opts]]) -> plaintext bytes */
@@ -704,7 +716,7 @@ static int superpay_encrypt(lua_State *L)
 
 /* The arguments of decode and decrypt, for phl_kept_run. */
 typedef struct sp_args {
-    const phl_superpay *ud;
+    phl_superpay *ud;
     const char *in; /* body, or data hex */
     size_t len;
     const unsigned char *iv;
@@ -718,7 +730,7 @@ static int sp_decode_body(lua_State *L, void *args, phl_work *w)
     if (a->ud->k == NULL)
         return luaL_error(L, "the decoder is closed");
     return superpay_run(L, a->ud->k, a->ud->max_bytes, a->ud->exact_numbers,
-                        a->in, a->len, w);
+                        &a->ud->names, a->in, a->len, w);
 }
 
 static int sp_decrypt_body(lua_State *L, void *args, phl_work *w)
@@ -784,6 +796,7 @@ static int sp_close(lua_State *L)
     ph_superpay_key_free(ud->k);
     ud->k = NULL;
     phl_kept_close(&ud->kept);
+    phl_names_close(L, &ud->names);
     return 0;
 }
 

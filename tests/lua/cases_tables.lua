@@ -312,69 +312,12 @@ return function(payhook)
         end
     end)
 
-    -- Run call() with `n` objects whose finaliser is fin due: made
-    -- garbage while the collector is stopped, then stepped until the
-    -- first finaliser has run (fin must do nothing then), so the rest run
-    -- in the steps the call's own allocations make (as cases_gateways.lua
-    -- arms its finalisers).  Returns pcall's status and error.
-    local function with_finalisers(n, fin, call)
-        local fired = 0
-        local function counted()
-            fired = fired + 1
-            fin()
-        end
-        collectgarbage("stop")
-        for _ = 1, n do
-            if newproxy then
-                getmetatable(newproxy(true)).__gc = counted
-            else
-                setmetatable({}, { __gc = counted })
-            end
-        end
-        -- Small steps, so that stepping stops soon after the first
-        -- finaliser and the call's steps run the others a few at a time.
-        local restore = T.small_gc_steps()
-        collectgarbage("restart")
-        local guard = 0
-        while fired == 0 and guard < 1000000 do
-            collectgarbage("step", 0)
-            guard = guard + 1
-        end
-        local ok, err = pcall(call)
-        restore()
-        return ok, err
-    end
-
-    -- Finalisers that call the inner function (the same decoder) while
-    -- the outer one decodes; returns how many nested calls ran and
-    -- whether they all gave the right value.
-    local function reenter(call_outer, call_inner, check_inner)
-        local nested, right, calling = 0, true, false
-        local function fin()
-            if calling then
-                nested = nested + 1
-                right = check_inner(call_inner()) and right
-            end
-        end
-        for _ = 1, 30 do
-            local ok, err = with_finalisers(200, fin, function()
-                calling = true
-                call_outer()
-                calling = false
-            end)
-            calling = false
-            T.check(ok, "the outer call: %s", tostring(err))
-            if nested > 0 then break end
-        end
-        return nested, right
-    end
-
     case("tables: a finaliser decodes with the same decoder during a decode",
          function()
         local big = token('{"v":' .. object_text(3000, "b") .. '}')
         local small = token('{"v":{"inner":[1,2,3]}}')
         local outer_ok = true
-        local nested, right = reenter(function()
+        local nested, right = T.reenter(function()
             local v = jwt:decode(big, NOW)
             outer_ok = v ~= nil and v.v.b3000 == 3000 and outer_ok
         end, function() return jwt:decode(small, NOW) end, function(v)
@@ -388,7 +331,7 @@ return function(payhook)
             assert(sp:encrypt(object_text(3000, "s"))) .. '"}'
         local sp_small = '{"encryptedData":"' ..
             assert(sp:encrypt('{"x":[7]}')) .. '"}'
-        nested, right = reenter(function()
+        nested, right = T.reenter(function()
             assert(sp:decode(sp_big).s3000 == 3000)
         end, function() return sp:decode(sp_small) end, function(v)
             return v ~= nil and v.x[1] == 7
@@ -399,7 +342,7 @@ return function(payhook)
             array_text(6000) .. '}', KEY, { timestamp = NOW })
         local sb, sh = payhook.stripe.sign('{"id":"evt_2","w":[true]}', KEY,
                                            { timestamp = NOW })
-        nested, right = reenter(function()
+        nested, right = T.reenter(function()
             assert(#stripe:decode(gb, gh, NOW).v == 6000)
         end, function() return stripe:decode(sb, sh, NOW) end, function(v)
             return v ~= nil and v.w[1] == true
@@ -429,7 +372,7 @@ return function(payhook)
             end
         end
         for _ = 1, 40 do
-            local ok = with_finalisers(100, fin, function()
+            local ok = T.with_finalisers(100, fin, function()
                 calling = true
                 jwt:decode(big, NOW)
             end)

@@ -68,6 +68,15 @@ local WIDE_ARRAY = core.jwt_sign('{"alg":"HS256"}', '{"a":[' ..
     numbers(4200, 0) .. ']}', "HS256", KEY)
 local WIDE_OBJECT = core.jwt_sign('{"alg":"HS256"}', '{"o":{' .. names(2100)
     .. '}}', "HS256", KEY)
+-- A prepared decoder's cache of member names: more names than it holds
+-- (so every call replaces some, and pushes them) and a name past the
+-- length it keeps.
+local NAMES = {}
+for i = 1, 200 do NAMES[i] = ('"name_%d":%d'):format(i, i) end
+NAMES[#NAMES + 1] = '"' .. string.rep("long", 40) .. '":0'
+local NAMES_BODY = '{"encryptedData":"' .. assert(payhook.superpay.encrypt(
+    "{" .. table.concat(NAMES, ",") .. "}", SP_KEY)) .. '"}'
+local NAMES_SP = payhook.superpay.new(SP_KEY)
 local INNER_FIRST = core.jwt_sign('{"alg":"HS256"}', '{"a":[' ..
     numbers(4000, 0) .. ',[' .. numbers(200, 0) .. '],' .. numbers(200, 0) ..
     ']}', "HS256", KEY)
@@ -121,6 +130,12 @@ return {
     end,
     superpay_prepared = function()
         assert(SUPERPAY:decode(SP_BODY))
+    end,
+    superpay_new = function()
+        assert(payhook.superpay.new(SP_KEY)):close()
+    end,
+    superpay_names = function()
+        assert(NAMES_SP:decode(NAMES_BODY).name_200 == 200)
     end,
     superpay_decrypt = function()
         assert(payhook.superpay.decrypt(HEX, SP_KEY, string.rep("i", 16)))

@@ -6,7 +6,8 @@
 -- Runs the shared vectors (tests/vectors), the public third-party vectors
 -- (tests/vectors/conformance), the Lua-only cases, the gateway API's
 -- (cases_gateways.lua), how tables are built and decoders reused
--- (cases_tables.lua) and payhook.openresty's options outside nginx
+-- (cases_tables.lua), a decoder's cache of member names (cases_names.lua)
+-- and payhook.openresty's options outside nginx
 -- (cases_openresty.lua), and ends with the line "N passed, N failed".
 -- Exit status 1 if any case failed.  PAYHOOK_TEST_QUICK=1 shortens the
 -- loops (for valgrind).
@@ -43,6 +44,7 @@ local n_shared = require("cases_shared")(payhook, shared)
 require("cases_lua")(payhook, root)
 require("cases_gateways")(payhook, root)
 require("cases_tables")(payhook)
+require("cases_names")(payhook)
 require("cases_openresty")(payhook)
 
 print(("%d shared vectors from %s, %d public vectors from %s"):format(

@@ -290,4 +290,61 @@ function T.small_gc_steps()
     end
 end
 
+--- Run call() with `n` objects whose finaliser is fin due: made garbage
+--- while the collector is stopped, then stepped until the first finaliser
+--- has run (fin must do nothing then), so the rest run in the steps the
+--- call's own allocations make (as cases_gateways.lua arms its
+--- finalisers).  Returns pcall's status and error.
+function T.with_finalisers(n, fin, call)
+    local fired = 0
+    local function counted()
+        fired = fired + 1
+        fin()
+    end
+    collectgarbage("stop")
+    for _ = 1, n do
+        if newproxy then
+            getmetatable(newproxy(true)).__gc = counted
+        else
+            setmetatable({}, { __gc = counted })
+        end
+    end
+    -- Small steps, so that stepping stops soon after the first finaliser
+    -- and the call's steps run the others a few at a time.
+    local restore = T.small_gc_steps()
+    collectgarbage("restart")
+    local guard = 0
+    while fired == 0 and guard < 1000000 do
+        collectgarbage("step", 0)
+        guard = guard + 1
+    end
+    local ok, err = pcall(call)
+    restore()
+    return ok, err
+end
+
+--- Finalisers that call call_inner (the same decoder) while call_outer
+--- decodes; returns how many nested calls ran and whether check_inner
+--- accepted every value they gave.
+function T.reenter(call_outer, call_inner, check_inner)
+    local nested, right, calling = 0, true, false
+    local function fin()
+        if calling then
+            nested = nested + 1
+            right = check_inner(call_inner()) and right
+        end
+    end
+    for _ = 1, 30 do
+        local ok, err = T.with_finalisers(200, fin, function()
+            calling = true
+            call_outer()
+            calling = false
+        end)
+        calling = false
+        T.check(ok, "the outer call: %s", tostring(err))
+        if nested > 0 then break end
+    end
+    return nested, right
+end
+
 return T
