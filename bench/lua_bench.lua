@@ -42,22 +42,12 @@ local function batch_seconds(fn, body, n)
 end
 
 local function calibrate(fn, body, target)
-  local n = 1
-  while true do
-    local t = batch_seconds(fn, body, n)
-    if t >= target / 8 or n >= 2 ^ 20 then
-      return math.max(1, math.floor(n * target / math.max(t, 1e-6)))
-    end
-    n = n * 4
-  end
+  return common.calibrate(function(n)
+    return batch_seconds(fn, body, n)
+  end, target)
 end
 
-local function quantile(sorted, q)
-  local pos = (#sorted - 1) * q + 1
-  local lo = math.floor(pos)
-  local hi = math.min(lo + 1, #sorted)
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
-end
+local quantile = common.quantile
 
 local function cases_for(case)
   local list = {}

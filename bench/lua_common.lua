@@ -402,4 +402,26 @@ function M.measure_rss(run, calls, warmup, page)
   }
 end
 
+-- How many calls make a batch of about `target` seconds: `seconds(n)`
+-- times n calls, and is tried at 1, 4, 16, ... calls until a batch takes
+-- an eighth of the target (or 2^20 calls).
+function M.calibrate(seconds, target)
+  local n = 1
+  while true do
+    local t = seconds(n)
+    if t >= target / 8 or n >= 2 ^ 20 then
+      return math.max(1, math.floor(n * target / math.max(t, 1e-6)))
+    end
+    n = n * 4
+  end
+end
+
+-- The q-quantile of sorted samples, interpolated between neighbours.
+function M.quantile(sorted, q)
+  local pos = (#sorted - 1) * q + 1
+  local lo = math.floor(pos)
+  local hi = math.min(lo + 1, #sorted)
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
+end
+
 return M

@@ -705,22 +705,12 @@ local function batch_seconds(fn, body, headers, n)
 end
 
 local function calibrate(c, target)
-  local n = 1
-  while true do
-    local t = batch_seconds(c.fn, c.cb.body, c.cb.headers, n)
-    if t >= target / 8 or n >= 2 ^ 20 then
-      return math.max(1, math.floor(n * target / math.max(t, 1e-6)))
-    end
-    n = n * 4
-  end
+  return common.calibrate(function(n)
+    return batch_seconds(c.fn, c.cb.body, c.cb.headers, n)
+  end, target)
 end
 
-local function quantile(sorted, q)
-  local pos = (#sorted - 1) * q + 1
-  local lo = math.floor(pos)
-  local hi = math.min(lo + 1, #sorted)
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
-end
+local quantile = common.quantile
 
 local t_all = clock()
 local target = BATCH_MS / 1000

@@ -144,16 +144,8 @@ def paired(sec, size, group, peer, payhook_name, key):
 
     Both ran within the same round (a few tens of milliseconds apart), so
     whatever else the shared machine was doing then slowed both alike."""
-    try:
-        a = sec["sizes"][size][group][peer][key]
-        b = sec["sizes"][size][group][payhook_name][key]
-    except (KeyError, TypeError):
-        return None
-    rs = sorted(x / y for x, y in zip(a, b) if y > 0)
-    if not rs:
-        return None
-    mid = len(rs) // 2
-    return rs[mid] if len(rs) % 2 else (rs[mid - 1] + rs[mid]) / 2
+    return paired_any(rounds_of(sec, size, group, peer, key),
+                      rounds_of(sec, size, group, payhook_name, key))
 
 
 def rounds_of(sec, size, group, name, key):
