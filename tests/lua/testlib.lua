@@ -347,4 +347,31 @@ function T.reenter(call_outer, call_inner, check_inner)
     return nested, right
 end
 
+-- The same structure as lua-cjson's value `want` (lua-cjson cannot tell
+-- an empty array from an empty object and has no array metatables, so
+-- metatables are not looked at: T.same checks those against
+-- json_reader).  `null` is payhook.null, which matches a cjson.null in
+-- `want` (`cjson_null`).  true, or false and where the two part.
+function T.same_as_cjson(got, want, null, cjson_null, path)
+    path = path or "$"
+    if type(want) ~= "table" then
+        if got == want or (want == cjson_null and got == null) then
+            return true
+        end
+        return false, path .. ": " .. T.show(got) .. " vs " .. T.show(want)
+    end
+    if type(got) ~= "table" then return false, path .. ": not a table" end
+    for k in pairs(got) do
+        if want[k] == nil then
+            return false, path .. ": extra key " .. T.show(k)
+        end
+    end
+    for k, w in pairs(want) do
+        local ok, why = T.same_as_cjson(got[k], w, null, cjson_null,
+                                        path .. "." .. tostring(k))
+        if not ok then return false, why end
+    end
+    return true
+end
+
 return T
