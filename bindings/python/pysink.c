@@ -1,32 +1,27 @@
 /*
- * JSON events to Python objects.  A scalar's handle is a new reference; a
- * container's is a slot on the context's value stack; the core gives back
- * the handles it still holds through `discard`.
+ * JSON events to Python objects.  A scalar's handle, and a dict's, is a
+ * new reference; a list's is a slot on the context's value stack; the
+ * core gives back the handles it still holds through `discard`.
  *
- * Containers are made at their final size.  A list that grows by
- * PyList_Append reallocates as it outgrows its room, and a dict that
- * grows by PyDict_SetItem rebuilds its table each time it outgrows it;
- * the parser tells the count only at the close (end_array, end_object).
- * So an open container is a NULL slot on the stack, and what goes into
- * it waits above it:
+ * Lists are made at their final size: an open list is a NULL slot on the
+ * stack and its items wait above it, [... NULL item1 item2 ...], until
+ * end_array makes a PyList_New(n) that steals them and takes the slot.
+ * The parser builds depth-first, so a closed list is the top of the
+ * stack when its parent takes it: a list parent leaves it there as one of
+ * its waiting items, a dict parent takes it off.  A list's handle names
+ * its slot before and after the close, and `discard` of a slot drops it
+ * and everything above it.
  *
- *   array  [... NULL item1 item2 ...]
- *   object [... NULL key1 value1 key2 value2 ...]
+ * Dicts grow as their members come.  Made at the close too (presized
+ * with _PyDict_NewPresized) they cost more than their rehashes saved:
+ * CPython 3.11's presized dict is not the str-keyed kind, and a
+ * callback's dicts are small.
  *
- * At the close the list or dict is made for the count, the waiting
- * references move in (a list steals them; a dict takes them in order, so
- * a repeated name keeps its first position and its last value, as
- * json.loads gives it), and the container takes its slot.  The parser
- * builds depth-first, so a closed container is the top of the stack when
- * its parent takes it, and it simply stays there as one of the parent's
- * waiting values.  A container's handle names its slot before and after
- * the close, and `discard` of a slot drops it and everything above it.
- *
- * The stack is bounded: when a value would wait with WAITING_MAX slots
- * already in use, the container being filled falls back: it is made at
- * once from what waits for it, and from then on each item goes straight
- * in (correct, only not made at its size).  A fallen back container is
- * told by its slot holding an object.
+ * The stack is bounded: when an item would wait with WAITING_MAX slots
+ * already in use, the list being filled falls back: it is made at once
+ * from what waits for it, and from then on each item is appended
+ * (correct, only not made at its size).  A fallen back list is told by
+ * its slot holding the list.
  *
  * The stack lives in the context, which each parse has its own of (on
  * its caller's C stack, with a heap block past PY_SINK_INLINE_SLOTS): a
@@ -42,13 +37,12 @@
 #define SLOT_INDEX(h)  ((size_t)((uintptr_t)(h) >> 1))
 
 /*
- * The most slots in use before a container stops making its values wait:
- * 32 KiB of pointers.  A callback's containers are closed long before
- * that; a payload that reaches it (one array of over 4,000 items, or
- * several big containers open at once) is still built right, its big
- * container only filled as it comes.  Past the limit the stack still
- * grows by a slot for each container opened, so it never holds more than
- * WAITING_MAX + PH_MAX_DEPTH + 2.
+ * The most slots in use before a list stops making its items wait: 32 KiB
+ * of pointers.  A callback's lists are closed long before that; a payload
+ * that reaches it (one array of over 4,000 items, or several big ones
+ * open at once) is still built right, its big list only appended to.
+ * Past the limit the stack still grows by a slot for each list opened, so
+ * it never holds more than WAITING_MAX + PH_MAX_DEPTH + 1.
  */
 #define WAITING_MAX 4096
 
@@ -193,22 +187,7 @@ static void *s_string(void *ctx, const char *s, size_t len, int ascii,
     return u;
 }
 
-/* Version gate: 3.13 and later keep _PyDict_NewPresized only for the
- * projects that used it, and it may go. */
-#define PH_HAVE_DICT_PRESIZED (PY_VERSION_HEX < 0x030E0000)
-
-/* An empty dict with room for `n` names. */
-static PyObject *new_dict(size_t n)
-{
-#if PH_HAVE_DICT_PRESIZED
-    return _PyDict_NewPresized((Py_ssize_t)n);
-#else
-    (void)n;
-    return PyDict_New();
-#endif
-}
-
-static void *s_open(void *ctx)
+static void *s_array(void *ctx)
 {
     py_sink_ctx *c = ctx;
 
@@ -231,26 +210,6 @@ static int build_list(py_sink_ctx *c, size_t at, size_t n)
         PyList_SET_ITEM(list, (Py_ssize_t)i, c->slots[at + 1 + i]);
     c->slots[at] = list;
     c->top = at + 1;
-    return 0;
-}
-
-/* Make the dict of the `n` name, value pairs waiting above slot `at`, in
- * their order, and put it in the slot.  On failure nothing has moved. */
-static int build_dict(py_sink_ctx *c, size_t at, size_t n)
-{
-    PyObject *dict = new_dict(n), **pair = c->slots + at + 1;
-    size_t i;
-
-    if (dict == NULL)
-        return -1;
-    for (i = 0; i < n; i++, pair += 2) {
-        if (PyDict_SetItem(dict, pair[0], pair[1]) < 0) {
-            Py_DECREF(dict);
-            return -1;
-        }
-    }
-    c->slots[at] = dict;
-    pop_to(c, at + 1);
     return 0;
 }
 
@@ -297,80 +256,45 @@ static int s_append(void *ctx, void *array, size_t index, void *item)
     return r;
 }
 
+static void *s_object(void *ctx)
+{
+    (void)ctx;
+    return PyDict_New();
+}
+
 static int s_set(void *ctx, void *object, void *key, void *value)
 {
     py_sink_ctx *c = ctx;
-    size_t at = SLOT_INDEX(object), end = c->top, pairs;
-    PyObject *dict = c->slots[at], *v = value;
+    PyObject *v = value;
     int r;
 
+    /* A closed list, on top: the dict takes it off the stack. */
     if (IS_SLOT(value)) {
-        /* A closed container, on top: its name goes in under it. */
         if (SLOT_INDEX(value) + 1 != c->top) {
             Py_DECREF((PyObject *)key);
             return broken();
         }
-        end = c->top - 1;
-        v = c->slots[end];
-    }
-    if (dict == NULL) {
-        pairs = (end - at - 1) / 2;
-        if (c->top + 1 < WAITING_MAX) {
-            if (reserve(c, 2) < 0) {
-                Py_DECREF((PyObject *)key);
-                if (!IS_SLOT(value))
-                    Py_DECREF(v);
-                return -1;
-            }
-            c->slots[end] = key;
-            c->slots[end + 1] = v;
-            c->top = end + 2;
-            return 0;
-        }
-        /* Over the limit: this dict is made now, with what it has, and
-         * the container on top (if any) moves down onto its slot. */
-        c->top = end;
-        if (build_dict(c, at, pairs) < 0) {
-            if (IS_SLOT(value))
-                c->slots[c->top++] = v;
-            Py_DECREF((PyObject *)key);
-            if (!IS_SLOT(value))
-                Py_DECREF(v);
-            return -1;
-        }
-        dict = c->slots[at];
-    } else if (IS_SLOT(value)) {
-        c->top = end;
+        v = c->slots[--c->top];
     }
     /* A repeated name keeps its first position and takes the last value,
      * exactly as json.loads builds its dict. */
-    r = PyDict_SetItem(dict, key, v);
+    r = PyDict_SetItem(object, key, v);
     Py_DECREF((PyObject *)key);
     Py_DECREF(v);
     return r;
 }
 
-/* Close the container at slot `at`, whose `count` items take `per_item`
- * waiting slots each, unless it fell back and is made already. */
-static int end_container(py_sink_ctx *c, size_t at, size_t count,
-                         size_t per_item,
-                         int (*build)(py_sink_ctx *, size_t, size_t))
-{
-    if (c->slots[at] != NULL)
-        return at + 1 == c->top ? 0 : broken();
-    if (c->top - at - 1 != per_item * count)
-        return broken();
-    return build(c, at, count);
-}
-
+/* Close the list at its slot, unless it fell back and is made already. */
 static int s_end_array(void *ctx, void *array, size_t count)
 {
-    return end_container(ctx, SLOT_INDEX(array), count, 1, build_list);
-}
+    py_sink_ctx *c = ctx;
+    size_t at = SLOT_INDEX(array);
 
-static int s_end_object(void *ctx, void *object, size_t count)
-{
-    return end_container(ctx, SLOT_INDEX(object), count, 2, build_dict);
+    if (c->slots[at] != NULL)
+        return at + 1 == c->top ? 0 : broken();
+    if (c->top - at - 1 != count)
+        return broken();
+    return build_list(c, at, count);
 }
 
 static void s_discard(void *ctx, void *value)
@@ -386,6 +310,6 @@ static void s_discard(void *ctx, void *value)
 }
 
 const ph_json_sink py_sink = {
-    s_null, s_bool, s_number,    s_string,     s_open,    s_append,
-    s_open, s_set,  s_end_array, s_end_object, s_discard,
+    s_null,   s_bool, s_number,    s_string, s_array,   s_append,
+    s_object, s_set,  s_end_array, NULL,     s_discard,
 };
