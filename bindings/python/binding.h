@@ -64,29 +64,13 @@ Py_ssize_t keys_get(module_state *st, PyObject *keys,
                     const unsigned char **ptrs, size_t *lens);
 
 /* The sink that turns parsed JSON into Python objects, as json.loads
- * would.  `parse_float` may be NULL.  One context a parse: it holds the
- * parse's open containers and the values waiting for them (pysink.c), in
- * `inline_slots` or, past them, on the heap. */
-#define PY_SINK_INLINE_SLOTS 64
-
+ * would.  `parse_float` may be NULL. */
 typedef struct py_sink_ctx {
     PyObject *parse_float;
     struct call_cache *names; /* member-name cache, or NULL */
-    PyObject **slots;         /* inline_slots or a PyMem block */
-    size_t top, cap;
-    PyObject *inline_slots[PY_SINK_INLINE_SLOTS];
 } py_sink_ctx;
 
 extern const ph_json_sink py_sink;
-
-/* Ready `c` for one parse with py_sink. */
-void py_sink_begin(py_sink_ctx *c, PyObject *parse_float,
-                   struct call_cache *names);
-/* After the parse: the value of its `root` handle (NULL if root is NULL)
- * as a new reference, and whatever the context still holds released.
- * NULL with SystemError if the handle is not the parse's finished value,
- * which the core's contract rules out. */
-PyObject *py_sink_end(py_sink_ctx *c, void *root);
 
 /* Seconds since the epoch, as time.time() gives them. */
 double now_seconds(void);

@@ -319,7 +319,7 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
                      int record)
 {
     module_state *st = state_from_type(Py_TYPE(self));
-    py_sink_ctx sink_ctx;
+    py_sink_ctx sink_ctx = { self->parse_float, NULL };
     ph_str paths[MAX_EXPECT], values[MAX_EXPECT];
     size_t n_expect = 0, id_len = 0;
     char event_id[PH_EVENT_ID_MAX];
@@ -353,8 +353,7 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
     }
     rq = (ph_request){ in.ptr, in.len, h.items, h.n, q.ptr, q.len };
     call_memory_begin(&self->cache, &mem);
-    py_sink_begin(&sink_ctx, self->parse_float,
-                  mem.cache != NULL ? &self->cache : NULL);
+    sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (in.len >= PH_GIL_RELEASE_BYTES) {
         Py_BEGIN_ALLOW_THREADS
         rc = ph_gateway_open(self->key, &rq, &o, mem.scratch, &r, &err);
@@ -365,9 +364,6 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
     if (rc == PH_OK)
         rc = ph_gateway_parse(self->key, &r, &o, &py_sink, &sink_ctx,
                               mem.scratch, &root, &err);
-    root = py_sink_end(&sink_ctx, root);
-    if (rc == PH_OK && root == NULL)
-        goto done; /* SystemError set */
     if (rc == PH_OK && record) {
         rc = ph_gateway_event_id(&r, event_id, &id_len, &has_id, &err);
         if (rc == PH_OK)
@@ -403,7 +399,6 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
         Py_XDECREF(reply);
         Py_DECREF((PyObject *)root);
     }
-done:
     call_memory_end(&mem);
     Py_XDECREF(h.keep);
     input_release(&q);

@@ -226,11 +226,10 @@ static PyObject *py_jwt_header(PyObject *module, PyObject *const *args,
 {
     module_state *st = PyModule_GetState(module);
     ph_scratch scratch = PH_SCRATCH_INIT;
-    py_sink_ctx ctx;
+    py_sink_ctx ctx = { NULL, NULL };
     const char *header;
     size_t header_len;
     Py_ssize_t max_bytes;
-    PyObject *result;
     void *root = NULL;
     ph_error err;
     input in;
@@ -247,16 +246,16 @@ static PyObject *py_jwt_header(PyObject *module, PyObject *const *args,
     }
     if (input_get(args[0], &in, "token", st->errors[PH_ERR_DECODE]) < 0)
         return NULL;
-    py_sink_begin(&ctx, NULL, NULL);
     if (ph_jwt_read_header(in.ptr, in.len, (size_t)max_bytes, &scratch,
                            &header, &header_len, &err) != PH_OK ||
         ph_json_parse(header, header_len, &py_sink, &ctx, &scratch, &root,
-                      &err) != PH_OK)
+                      &err) != PH_OK) {
         raise_status(st, &err);
-    result = py_sink_end(&ctx, root);
+        root = NULL;
+    }
     ph_scratch_free(&scratch);
     input_release(&in);
-    return result;
+    return root;
 }
 
 /* parse_payload(data) -> dict: a JWT payload's JSON as decode parses it
@@ -265,9 +264,8 @@ static PyObject *py_parse_payload(PyObject *module, PyObject *arg)
 {
     module_state *st = PyModule_GetState(module);
     ph_scratch scratch = PH_SCRATCH_INIT;
-    py_sink_ctx ctx;
+    py_sink_ctx ctx = { NULL, NULL };
     ph_claims claims;
-    PyObject *result;
     void *root = NULL;
     ph_error err;
     input in;
@@ -276,14 +274,14 @@ static PyObject *py_parse_payload(PyObject *module, PyObject *arg)
         return NULL;
     ph_claims_init(&claims, 0);
     claims.verify = 0;
-    py_sink_begin(&ctx, NULL, NULL);
     if (ph_jwt_parse_claims(in.ptr, in.len, &claims, &py_sink, &ctx, &scratch,
-                            &root, &err) != PH_OK)
+                            &root, &err) != PH_OK) {
         raise_status(st, &err);
-    result = py_sink_end(&ctx, root);
+        root = NULL;
+    }
     ph_scratch_free(&scratch);
     input_release(&in);
-    return result;
+    return root;
 }
 
 static PyMethodDef module_methods[] = {

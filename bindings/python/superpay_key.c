@@ -83,7 +83,7 @@ static void superpay_dealloc(SuperPayObject *self)
 static PyObject *superpay_decode(SuperPayObject *self, PyObject *body)
 {
     module_state *st = state_from_type(Py_TYPE(self));
-    py_sink_ctx sink_ctx;
+    py_sink_ctx sink_ctx = { self->parse_float, NULL };
     call_memory mem;
     const char *plain;
     size_t plain_len;
@@ -97,8 +97,7 @@ static PyObject *superpay_decode(SuperPayObject *self, PyObject *body)
         input_get(body, &in, "body", st->errors[PH_ERR_DECODE]) < 0)
         return NULL;
     call_memory_begin(&self->cache, &mem);
-    py_sink_begin(&sink_ctx, self->parse_float,
-                  mem.cache != NULL ? &self->cache : NULL);
+    sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (in.len >= PH_GIL_RELEASE_BYTES) {
         Py_BEGIN_ALLOW_THREADS
         rc = ph_superpay_open(self->key, in.ptr, in.len, self->max_bytes,
@@ -111,8 +110,9 @@ static PyObject *superpay_decode(SuperPayObject *self, PyObject *body)
     if (rc == PH_OK)
         rc = ph_superpay_parse(plain, plain_len, &py_sink, &sink_ctx,
                                mem.scratch, &root, &err);
-    result = py_sink_end(&sink_ctx, root);
-    if (rc != PH_OK)
+    if (rc == PH_OK)
+        result = root;
+    else
         raise_status(st, &err);
     call_memory_end(&mem);
     input_release(&in);

@@ -221,16 +221,12 @@ static int call_claims(const VerifierObject *self, PyObject *now_obj,
 static PyObject *header_dict(module_state *st, const ph_jws_parts *parts,
                              ph_scratch *scratch)
 {
-    py_sink_ctx ctx;
+    py_sink_ctx ctx = { NULL, NULL };
     void *root = NULL;
     ph_error err;
-    ph_status rc;
 
-    py_sink_begin(&ctx, NULL, NULL);
-    rc = ph_json_parse(parts->header, parts->header_len, &py_sink, &ctx,
-                       scratch, &root, &err);
-    root = py_sink_end(&ctx, root);
-    if (rc != PH_OK)
+    if (ph_json_parse(parts->header, parts->header_len, &py_sink, &ctx,
+                      scratch, &root, &err) != PH_OK)
         return raise_status(st, &err);
     return root;
 }
@@ -240,7 +236,7 @@ static PyObject *verifier_call(VerifierObject *self, PyObject *data,
 {
     module_state *st = state_from_type(Py_TYPE(self));
     PyObject *result = NULL, *payload = NULL, *header = NULL, *sig = NULL;
-    py_sink_ctx sink_ctx;
+    py_sink_ctx sink_ctx = { self->parse_float, NULL };
     call_memory mem;
     ph_scratch *scratch;
     ph_claims claims;
@@ -262,6 +258,7 @@ static PyObject *verifier_call(VerifierObject *self, PyObject *data,
 
     call_memory_begin(&self->cache, &mem);
     scratch = mem.scratch;
+    sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (self->envelope) {
         rc = ph_leanx_token(in.ptr, in.len, self->max_bytes, scratch, &token,
                             &token_len, &err);
@@ -288,15 +285,11 @@ static PyObject *verifier_call(VerifierObject *self, PyObject *data,
         if (payload == NULL)
             goto done;
     } else {
-        py_sink_begin(&sink_ctx, self->parse_float,
-                      mem.cache != NULL ? &self->cache : NULL);
         rc = ph_jwt_parse_claims(parts.payload, parts.payload_len, &claims,
                                  &py_sink, &sink_ctx, scratch, &root, &err);
-        payload = py_sink_end(&sink_ctx, root);
         if (rc != PH_OK)
             goto fail;
-        if (payload == NULL)
-            goto done;
+        payload = root;
     }
     if (give == GIVE_PAYLOAD) {
         result = payload;
@@ -360,8 +353,8 @@ static PyObject *verifier_claims(VerifierObject *self, PyObject *const *args,
                                  Py_ssize_t nargs, PyObject *kwnames)
 {
     module_state *st = state_from_type(Py_TYPE(self));
-    py_sink_ctx sink_ctx;
-    PyObject *data, *now, *result;
+    py_sink_ctx sink_ctx = { self->parse_float, NULL };
+    PyObject *data, *now;
     call_memory mem;
     ph_claims claims;
     void *root = NULL;
@@ -377,15 +370,15 @@ static PyObject *verifier_claims(VerifierObject *self, PyObject *const *args,
     if (input_get(data, &in, "payload", st->errors[PH_ERR_DECODE]) < 0)
         return NULL;
     call_memory_begin(&self->cache, &mem);
-    py_sink_begin(&sink_ctx, self->parse_float,
-                  mem.cache != NULL ? &self->cache : NULL);
+    sink_ctx.names = mem.cache != NULL ? &self->cache : NULL;
     if (ph_jwt_parse_claims(in.ptr, in.len, &claims, &py_sink, &sink_ctx,
-                            mem.scratch, &root, &err) != PH_OK)
+                            mem.scratch, &root, &err) != PH_OK) {
         raise_status(st, &err);
-    result = py_sink_end(&sink_ctx, root);
+        root = NULL;
+    }
     call_memory_end(&mem);
     input_release(&in);
-    return result;
+    return root;
 }
 
 /* _scratch_bytes() -> (env, data, text): for payhook's own tests, which
