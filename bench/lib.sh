@@ -6,9 +6,29 @@ pybuild=bench/.build/py
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 
+# The bench's Python is the checkout's virtual environment, which
+# scripts/install-deps makes (with the setuptools the build needs): a
+# distribution's python3 refuses pip install outside one (PEP 668) and
+# may carry a setuptools too old for pyproject.toml.  Every `python3`
+# below, and in the scripts that source this, is that environment's.
+bench_venv=${PAYHOOK_VENV:-$(pwd)/.venv}
+use_bench_venv() {
+    if [ -x "$bench_venv/bin/python3" ]; then
+        export VIRTUAL_ENV=$bench_venv
+        case ":$PATH:" in
+            *":$bench_venv/bin:"*) ;;
+            *) export PATH=$bench_venv/bin:$PATH ;;
+        esac
+    fi
+}
+use_bench_venv
+
 # --- what is needed --------------------------------------------------------
 install_deps() {
     scripts/install-deps build >&2
+    use_bench_venv
+    [ -x "$bench_venv/bin/python3" ] ||
+        { say "no virtual environment at $bench_venv"; return 1; }
     local apt_pkgs=(lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
                     lua-cjson lua-luaossl "$@")
     local missing=()
