@@ -45,7 +45,8 @@ py=$(python3 -c 'import sys; print(sys.executable)')
 toggles() {
     local f out=()
     for f in "$@"; do
-        if nm "$so" 2>/dev/null | grep -qE "[tT] $f\$"; then
+        # Not grep -q: under pipefail, grep leaving early can fail nm.
+        if nm "$so" 2>/dev/null | grep -E "[tT] $f\$" >/dev/null; then
             out+=("--toggle-collect=$f")
         else
             say "warning: $f not in $so; not toggled"
@@ -100,15 +101,15 @@ lj_profile() {
 
 size_label() { case $1 in 0) echo "1.2 KB";; 1) echo "16 KB";; 2) echo "256 KB";; esac; }
 
-# Every decode, one-off or not, runs the gateway decoder's decode_at (the
-# one-off functions find a decoder in their memo, which is Python, and
-# build one only on a miss: gateway_new and gateway_dealloc count it).
+# Every decode, one-off or not, runs the gateway decoder's decode_at; the
+# one-off functions first find the decoder in their memo (memo_vectorcall,
+# which also builds one on a miss).
 py_profile leanx leanx 0 "$n_small" decoder gateway_decode_at
 py_profile leanx-oneoff leanx 0 "$n_small" oneoff \
-    gateway_new gateway_decode_at gateway_dealloc
+    memo_vectorcall gateway_decode_at
 py_profile superpay superpay 0 "$n_small" decoder gateway_decode_at
 py_profile superpay-oneoff superpay 0 "$n_small" oneoff \
-    gateway_new gateway_decode_at gateway_dealloc
+    memo_vectorcall gateway_decode_at
 py_profile leanx-256k leanx 2 "$n_large" decoder gateway_decode_at
 py_profile superpay-256k superpay 2 "$n_large" decoder gateway_decode_at
 
