@@ -71,20 +71,7 @@ local function same_set(n, len)
     return out
 end
 
--- The UTF-8 bytes of the code point `cp` (LuaJIT has no "\u{...}").
-local function utf8_of(cp)
-    if cp < 0x80 then return char(cp) end
-    if cp < 0x800 then
-        return char(0xc0 + math.floor(cp / 0x40), 0x80 + cp % 0x40)
-    end
-    if cp < 0x10000 then
-        return char(0xe0 + math.floor(cp / 0x1000),
-                    0x80 + math.floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
-    end
-    return char(0xf0 + math.floor(cp / 0x40000),
-                0x80 + math.floor(cp / 0x1000) % 0x40,
-                0x80 + math.floor(cp / 0x40) % 0x40, 0x80 + cp % 0x40)
-end
+local utf8_of = reader.utf8_char
 
 return function(payhook)
     local case = T.case

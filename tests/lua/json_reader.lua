@@ -200,4 +200,8 @@ function reader.plain(v)
     return v
 end
 
+-- The UTF-8 bytes of a code point, for tests that build names and text
+-- (LuaJIT has no "\u{...}").
+reader.utf8_char = utf8_char
+
 return reader
