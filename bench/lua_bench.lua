@@ -41,12 +41,6 @@ local function batch_seconds(fn, body, n)
   return clock() - t0
 end
 
-local function calibrate(fn, body, target)
-  return common.calibrate(function(n)
-    return batch_seconds(fn, body, n)
-  end, target)
-end
-
 local quantile = common.quantile
 
 local function cases_for(case)
@@ -105,19 +99,9 @@ local function run_size(case)
       end
     end
   end
-  local target = BATCH_MS / 1000
-  for _, c in ipairs(list) do
-    batch_seconds(c.fn, c.body, calibrate(c.fn, c.body, target))
-    c.n = calibrate(c.fn, c.body, target)
-    c.samples = {}
-  end
-  local k = #list
-  for r = 0, ROUNDS - 1 do
-    for j = 0, k - 1 do
-      local c = list[(r + j) % k + 1]
-      c.samples[#c.samples + 1] = batch_seconds(c.fn, c.body, c.n) / c.n
-    end
-  end
+  common.interleaved_rounds(list, ROUNDS, BATCH_MS / 1000, function(c, n)
+    return batch_seconds(c.fn, c.body, n)
+  end)
   local result = {}
   for _, c in ipairs(list) do
     local by_round = {}

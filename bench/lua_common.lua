@@ -424,4 +424,26 @@ function M.quantile(sorted, q)
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo)
 end
 
+-- The bench's timing method, shared by lua_bench and lua_gateways_bench:
+-- for each case c of `list`, a batch size c.n of about `target` seconds
+-- (calibrated, one warm-up batch, calibrated again), then `rounds` rounds
+-- of one batch of every case, the order rotating by one each round.
+-- `batch(c, n)` runs n calls of c and gives the seconds they took;
+-- c.samples gets the seconds per call of each round, in round order.
+function M.interleaved_rounds(list, rounds, target, batch)
+  for _, c in ipairs(list) do
+    local function seconds(n) return batch(c, n) end
+    batch(c, M.calibrate(seconds, target))
+    c.n = M.calibrate(seconds, target)
+    c.samples = {}
+  end
+  local k = #list
+  for r = 0, rounds - 1 do
+    for j = 0, k - 1 do
+      local c = list[(r + j) % k + 1]
+      c.samples[#c.samples + 1] = batch(c, c.n) / c.n
+    end
+  end
+end
+
 return M

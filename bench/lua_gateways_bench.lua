@@ -704,29 +704,12 @@ local function batch_seconds(fn, body, headers, n)
   return clock() - t0
 end
 
-local function calibrate(c, target)
-  return common.calibrate(function(n)
-    return batch_seconds(c.fn, c.cb.body, c.cb.headers, n)
-  end, target)
-end
-
 local quantile = common.quantile
 
 local t_all = clock()
-local target = BATCH_MS / 1000
-for _, c in ipairs(list) do
-  batch_seconds(c.fn, c.cb.body, c.cb.headers, calibrate(c, target))
-  c.n = calibrate(c, target)
-  c.samples = {}
-end
-local k = #list
-for r = 0, ROUNDS - 1 do
-  for j = 0, k - 1 do
-    local c = list[(r + j) % k + 1]
-    c.samples[#c.samples + 1] =
-      batch_seconds(c.fn, c.cb.body, c.cb.headers, c.n) / c.n
-  end
-end
+common.interleaved_rounds(list, ROUNDS, BATCH_MS / 1000, function(c, n)
+  return batch_seconds(c.fn, c.cb.body, c.cb.headers, n)
+end)
 
 local rows, base = {}, {}
 for _, c in ipairs(list) do
