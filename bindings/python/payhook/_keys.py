@@ -159,6 +159,11 @@ def _memo_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
     fast = _payhook.memo_digest(args)
     if fast is not None:
         return (fast,)
+    return _python_key(args)
+
+
+def _python_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The Python path of _memo_key: a salted BLAKE2b of _feed's form."""
     h = hashlib.blake2b(key=_SALT, digest_size=32)
     others: list[Any] = []
     h.update(b"a%x:" % len(args))
@@ -169,9 +174,9 @@ def _memo_key(args: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _slow_key(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """The memo key of arguments _payhook.Memo does not fingerprint
-    itself, or None: not cached."""
+    itself (it has tried already), or None: not cached."""
     try:
-        key = _memo_key(args)
+        key = _python_key(args)
         hash(key)
     except (_NotCached, TypeError):
         return None
