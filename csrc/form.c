@@ -23,13 +23,13 @@ static int utf8_valid(const unsigned char *p, size_t len)
     const unsigned char *end = p + len;
 
     while (p < end) {
-        unsigned char c = *p;
+        unsigned char c;
         size_t n;
         unsigned lo = 0x80, hi = 0xbf;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
+        p += ph_ascii_run(p, (size_t)(end - p));
+        if (p == end)
+            break;
+        c = *p;
         if (c >= 0xc2 && c <= 0xdf)
             n = 2;
         else if (c >= 0xe0 && c <= 0xef)
@@ -59,13 +59,49 @@ static int utf8_valid(const unsigned char *p, size_t len)
     return 1;
 }
 
-/* Decode [p, end) into out; the decoded length, or -1 for a bad '%'. */
+/* Bytes of the word that are '%' or '+' have bit 7 set in the answer,
+ * the lowest of them exactly (bytes above it may be marked wrongly,
+ * which only sends the loop below to its byte-wise path sooner). */
+static inline uint64_t escapes(uint64_t w)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    uint64_t pct = w ^ (ones * '%'), plus = w ^ (ones * '+');
+
+    return (((pct - ones) & ~pct) | ((plus - ones) & ~plus)) &
+           UINT64_C(0x8080808080808080);
+}
+
+/* Decode [p, end) into out; the decoded length, or -1 for a bad '%'.
+ * The bytes are read eight at a time while eight are there before limit
+ * (the end of the whole text, past end for all but the last value), the
+ * bytes past end masked off: runs with neither '%' nor '+' are copied a
+ * word at a time.  The output never runs ahead of the input and out has
+ * as many bytes as the whole text, so a word's copy stays inside it.
+ * *high collects bit 7 of every byte written: 0 means all ASCII. */
 static long decode_part(const unsigned char *p, const unsigned char *end,
-                        unsigned char *out)
+                        const unsigned char *limit, unsigned char *out,
+                        unsigned *high)
 {
     unsigned char *o = out;
+    uint64_t hi = 0;
 
     while (p < end) {
+        while (p < end && limit - p >= 8) {
+            size_t have = end - p >= 8 ? 8 : (size_t)(end - p);
+            uint64_t w = ph_load_le64(p), m = escapes(w), mine;
+            size_t k;
+            mine = have == 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * have)) - 1;
+            m &= mine;
+            k = m != 0 ? (size_t)__builtin_ctzll(m) / 8 : have;
+            memcpy(o, p, 8);
+            hi |= k == 8 ? w : w & ((UINT64_C(1) << (8 * k)) - 1);
+            o += k;
+            p += k;
+            if (k < have)
+                break;
+        }
+        if (p == end)
+            break;
         if (*p == '+') {
             *o++ = ' ';
             p++;
@@ -74,12 +110,15 @@ static long decode_part(const unsigned char *p, const unsigned char *end,
             if (end - p < 3 || (h = hex_value(p[1])) < 0 ||
                 (l = hex_value(p[2])) < 0)
                 return -1;
-            *o++ = (unsigned char)(h << 4 | l);
+            *o = (unsigned char)(h << 4 | l);
+            hi |= *o++;
             p += 3;
         } else {
+            hi |= *p;
             *o++ = *p++;
         }
     }
+    *high |= (hi & UINT64_C(0x8080808080808080)) != 0;
     return (long)(o - out);
 }
 
@@ -96,8 +135,13 @@ static ph_status parse(const char *text, size_t len, ph_scratch *s,
     if (len == 0)
         return PH_OK;
     /* Fields: one more than the '&'s; checked before anything is kept. */
-    for (i = 0; i < len; i++)
-        count += text[i] == '&';
+    for (i = 0; i < len; i++) {
+        const char *amp = memchr(text + i, '&', len - i);
+        if (amp == NULL)
+            break;
+        count++;
+        i = (size_t)(amp - text);
+    }
     if (++count > PH_FORM_MAX_FIELDS)
         return ph_fail(err, PH_ERR_DECODE, "the form has more than %d fields",
                        PH_FORM_MAX_FIELDS);
@@ -109,24 +153,28 @@ static ph_status parse(const char *text, size_t len, ph_scratch *s,
         const unsigned char *amp = memchr(p, '&', (size_t)(end - p));
         const unsigned char *seg_end = amp != NULL ? amp : end;
         const unsigned char *eq = memchr(p, '=', (size_t)(seg_end - p));
+        unsigned char *out = bytes + at;
         long nl, vl;
+        unsigned high = 0;
         if (eq == NULL)
             return ph_fail(err, PH_ERR_DECODE, "form field %zu has no '='",
                            i + 1);
-        if ((nl = decode_part(p, eq, bytes + at)) < 0 ||
-            (vl = decode_part(eq + 1, seg_end, bytes + at + nl)) < 0)
+        if ((nl = decode_part(p, eq, end, out, &high)) < 0 ||
+            (vl = decode_part(eq + 1, seg_end, end, out + nl, &high)) < 0)
             return ph_fail(err, PH_ERR_DECODE,
                            "form field %zu has a '%%' without two hex digits",
                            i + 1);
         if (nl == 0)
             return ph_fail(err, PH_ERR_DECODE, "form field %zu has no name",
                            i + 1);
-        if (!utf8_valid(bytes + at, (size_t)(nl + vl)) ||
-            !utf8_valid(bytes + at, (size_t)nl))
+        /* Each by itself: a character must not straddle the two.  Only
+         * bytes above 0x7f can make either invalid. */
+        if (high && (!utf8_valid(out, (size_t)nl) ||
+                     !utf8_valid(out + nl, (size_t)vl)))
             return ph_fail(err, PH_ERR_DECODE,
                            "form field %zu is not valid UTF-8", i + 1);
-        f[i].name = (ph_str){ (const char *)bytes + at, (size_t)nl };
-        f[i].value = (ph_str){ (const char *)bytes + at + nl, (size_t)vl };
+        f[i].name = (ph_str){ (const char *)out, (size_t)nl };
+        f[i].value = (ph_str){ (const char *)out + nl, (size_t)vl };
         at += (size_t)(nl + vl);
         p = seg_end + 1;
     }

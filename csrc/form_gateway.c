@@ -40,8 +40,10 @@ const ph_form_field *ph_form_get(const ph_result *r, const char *name,
 {
     size_t i;
 
+    /* Names are short and differ early: the first byte before memcmp. */
     for (i = 0; i < r->n_fields; i++)
         if (r->fields[i].name.len == len &&
+            (len == 0 || r->fields[i].name.ptr[0] == name[0]) &&
             memcmp(r->fields[i].name.ptr, name, len) == 0)
             return &r->fields[i];
     return NULL;
@@ -80,12 +82,16 @@ ph_status ph_form_concat(const ph_result *r, ph_scratch *s,
                          const char *const *names, const char *suffix,
                          ph_str *out, ph_error *err)
 {
+    /* Each field looked up once: the lengths, then the copies. */
+    const ph_form_field *got[PH_FORM_CONCAT_MAX];
     size_t total = prefix_len + strlen(suffix), i, at;
     unsigned char *buf;
 
     for (i = 0; names[i] != NULL; i++) {
-        const ph_form_field *f = ph_form_get(r, names[i], strlen(names[i]));
-        total += f != NULL ? f->value.len : 0;
+        if (i == PH_FORM_CONCAT_MAX)
+            return ph_fail(err, PH_ERR_ARGUMENT, "too many signed fields");
+        got[i] = ph_form_get(r, names[i], strlen(names[i]));
+        total += got[i] != NULL ? got[i]->value.len : 0;
     }
     if ((buf = ph_scratch_text(s, total + 1, err)) == NULL)
         return PH_ERR_MEMORY;
@@ -93,7 +99,7 @@ ph_status ph_form_concat(const ph_result *r, ph_scratch *s,
         memcpy(buf, prefix, prefix_len);
     at = prefix_len;
     for (i = 0; names[i] != NULL; i++) {
-        const ph_form_field *f = ph_form_get(r, names[i], strlen(names[i]));
+        const ph_form_field *f = got[i];
         if (f != NULL && f->value.len > 0) {
             memcpy(buf + at, f->value.ptr, f->value.len);
             at += f->value.len;
@@ -105,12 +111,12 @@ ph_status ph_form_concat(const ph_result *r, ph_scratch *s,
     return PH_OK;
 }
 
-ph_status ph_md5_parts(const ph_str *parts, size_t n, unsigned char out[16],
-                       ph_error *err)
+ph_status ph_md5_parts(const ph_gateway_key *k, const ph_str *parts, size_t n,
+                       unsigned char out[16], ph_error *err)
 {
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    EVP_MD_CTX *md = k->md5 != NULL ? EVP_MD_CTX_new() : NULL;
     unsigned int len = 0;
-    int ok = md != NULL && EVP_DigestInit_ex(md, EVP_md5(), NULL);
+    int ok = md != NULL && EVP_DigestInit_ex2(md, k->md5, NULL);
     size_t i;
 
     for (i = 0; ok && i < n; i++)
@@ -127,12 +133,7 @@ ph_status ph_md5_parts(const ph_str *parts, size_t n, unsigned char out[16],
 
 static int all_ascii(const ph_str *s)
 {
-    size_t i;
-
-    for (i = 0; i < s->len; i++)
-        if ((unsigned char)s->ptr[i] >= 0x80)
-            return 0;
-    return 1;
+    return ph_ascii_run((const unsigned char *)s->ptr, s->len) == s->len;
 }
 
 ph_status ph_form_to_sink(const ph_result *r, const ph_json_sink *sink,
@@ -204,20 +205,22 @@ ph_status ph_form_authenticate(const ph_gateway_key *k, const ph_request *rq,
 {
     const ph_form_scheme *f = k->gateway->form;
     unsigned char sig[MAX_DIGEST], mine[MAX_DIGEST];
+    const char *sig_name;
     int match = 0;
     size_t i;
     ph_status st;
 
     if ((st = ph_form_open(rq, s, r, err)) != PH_OK)
         return st;
+    sig_name = signature_name(f, r);
     /* The order: the signature's presence, the fields it needs, its form,
      * and only then the comparison. */
-    if ((st = ph_form_signature(r, signature_name(f, r), sig, 0, NULL)) ==
+    if ((st = ph_form_signature(r, sig_name, sig, 0, NULL)) ==
         PH_ERR_MISSING_SIGNATURE)
-        return ph_form_signature(r, signature_name(f, r), sig, 0, err);
+        return ph_form_signature(r, sig_name, sig, 0, err);
     if ((st = ph_form_require(r, f->required, err)) != PH_OK ||
-        (st = ph_form_signature(r, signature_name(f, r), sig, f->digest_len,
-                                err)) != PH_OK)
+        (st = ph_form_signature(r, sig_name, sig, f->digest_len, err)) !=
+            PH_OK)
         return st;
     /* Every key is tried, so the time does not say which one matched. */
     for (i = 0; i < k->n_secret; i++) {

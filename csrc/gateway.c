@@ -208,6 +208,9 @@ ph_status ph_gateway_key_new(const ph_gateway *g,
             k->secret_len[i] = key_lens[i];
             k->n_secret = i + 1;
         }
+        /* Not there (a FIPS provider): the MD5 digests say so, later. */
+        if ((k->md5 = EVP_MD_fetch(NULL, "MD5", NULL)) == NULL)
+            ph_clear_openssl_errors();
         if (st == PH_OK && g->form != NULL && g->form->hmac)
             st = ph_hmac_keys_new(g->digest, keys, key_lens, nkeys, &k->hmac,
                                   err);
@@ -242,6 +245,7 @@ void ph_gateway_key_free(ph_gateway_key *k)
         ph_rsa_key_free(k->rsa[i]);
     for (i = 0; i < k->n_secret; i++)
         ph_free(k->secret[i], k->secret_len[i]);
+    EVP_MD_free(k->md5);
     OPENSSL_cleanse(k, sizeof *k);
     free(k);
 }

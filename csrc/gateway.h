@@ -65,6 +65,10 @@ struct ph_gateway_key {
     unsigned char *secret[PH_MAX_KEYS]; /* PH_KEY_SECRET_TEXT */
     size_t secret_len[PH_MAX_KEYS];
     size_t n_secret;
+    /* MD5, fetched once for the key (PH_KEY_SECRET_TEXT; NULL where the
+     * provider has none): an implicit fetch per digest cost more than
+     * hashing the whole form. */
+    EVP_MD *md5;
 };
 
 /* Where the event id comes from: a header, or up to three payload fields
@@ -208,9 +212,12 @@ ph_status ph_form_concat(const ph_result *r, ph_scratch *s,
                          const unsigned char *prefix, size_t prefix_len,
                          const char *const *names, const char *suffix,
                          ph_str *out, ph_error *err);
-/* MD5 of the parts (Fiuu, senangPay's MD5 setting, toyyibPay). */
-ph_status ph_md5_parts(const ph_str *parts, size_t n, unsigned char out[16],
-                       ph_error *err);
+/* The most names one ph_form_concat joins (PH_ERR_ARGUMENT past it). */
+#define PH_FORM_CONCAT_MAX 16
+/* MD5 of the parts with the key's fetched MD5 (Fiuu, senangPay's MD5
+ * setting, toyyibPay). */
+ph_status ph_md5_parts(const ph_gateway_key *k, const ph_str *parts, size_t n,
+                       unsigned char out[16], ph_error *err);
 /* The form's fields into the sink as an object of strings. */
 ph_status ph_form_to_sink(const ph_result *r, const ph_json_sink *sink,
                           void *ctx, void **root, ph_error *err);

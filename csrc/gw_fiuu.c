@@ -35,7 +35,7 @@ static ph_status fiuu_digest(const ph_gateway_key *k, size_t i,
 
     if ((st = ph_form_concat(r, s, NULL, 0, inner, "", &joined, err)) !=
             PH_OK ||
-        (st = ph_md5_parts(&joined, 1, key0, err)) != PH_OK)
+        (st = ph_md5_parts(k, &joined, 1, key0, err)) != PH_OK)
         return st;
     ph_hex_encode(key0, sizeof key0, key0_hex);
     if ((st = ph_form_concat(r, s, NULL, 0, paydate, "", &joined, err)) !=
@@ -48,7 +48,7 @@ static ph_status fiuu_digest(const ph_gateway_key *k, size_t i,
         parts[2] = a != NULL ? a->value : (ph_str){ "", 0 };
     }
     parts[3] = (ph_str){ (const char *)k->secret[i], k->secret_len[i] };
-    return ph_md5_parts(parts, 4, out, err);
+    return ph_md5_parts(k, parts, 4, out, err);
 }
 
 /* nbcb=1: the acknowledgement text; otherwise the re-post. */

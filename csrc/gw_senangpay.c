@@ -39,7 +39,7 @@ static ph_status md5_digest(const ph_gateway_key *k, size_t i,
     if ((st = ph_form_concat(r, s, k->secret[i], k->secret_len[i],
                              signed_names, "", &msg, err)) != PH_OK)
         return st;
-    return ph_md5_parts(&msg, 1, out, err);
+    return ph_md5_parts(k, &msg, 1, out, err);
 }
 
 static const ph_form_scheme hmac_form = {

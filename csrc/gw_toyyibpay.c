@@ -23,7 +23,7 @@ static ph_status toyyibpay_digest(const ph_gateway_key *k, size_t i,
     if ((st = ph_form_concat(r, s, k->secret[i], k->secret_len[i],
                              signed_names, "ok", &msg, err)) != PH_OK)
         return st;
-    return ph_md5_parts(&msg, 1, out, err);
+    return ph_md5_parts(k, &msg, 1, out, err);
 }
 
 static const ph_form_scheme toyyibpay_form = {

@@ -182,6 +182,21 @@ static inline uint64_t ph_load_le64(const unsigned char *p)
     return w;
 }
 
+/* How many of the first len bytes at p are ASCII (below 0x80), eight at
+ * a time: forms and header values are nearly always ASCII, and a byte's
+ * loop over them cost more than the decode that follows. */
+static inline size_t ph_ascii_run(const unsigned char *p, size_t len)
+{
+    size_t i = 0;
+
+    while (len - i >= 8 &&
+           (ph_load_le64(p + i) & UINT64_C(0x8080808080808080)) == 0)
+        i += 8;
+    while (i < len && p[i] < 0x80)
+        i++;
+    return i;
+}
+
 /* SipHash-2-4, 128-bit output, of the concatenation of the parts
  * (siphash.c).  The state is wiped before return. */
 #define PH_SIPHASH_KEY_LEN 16

@@ -104,6 +104,8 @@ void run_units_b64url_loops(void);
 void run_units_float(void);
 /* units_siphash.c */
 void run_units_siphash(void);
+/* units_form.c */
+void run_units_form(void);
 
 static const char *vectors_dir, *shared_dir;
 
@@ -145,6 +147,7 @@ int main(int argc, char **argv)
     suite("units: LeanX and SuperPay", run_units_providers);
     suite("units: claims", run_units_claims);
     suite("units: gateway pipeline and its primitives", run_units_gateways);
+    suite("units: the form parser against a model", run_units_form);
     suite("threads", run_threads);
     suite("threads: RSA", run_threads_rsa);
     suite("shared vectors", shared_suite);
