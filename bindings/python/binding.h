@@ -9,6 +9,12 @@
 
 #include "payhook.h"
 
+#if PY_VERSION_HEX < 0x030C0000
+#include <structmember.h> /* T_PYSSIZET, READONLY */
+#define Py_T_PYSSIZET T_PYSSIZET
+#define Py_READONLY   READONLY
+#endif
+
 /* Version gates, named for what they enable. */
 #define PH_HAVE_GETMODULEBYDEF    (PY_VERSION_HEX >= 0x030B0000)
 #define PH_HAVE_MULTI_INTERP_SLOT (PY_VERSION_HEX >= 0x030C0000)
@@ -35,6 +41,9 @@ extern PyModuleDef payhook_module_def;
  * Python path keys it), -1 a Python error is set (memo_key.c). */
 int memo_digest_args(module_state *st, PyObject *const *args, Py_ssize_t nargs,
                      unsigned char fp[PH_FINGERPRINT_LEN]);
+/* What calling the Memo `memo` with args answers: its kept decoder for
+ * them, or a new one (a new reference; NULL with an error set). */
+PyObject *memo_lookup(PyObject *memo, PyObject *const *args, Py_ssize_t nargs);
 /* _payhook.memo_digest(args): the same, bytes or None. */
 PyObject *py_memo_digest(PyObject *module, PyObject *args);
 
@@ -85,6 +94,7 @@ extern PyType_Spec verifier_spec;
 extern PyType_Spec superpay_spec;
 extern PyType_Spec gateway_spec;
 extern PyType_Spec memo_spec;
+extern PyType_Spec onecall_spec;
 
 /* gateway.c's module functions. */
 PyObject *py_gateways(PyObject *module, PyObject *unused);

@@ -22,12 +22,6 @@
 
 #include "binding.h"
 
-#if PY_VERSION_HEX < 0x030C0000
-#include <structmember.h> /* T_PYSSIZET, READONLY */
-#define Py_T_PYSSIZET T_PYSSIZET
-#define Py_READONLY   READONLY
-#endif
-
 #if PY_VERSION_HEX >= 0x030D0000
 #define MEMO_LOCK(m)  Py_BEGIN_CRITICAL_SECTION(m)
 #define MEMO_UNLOCK() Py_END_CRITICAL_SECTION()
@@ -234,6 +228,11 @@ static PyObject *lookup(memo_object *m, PyObject *const *args,
                 : lookup_slow(m, args, nargs, make);
     OPENSSL_cleanse(fp, sizeof fp);
     return r;
+}
+
+PyObject *memo_lookup(PyObject *memo, PyObject *const *args, Py_ssize_t nargs)
+{
+    return lookup((memo_object *)memo, args, nargs, NULL);
 }
 
 static PyObject *memo_vectorcall(PyObject *self, PyObject *const *args,

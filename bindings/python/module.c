@@ -366,6 +366,16 @@ static int module_exec(PyObject *module)
         (PyTypeObject *)PyType_FromModuleAndSpec(module, &memo_spec, NULL);
     if (st->memo_type == NULL || PyModule_AddType(module, st->memo_type) < 0)
         return -1;
+    {
+        PyObject *onecall =
+            PyType_FromModuleAndSpec(module, &onecall_spec, NULL);
+        int rc = onecall != NULL
+                     ? PyModule_AddType(module, (PyTypeObject *)onecall)
+                     : -1;
+        Py_XDECREF(onecall);
+        if (rc < 0)
+            return -1;
+    }
     if (PyModule_AddStringConstant(module, "__version__", ph_version()) < 0 ||
         PyModule_AddIntConstant(module, "HS256", PH_ALG_HS256) < 0 ||
         PyModule_AddIntConstant(module, "HS384", PH_ALG_HS384) < 0 ||

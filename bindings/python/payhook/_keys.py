@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import os
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Callable, Iterable, NamedTuple, TypeVar, Union
+from typing import (Any, Callable, Iterable, NamedTuple, TypeVar, Union,
+                    cast)
 
 from . import _payhook
 from .errors import InvalidKeyError
 
 KeyLike = Union[str, bytes]
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 MAX_BYTES = 1 << 20
 
 
@@ -204,3 +208,36 @@ def prepared(factory: Callable[..., T]) -> _payhook.Memo[T]:
     _slow_key.
     """
     return _payhook.Memo(factory, _slow_key, CacheInfo, MEMO_SIZE)
+
+
+def one_call(memo: _payhook.Memo[Any], method: str, key: Sequence[str],
+             call: Sequence[str]) -> Callable[[F], F]:
+    """The one-call function ``function`` stands for, run in C.
+
+    ``function(...)`` must do exactly ``memo(*key).method(*call)`` (the
+    names are its parameters): ``_payhook.OneCall`` (onecall.c) binds the
+    arguments as Python would and does that without a Python frame.  The
+    function stays as ``__wrapped__``, so ``inspect.signature`` and
+    ``help`` show it; the tests hold the two to the same answers.
+    """
+    def wrap(function: F) -> F:
+        sig = inspect.signature(function)
+        params = list(sig.parameters.values())
+        names = tuple(p.name for p in params)
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                 inspect.Parameter.KEYWORD_ONLY)
+        if any(p.kind not in kinds for p in params):
+            raise TypeError("one_call: plain and keyword-only parameters "
+                            "only")
+        npositional = sum(p.kind is kinds[0] for p in params)
+        first_default = next((i for i, p in enumerate(params)
+                              if p.default is not p.empty), len(params))
+        if any(p.default is p.empty for p in params[first_default:]):
+            raise TypeError("one_call: the required parameters come first")
+        defaults = tuple(p.default for p in params[first_default:])
+        made = _payhook.OneCall(memo, method, names, npositional, defaults,
+                                tuple(names.index(n) for n in key),
+                                tuple(names.index(n) for n in call))
+        functools.update_wrapper(made, function)
+        return cast(F, made)
+    return wrap

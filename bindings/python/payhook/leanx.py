@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 from . import _payhook
 from . import _gateway
 from ._gateway import module_functions
-from ._keys import MAX_BYTES, prepared
+from ._keys import MAX_BYTES, one_call, prepared
 
 __all__ = ["decode", "verify", "sign", "Decoder"]
 
@@ -45,6 +45,9 @@ _prepared = prepared(lambda key, leeway, max_bytes, parse_float: Decoder(
     key, leeway=leeway, max_bytes=max_bytes, parse_float=parse_float))
 
 
+@one_call(_prepared, "decode", key=("hash_key", "leeway", "max_bytes",
+                                      "parse_float"),
+          call=("body", "now"))
 def decode(body: str | bytes | bytearray | memoryview,
            hash_key: str | bytes | Sequence[str | bytes], *,
            leeway: float = 0, now: float | None = None,

@@ -15,7 +15,8 @@ from typing import Any, Callable
 from . import _payhook
 from . import _gateway
 from ._gateway import module_functions
-from ._keys import MAX_BYTES, key_bytes, max_bytes_value, prepared
+from ._keys import (MAX_BYTES, key_bytes, max_bytes_value, one_call,
+                    prepared)
 
 __all__ = ["decode", "verify", "sign", "decrypt", "encrypt", "Decoder"]
 
@@ -61,6 +62,8 @@ _prepared = prepared(lambda key, max_bytes, parse_float: Decoder(
     key, max_bytes=max_bytes, parse_float=parse_float))
 
 
+@one_call(_prepared, "decode",
+          key=("symmetric_key", "max_bytes", "parse_float"), call=("body",))
 def decode(body: str | bytes | bytearray | memoryview,
            symmetric_key: str | bytes, *, max_bytes: int = MAX_BYTES,
            parse_float: Callable[[str], Any] | None = None,
