@@ -61,6 +61,11 @@ void t_free_names(char **names, size_t count);
 /* Hex to bytes with the test's own decoder (not the library's): returns
  * a malloc'd buffer (at least one byte) or NULL on bad hex. */
 unsigned char *t_unhex(const char *hex, size_t *len);
+/* The next of a seeded xorshift64 sequence (the state must not be 0):
+ * repeatable random test inputs. */
+unsigned t_random(uint64_t *state);
+/* The value of one hex digit (either case), or -1. */
+int t_nibble(char c);
 /* Bytes to a malloc'd NUL-terminated lower-case hex string. */
 char *t_tohex(const unsigned char *p, size_t len);
 

@@ -20,21 +20,7 @@ static uint64_t rng = UINT64_C(0x2545f4914f6cdd1d);
 
 static unsigned next_random(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng >> 32);
-}
-
-static int model_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return t_random(&rng);
 }
 
 /* The code point at p, or -1 for a byte sequence UTF-8 does not allow. */
@@ -94,8 +80,8 @@ static long model_decode(const char *p, size_t len, unsigned char *out)
             i++;
         } else if (p[i] == '%') {
             int h, l;
-            if (len - i < 3 || (h = model_hex((unsigned char)p[i + 1])) < 0 ||
-                (l = model_hex((unsigned char)p[i + 2])) < 0)
+            if (len - i < 3 || (h = t_nibble(p[i + 1])) < 0 ||
+                (l = t_nibble(p[i + 2])) < 0)
                 return -1;
             out[o++] = (unsigned char)(h * 16 + l);
             i += 3;

@@ -35,10 +35,7 @@ static uint64_t rng = UINT64_C(0x9e3779b97f4a7c15);
 
 static unsigned next_random(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng >> 32);
+    return t_random(&rng);
 }
 
 static void published_vector(void)

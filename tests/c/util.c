@@ -121,7 +121,15 @@ void t_free_names(char **names, size_t count)
     free(names);
 }
 
-static int nibble(char c)
+unsigned t_random(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (unsigned)(*state >> 32);
+}
+
+int t_nibble(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -142,7 +150,7 @@ unsigned char *t_unhex(const char *hex, size_t *len)
     if ((out = malloc(n / 2 + 1)) == NULL)
         abort();
     for (i = 0; i < n; i += 2) {
-        int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+        int hi = t_nibble(hex[i]), lo = t_nibble(hex[i + 1]);
         if (hi < 0 || lo < 0) {
             free(out);
             return NULL;
