@@ -101,15 +101,14 @@ lj_profile() {
 
 size_label() { case $1 in 0) echo "1.2 KB";; 1) echo "16 KB";; 2) echo "256 KB";; esac; }
 
-# Every decode, one-off or not, runs the gateway decoder's decode_at; the
-# one-off functions first find the decoder in their memo (memo_vectorcall,
-# which also builds one on a miss).
+# Every decode runs the gateway decoder's decode_at; a one-off function is
+# onecall_vectorcall, which binds the arguments, finds the decoder in the
+# memo (building one on a miss) and calls decode_at inside it, so it alone
+# is toggled (a nested toggle would turn collection off).
 py_profile leanx leanx 0 "$n_small" decoder gateway_decode_at
-py_profile leanx-oneoff leanx 0 "$n_small" oneoff \
-    memo_vectorcall gateway_decode_at
+py_profile leanx-oneoff leanx 0 "$n_small" oneoff onecall_vectorcall
 py_profile superpay superpay 0 "$n_small" decoder gateway_decode_at
-py_profile superpay-oneoff superpay 0 "$n_small" oneoff \
-    memo_vectorcall gateway_decode_at
+py_profile superpay-oneoff superpay 0 "$n_small" oneoff onecall_vectorcall
 py_profile leanx-256k leanx 2 "$n_large" decoder gateway_decode_at
 py_profile superpay-256k superpay 2 "$n_large" decoder gateway_decode_at
 
