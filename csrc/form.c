@@ -59,9 +59,10 @@ static int utf8_valid(const unsigned char *p, size_t len)
     return 1;
 }
 
-/* Bytes of the word that are '%' or '+' have bit 7 set in the answer,
- * the lowest of them exactly (bytes above it may be marked wrongly,
- * which only sends the loop below to its byte-wise path sooner). */
+/* Bytes of the word that are '%' or '+' have bit 7 set in the answer.
+ * The lowest set bit is always a true one, and none is set when no byte
+ * is; above a true one a byte may be marked wrongly (the subtraction's
+ * borrow), which does not matter, since only the lowest is used. */
 static inline uint64_t escapes(uint64_t w)
 {
     const uint64_t ones = UINT64_C(0x0101010101010101);
