@@ -59,17 +59,11 @@ static int utf8_valid(const unsigned char *p, size_t len)
     return 1;
 }
 
-/* Bytes of the word that are '%' or '+' have bit 7 set in the answer.
- * The lowest set bit is always a true one, and none is set when no byte
- * is; above a true one a byte may be marked wrongly (the subtraction's
- * borrow), which does not matter, since only the lowest is used. */
+/* The bytes of the word that are '%' or '+' (ph_byte_marks: only the
+ * lowest mark is exact, and only it is used). */
 static inline uint64_t escapes(uint64_t w)
 {
-    const uint64_t ones = UINT64_C(0x0101010101010101);
-    uint64_t pct = w ^ (ones * '%'), plus = w ^ (ones * '+');
-
-    return (((pct - ones) & ~pct) | ((plus - ones) & ~plus)) &
-           UINT64_C(0x8080808080808080);
+    return ph_byte_marks(w, '%') | ph_byte_marks(w, '+');
 }
 
 /* Decode [p, end) into out; the decoded length, or -1 for a bad '%'.
@@ -93,7 +87,7 @@ static long decode_part(const unsigned char *p, const unsigned char *end,
             size_t k;
             mine = have == 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * have)) - 1;
             m &= mine;
-            k = m != 0 ? (size_t)__builtin_ctzll(m) / 8 : have;
+            k = m != 0 ? ph_lowest_byte(m) : have;
             memcpy(o, p, 8);
             hi |= k == 8 ? w : w & ((UINT64_C(1) << (8 * k)) - 1);
             o += k;

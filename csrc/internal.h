@@ -236,6 +236,19 @@ static inline unsigned ph_lowest_byte(uint64_t w)
 #endif
 }
 
+/* Bit 7 set in each byte of w that equals c (the classic "has a zero
+ * byte" trick on the XOR with c).  A borrow only runs upward from a byte
+ * that is itself marked, so the lowest mark is exact and none is set when
+ * no byte is c; marks above the lowest may be wrong, so callers read
+ * only the lowest (ph_lowest_byte). */
+static inline uint64_t ph_byte_marks(uint64_t w, unsigned char c)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    uint64_t x = w ^ (ones * c);
+
+    return (x - ones) & ~x & UINT64_C(0x8080808080808080);
+}
+
 /* Two bits of those events that the parser can use on checked text: a
  * backslash inside a string, and a string's closing quote. */
 #define PH_JSON_MARK_ESCAPE     64u

@@ -192,22 +192,16 @@ static ph_status unescape_one(parser *ps, unsigned char **o, int *ascii)
 }
 
 /* The bytes of the word at p that need a look: '"', '\\', a control
- * character or a byte >= 0x80, each marked by its top bit (the classic
- * "has a zero byte" trick, applied to the XOR with each special byte).
- * A borrow only runs upward from a byte that is itself marked, so the
- * lowest mark is exact; marks above it may be wrong, and nothing reads
- * them. */
+ * character or a byte >= 0x80, each marked by its top bit (ph_byte_marks,
+ * and the same trick against 0x20 for the controls): the lowest mark is
+ * exact; marks above it may be wrong, and nothing reads them. */
 static uint64_t special_in_word(const unsigned char *p)
 {
     const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-    uint64_t v = ph_load_le64(p), quote, bslash, control;
+    uint64_t v = ph_load_le64(p), control = (v - ones * 0x20) & ~v;
 
-    quote = v ^ (ones * '"');
-    bslash = v ^ (ones * '\\');
-    quote = (quote - ones) & ~quote;
-    bslash = (bslash - ones) & ~bslash;
-    control = (v - ones * 0x20) & ~v;
-    return (quote | bslash | control | v) & high;
+    return ph_byte_marks(v, '"') | ph_byte_marks(v, '\\') |
+           ((control | v) & high);
 }
 
 /* Checked text (json_ct.c): the string that starts at `begin` ends at the
