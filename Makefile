@@ -28,9 +28,10 @@ $(BUILD)/core/%.o: csrc/%.c $(wildcard csrc/*.h)
 $(BUILD)/libpayhook.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
-TEST_SRC := $(wildcard tests/c/*.c)
-$(BUILD)/test_payhook: $(TEST_SRC) tests/c/runner.h $(BUILD)/libpayhook.a
-	$(CC) $(CFLAGS) -Itests/c $(TEST_SRC) $(BUILD)/libpayhook.a $(LIBS) $(LDFLAGS) -lpthread -o $@
+# tests/model: the reference models the fuzz harnesses use too.
+TEST_SRC := $(wildcard tests/c/*.c tests/model/*.c)
+$(BUILD)/test_payhook: $(TEST_SRC) tests/c/runner.h tests/model/model.h $(BUILD)/libpayhook.a
+	$(CC) $(CFLAGS) -Itests/c -Itests/model $(TEST_SRC) $(BUILD)/libpayhook.a $(LIBS) $(LDFLAGS) -lpthread -o $@
 
 test-c: $(BUILD)/test_payhook
 	$(BUILD)/test_payhook tests/vectors tests/vectors/conformance

@@ -30,12 +30,16 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer -std=c11 \
                -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
                -DPH_VERSION='"$(FUZZ_VERSION)"' $(FUZZ_PKG_CFLAGS) \
-               -Icsrc -Ifuzz
+               -Icsrc -Ifuzz -Itests/model
 
 FUZZ_CORE_OBJ := $(patsubst csrc/%.c,$(FUZZ_OUT)/obj/core_%.o,\
                    $(wildcard csrc/*.c))
+# The reference models the C suite holds the library to as well.
+FUZZ_MODEL_OBJ := $(patsubst tests/model/%.c,$(FUZZ_OUT)/obj/model_%.o,\
+                    $(wildcard tests/model/*.c))
+FUZZ_CHECK_OBJ := $(FUZZ_OUT)/obj/fuzz_common.o $(FUZZ_MODEL_OBJ)
 FUZZ_BINS := $(addprefix $(FUZZ_OUT)/,$(FUZZ_HARNESSES))
-FUZZ_OBJ := $(FUZZ_CORE_OBJ) $(FUZZ_OUT)/obj/fuzz_common.o \
+FUZZ_OBJ := $(FUZZ_CORE_OBJ) $(FUZZ_CHECK_OBJ) \
             $(addprefix $(FUZZ_OUT)/obj/,$(addsuffix .o,$(FUZZ_HARNESSES)))
 
 # Keep the objects make would otherwise treat as intermediate.
@@ -52,20 +56,25 @@ $(FUZZ_OUT)/obj/core_%.o: csrc/%.c $(wildcard csrc/*.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
 	    -c $< -o $@
 
-# The shared checks get no coverage instrumentation: their branches and
-# comparisons (the key-window search above all) would steer the fuzzer
-# toward the checker instead of the code under test.
+# The shared checks and the models get no coverage instrumentation: their
+# branches and comparisons (the key-window search above all) would steer
+# the fuzzer toward the checker instead of the code under test.
 $(FUZZ_OUT)/obj/fuzz_common.o: fuzz/fuzz_common.c fuzz/fuzz_common.h \
-                               csrc/payhook.h
+                               tests/model/model.h csrc/payhook.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -c $< -o $@
 
-$(FUZZ_OUT)/obj/%.o: fuzz/%.c fuzz/fuzz_common.h csrc/payhook.h
+$(FUZZ_OUT)/obj/model_%.o: tests/model/%.c tests/model/model.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_OUT)/obj/%.o: fuzz/%.c fuzz/fuzz_common.h tests/model/model.h \
+                     csrc/payhook.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
 	    -c $< -o $@
 
-$(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/fuzz_%.o $(FUZZ_OUT)/obj/fuzz_common.o \
+$(FUZZ_OUT)/fuzz_%: $(FUZZ_OUT)/obj/fuzz_%.o $(FUZZ_CHECK_OBJ) \
                     $(FUZZ_CORE_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all $^ $(FUZZ_PKG_LIBS) -lm -o $@

@@ -60,42 +60,6 @@ void fz_check_error(ph_status st, const ph_error *err,
                  "message holds key bytes");
 }
 
-/* Decode one code point, then judge it by its value: the library judges
- * by the lead byte's allowed second-byte range instead. */
-int fz_utf8_ok(const unsigned char *s, size_t len)
-{
-    size_t i = 0, need, k;
-    uint32_t cp, min;
-
-    while (i < len) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) {
-            need = 1, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            need = 2, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            need = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return 0;
-        }
-        if (len - i - 1 < need)
-            return 0;
-        for (k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += need + 1;
-    }
-    return 1;
-}
-
 static size_t run_of_digits(const char *s, size_t len, size_t i)
 {
     size_t start = i;
@@ -503,7 +467,7 @@ static void *s_string(void *ctx, const char *s, size_t len, int ascii,
     int all_ascii = 1;
 
     check_place(c, s, len);
-    FZ_CHECK(fz_utf8_ok((const unsigned char *)s, len),
+    FZ_CHECK(model_utf8_ok((const unsigned char *)s, len),
              "string is not valid UTF-8");
     for (k = 0; k < len; k++)
         if ((unsigned char)s[k] >= 0x80)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
 #include "payhook.h"
 
 /* Stop the run with a message: libFuzzer saves the input as a crash. */
@@ -36,8 +37,7 @@ void fz_fail(const char *file, int line, const char *what)
 void fz_check_error(ph_status st, const ph_error *err,
                     const unsigned char *key, size_t key_len);
 
-/* Independent checkers. */
-int fz_utf8_ok(const unsigned char *s, size_t len);
+/* Independent checkers (UTF-8 is tests/model's model_utf8_ok). */
 int fz_json_number_ok(const char *s, size_t len);
 /* Strict unpadded base64url as RFC 4648 section 5 defines it, decoded by
  * a different method from the library's.  Returns the decoded length, or

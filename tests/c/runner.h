@@ -64,8 +64,6 @@ unsigned char *t_unhex(const char *hex, size_t *len);
 /* The next of a seeded xorshift64 sequence (the state must not be 0):
  * repeatable random test inputs. */
 unsigned t_random(uint64_t *state);
-/* The value of one hex digit (either case), or -1. */
-int t_nibble(char c);
 /* Bytes to a malloc'd NUL-terminated lower-case hex string. */
 char *t_tohex(const unsigned char *p, size_t len);
 

@@ -1,5 +1,6 @@
-/* Unit tests: the form parser (form.c) against a byte-at-a-time model of
- * the same rules written here, on random forms: names and values of
+/* Unit tests: the form parser (form.c) against the byte-at-a-time model
+ * of the same rules in tests/model (which the fuzz harness uses too), on
+ * random forms: names and values of
  * every length around a word, '+', good and bad '%' escapes, ASCII and
  * UTF-8 (valid, overlong, surrogate, cut short), so that the parser's
  * word-at-a-time paths meet every alignment and every kind of byte. */
@@ -7,126 +8,14 @@
 #include <string.h>
 
 #include "gateway.h"
+#include "model.h"
 #include "runner.h"
-
-#define MODEL_MAX 512
-
-typedef struct model_field {
-    unsigned char name[MODEL_MAX], value[MODEL_MAX];
-    size_t name_len, value_len;
-} model_field;
 
 static uint64_t rng = UINT64_C(0x2545f4914f6cdd1d);
 
 static unsigned next_random(void)
 {
     return t_random(&rng);
-}
-
-/* The code point at p, or -1 for a byte sequence UTF-8 does not allow. */
-static long model_utf8(const unsigned char *p, size_t len, size_t *used)
-{
-    unsigned c = p[0];
-    size_t n, i;
-    long cp;
-
-    if (c < 0x80) {
-        *used = 1;
-        return (long)c;
-    }
-    if ((c & 0xe0) == 0xc0)
-        n = 2, cp = c & 0x1f;
-    else if ((c & 0xf0) == 0xe0)
-        n = 3, cp = c & 0x0f;
-    else if ((c & 0xf8) == 0xf0)
-        n = 4, cp = c & 0x07;
-    else
-        return -1;
-    if (len < n)
-        return -1;
-    for (i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return -1;
-        cp = cp << 6 | (p[i] & 0x3f);
-    }
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-        (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return -1;
-    *used = n;
-    return cp;
-}
-
-static int model_valid(const unsigned char *p, size_t len)
-{
-    size_t at = 0, used;
-
-    while (at < len) {
-        if (model_utf8(p + at, len - at, &used) < 0)
-            return 0;
-        at += used;
-    }
-    return 1;
-}
-
-/* One part decoded byte by byte; -1 for a bad escape. */
-static long model_decode(const char *p, size_t len, unsigned char *out)
-{
-    size_t i = 0, o = 0;
-
-    while (i < len) {
-        if (p[i] == '+') {
-            out[o++] = ' ';
-            i++;
-        } else if (p[i] == '%') {
-            int h, l;
-            if (len - i < 3 || (h = t_nibble(p[i + 1])) < 0 ||
-                (l = t_nibble(p[i + 2])) < 0)
-                return -1;
-            out[o++] = (unsigned char)(h * 16 + l);
-            i += 3;
-        } else {
-            out[o++] = (unsigned char)p[i++];
-        }
-    }
-    return (long)o;
-}
-
-/* The model's answer: the number of fields, or -1 if the form is
- * refused (each rule of ph_form_parse, one at a time). */
-static long model_parse(const char *text, size_t len, model_field *f,
-                        size_t max)
-{
-    size_t n = 0, start = 0, i, j;
-
-    if (len == 0)
-        return 0;
-    for (;;) {
-        const char *seg = text + start, *amp = memchr(seg, '&', len - start);
-        size_t seg_len = amp ? (size_t)(amp - seg) : len - start;
-        const char *eq = memchr(seg, '=', seg_len);
-        long nl, vl;
-        if (n == max || eq == NULL)
-            return -1;
-        nl = model_decode(seg, (size_t)(eq - seg), f[n].name);
-        vl =
-            model_decode(eq + 1, seg_len - (size_t)(eq - seg) - 1, f[n].value);
-        if (nl <= 0 || vl < 0 || !model_valid(f[n].name, (size_t)nl) ||
-            !model_valid(f[n].value, (size_t)vl))
-            return -1;
-        f[n].name_len = (size_t)nl;
-        f[n].value_len = (size_t)vl;
-        n++;
-        if (amp == NULL)
-            break;
-        start += seg_len + 1;
-    }
-    for (i = 1; i < n; i++)
-        for (j = 0; j < i; j++)
-            if (f[i].name_len == f[j].name_len &&
-                memcmp(f[i].name, f[j].name, f[i].name_len) == 0)
-                return -1;
-    return (long)n;
 }
 
 /* A piece of a form: one of the kinds of byte the parser tells apart. */
@@ -189,7 +78,8 @@ static size_t random_form(char *out, size_t cap)
 
 static void random_forms(void)
 {
-    static model_field want[PH_FORM_MAX_FIELDS];
+    static model_form_field want[PH_FORM_MAX_FIELDS];
+    static unsigned char decoded[2048];
     char text[2048];
     size_t round, accepted = 0, refused = 0, bad = 0;
     ph_scratch s = PH_SCRATCH_INIT;
@@ -197,7 +87,8 @@ static void random_forms(void)
     t_begin("form: the parser against a byte-at-a-time model, random forms");
     for (round = 0; round < 200000 && bad < 5; round++) {
         size_t len = random_form(text, sizeof text), n = 0, i;
-        long model = model_parse(text, len, want, PH_FORM_MAX_FIELDS);
+        long model =
+            model_form_parse(text, len, want, PH_FORM_MAX_FIELDS, decoded);
         const ph_form_field *f;
         ph_error err;
         ph_status st = ph_form_parse(text, len, &s, &f, &n, &err);

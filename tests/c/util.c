@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "runner.h"
 
 char *t_read_file(const char *path, size_t *len)
@@ -129,17 +130,6 @@ unsigned t_random(uint64_t *state)
     return (unsigned)(*state >> 32);
 }
 
-int t_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 unsigned char *t_unhex(const char *hex, size_t *len)
 {
     size_t n = strlen(hex), i;
@@ -150,7 +140,7 @@ unsigned char *t_unhex(const char *hex, size_t *len)
     if ((out = malloc(n / 2 + 1)) == NULL)
         abort();
     for (i = 0; i < n; i += 2) {
-        int hi = t_nibble(hex[i]), lo = t_nibble(hex[i + 1]);
+        int hi = model_hex_digit(hex[i]), lo = model_hex_digit(hex[i + 1]);
         if (hi < 0 || lo < 0) {
             free(out);
             return NULL;
