@@ -303,8 +303,8 @@ STAGE_PATHS = [
      ["hmac_payhook", "b64url_payhook", "parse_noop"]),
     ("superpay", "SuperPay (AES-256-CBC)",
      ["hex_payhook", "aes_openssl", "aes_payhook", "hex_aes_payhook",
-      "ct_valid", "parse_noop", "parse_marked_noop"],
-     ["hex_payhook", "aes_payhook", "ct_valid", "parse_marked_noop"]),
+      "ct_scan", "parse_noop"],
+     ["hex_payhook", "aes_payhook", "ct_scan", "parse_noop"]),
 ]
 # (column, {path: stage names whose fastest is the floor}); None: the
 # runtime's building floor.
@@ -314,9 +314,9 @@ FLOOR_COLUMNS = [
                       "superpay": ["aes_openssl", "aes_payhook"]}),
     ("base64url / hex", {"leanx": ["b64url_payhook", "b64_openssl"],
                          "superpay": ["hex_payhook"]}),
-    ("validation scan", {"superpay": ["ct_valid"]}),
+    ("validation scan", {"superpay": ["ct_scan"]}),
     ("parse, no building", {"leanx": ["parse_noop"],
-                            "superpay": ["parse_noop", "parse_marked_noop"]}),
+                            "superpay": ["parse_noop"]}),
     ("building", None),
 ]
 # Per runtime: where its numbers are, its reusable decoder per path, its
@@ -400,8 +400,7 @@ def where_time_goes(stages, py, lua):
          "reusable decoder in each runtime. A floor is the fastest "
          "measured way to do that piece: the raw OpenSSL call or "
          "payhook's own, whichever is faster; the parse is payhook's "
-         "strict parser into a sink that builds nothing (for SuperPay "
-         "with the validation's marks, as the core runs it); building is "
+         "strict parser into a sink that builds nothing; building is "
          "what the runtime needs to make the same objects with no parsing "
          "at all (Python: `marshal.loads` of the same objects; Lua: the "
          "payload's tables from compiled table constructors, whose strings "

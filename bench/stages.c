@@ -18,7 +18,7 @@
  *
  * Built by bench/run.sh against build/libpayhook.a and the core's private
  * headers (csrc/), since some pieces (the prepared HMAC keys, the AES step
- * on a prepared context, the marked parse) are internal.
+ * on a prepared context, the constant-time scan) are internal.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -425,9 +425,9 @@ static int hex_aes_payhook(size_state *st)
     return bad;
 }
 
-static int ct_valid(size_state *st)
+static int ct_scan(size_state *st)
 {
-    return !ph_json_ct_valid(st->padded, st->ct_len, st->events);
+    return !ph_json_ct_scan(st->padded, st->ct_len, st->events);
 }
 
 static int superpay_parse(size_state *st)
@@ -436,17 +436,6 @@ static int superpay_parse(size_state *st)
 
     return ph_json_parse(st->splain, st->splain_len, &noop_sink, st->count,
                          &st->scratch, &root, NULL) != PH_OK;
-}
-
-static int superpay_marked(size_state *st)
-{
-    void *root;
-
-    /* The events of ct_valid, as the core hands them over after opening
-     * (ct_valid ran on these bytes in the checks). */
-    return ph_json_parse_marked(st->splain, st->splain_len, st->events,
-                                &noop_sink, st->count, NULL, &st->scratch,
-                                &root, NULL) != PH_OK;
 }
 
 static int superpay_core(size_state *st)
@@ -507,15 +496,10 @@ static const stage stages[] = {
     { "superpay", "hex_aes_payhook",
       "hex + AES-256-CBC + PKCS#7 check, payhook (ph_superpay_decrypt_hex)",
       hex_aes_payhook },
-    { "superpay", "ct_valid",
-      "constant-time JSON validation of the plaintext (ph_json_ct_valid)",
-      ct_valid },
+    { "superpay", "ct_scan",
+      "constant-time JSON scan of the plaintext (ph_json_ct_scan)", ct_scan },
     { "superpay", "parse_noop",
       "strict JSON parse of the plaintext, no-op sink", superpay_parse },
-    { "superpay", "parse_marked_noop",
-      "strict JSON parse of the plaintext with the validation's marks, "
-      "no-op sink (as the core parses it)",
-      superpay_marked },
     { "superpay", "core_noop",
       "payhook core: ph_gateway_open + ph_gateway_parse, no-op sink",
       superpay_core },
@@ -534,8 +518,7 @@ static void fail_check(const stage *sg, const char *size, const char *why)
 }
 
 /* Each piece once, its output compared with what it must give.  The
- * order matters: hex before AES (the ciphertext), ct_valid before the
- * marked parse (the marks). */
+ * order matters: hex before AES (the ciphertext). */
 static void check_all(size_state *st, const char *size)
 {
     size_t i, parse_count = 0, count = 0;
@@ -569,8 +552,7 @@ static void check_all(size_state *st, const char *size)
             parse_count = count;
             if (count == 0)
                 fail_check(sg, size, "the sink saw no value");
-        } else if (sg->run == superpay_marked || sg->run == leanx_core ||
-                   sg->run == superpay_core) {
+        } else if (sg->run == leanx_core || sg->run == superpay_core) {
             /* The same values as the plain parse of the same text. */
             if (count != parse_count)
                 fail_check(sg, size, "a different number of values");

@@ -1,20 +1,18 @@
 #!/usr/bin/env python3
 """Write csrc/json_ct_table.h: the automaton of the constant-time JSON check.
 
-The check (csrc/json_ct.c) reads every byte of a decrypted SuperPay
+The check (csrc/json_ct.c) takes every byte of a decrypted SuperPay
 plaintext through one table lookup, whatever the bytes are, so that its time
-depends on the length alone.  The grammar it accepts is exactly the one of
-the strict parser in json_parse.c with a top-level object:
+depends on the length alone.  The automaton covers everything of the strict
+parser's grammar (json_parse.c, with a top-level object) that needs no
+memory: tokens, strings (escapes, \\u with surrogate pairs, UTF-8 as
+Python's decoder accepts it, no raw control characters), numbers, literals,
+and which token may follow which.  What needs memory (bracket types, the
+depth limit, ':' only in objects, nothing after the top-level object, the
+length of a number) is left to the parse that follows (see json_ct.c).
 
-- the automaton below covers everything that needs no memory of nesting:
-  tokens, strings (escapes, \\u with surrogate pairs, UTF-8 as Python's
-  decoder accepts it, no raw control characters), numbers, literals, and
-  which token may follow which;
-- each transition also carries an event for the nesting check that
-  json_ct.c keeps beside it (a stack of container types in two registers):
-  open an object or array, close one (the type must match), and the two
-  rules the automaton cannot see without that stack: a key and ':' only in
-  an object, an item without a key only in an array.
+The states are minimised, and there must be at most 64 of them: the fast
+form of the scan holds one state per byte lane of a 64-byte vector.
 
 Run it after changing the grammar: `python3 csrc/gen_json_ct.py`; the C test
 suite checks that the header is what this script writes.
@@ -106,29 +104,6 @@ STRING_PLAIN = [i for i in range(len(CLASSES))
                 and not CLASSES[i].startswith("U")]
 ESCAPES = chars("QUOTE", "BSLASH", "SLASH", "b", "f", "n", "r", "t")
 
-# ----------------------------------------------------------------- events
-# What a step does to the nesting check in json_ct.c, as the bits of its
-# event byte.  The rules are written as "the step is wrong when the
-# innermost open container is ...", for the three cases json_ct.c tells
-# apart: 0 an array, 1 an object, 2 nothing open (before the top-level
-# object or after it closed).
-PUSH_ARR = 1      # open an array
-PUSH_OBJ = 2      # open an object
-POP = 3           # close the innermost container (bits 0-1 together)
-NUMBER = 4        # this byte is part of a number, past its sign
-IN_ARR, IN_OBJ, AT_TOP = 8, 16, 32           # bad when the context is ...
-# Two marks for the parser that builds the values afterwards (json_parse.c
-# reads them to skip through strings): a backslash inside a string, and a
-# string's closing quote.
-ESCAPE = 64
-STRING_END = 128
-
-NEED_OBJ = IN_ARR | AT_TOP                    # ':' after a key
-NEED_ARR = IN_OBJ | AT_TOP                    # an item with no key
-NEED_OPEN = AT_TOP                            # ',' after a value
-CLOSE_OBJ = POP | NEED_OBJ                    # '}'
-CLOSE_ARR = POP | NEED_ARR                    # ']'
-
 # ----------------------------------------------------------------- states
 
 STATES: list[str] = []
@@ -168,43 +143,42 @@ NSTATES = len(STATES)
 NCLASSES = len(CLASSES)
 S = {name: i for i, name in enumerate(STATES)}
 
-# NEXT[state][class] = (state, event); ERR unless set
-NEXT = [[(ERR, 0)] * NCLASSES for _ in range(NSTATES)]
+# NEXT[state][class] = the next state; ERR unless set
+NEXT = [[ERR] * NCLASSES for _ in range(NSTATES)]
 
 
-def on(src: str, classes, dst: str, event: int = 0) -> None:
+def on(src: str, classes, dst: str) -> None:
     if isinstance(classes, int):
         classes = [classes]
     for c in classes:
-        NEXT[S[src]][c] = (dst, event)
+        NEXT[S[src]][c] = dst
 
 
 # START: whitespace, then the top-level object.
 on(START, WS, START)
-on(START, C["LBRACE"], OPEN, PUSH_OBJ)   # the only step at the top
+on(START, C["LBRACE"], OPEN)   # the only step at the top
 
 
 def value_start(src: str, item: bool, string_to: str) -> None:
     """What may begin a value in `src`.  In item position (after '{', '['
-    or ',') a value with no key is only allowed in an array; a string may
-    still turn out to be a key."""
-    need = NEED_ARR if item else 0
-    on(src, C["LBRACE"], OPEN, PUSH_OBJ | need)
-    on(src, C["LBRACK"], OPEN, PUSH_ARR | need)
+    or ',') a string may still turn out to be a key; whether a value with
+    no key is in an array is the parse's to check."""
+    on(src, C["LBRACE"], OPEN)
+    on(src, C["LBRACK"], OPEN)
     on(src, C["QUOTE"], string_to)
-    on(src, C["MINUS"], "NM", need)
-    on(src, C["ZERO"], "NZ", need | NUMBER)
-    on(src, chars("D1_7", "D8_9"), "NI", need | NUMBER)
-    on(src, C["t"], "T1", need)
-    on(src, C["f"], "F1", need)
-    on(src, C["n"], "L1", need)
+    on(src, C["MINUS"], "NM")
+    on(src, C["ZERO"], "NZ")
+    on(src, chars("D1_7", "D8_9"), "NI")
+    on(src, C["t"], "T1")
+    on(src, C["f"], "F1")
+    on(src, C["n"], "L1")
 
 
-def close(src: str, event: int = 0) -> None:
+def close(src: str) -> None:
     """',' and the closing brackets after a complete item."""
-    on(src, C["COMMA"], ITEM, NEED_OPEN | event)
-    on(src, C["RBRACE"], AFTER, CLOSE_OBJ | event)
-    on(src, C["RBRACK"], AFTER, CLOSE_ARR | event)
+    on(src, C["COMMA"], ITEM)
+    on(src, C["RBRACE"], AFTER)
+    on(src, C["RBRACK"], AFTER)
 
 
 for src in (OPEN, ITEM, VALUE):
@@ -212,33 +186,33 @@ for src in (OPEN, ITEM, VALUE):
 value_start(OPEN, True, "K_IN")
 value_start(ITEM, True, "K_IN")
 value_start(VALUE, False, "V_IN")
-# An empty container closes straight away (the type still has to match).
-on(OPEN, C["RBRACE"], AFTER, CLOSE_OBJ)
-on(OPEN, C["RBRACK"], AFTER, CLOSE_ARR)
+# An empty container closes straight away (the parse matches the type).
+on(OPEN, C["RBRACE"], AFTER)
+on(OPEN, C["RBRACK"], AFTER)
 
 # A string in item position: a key if ':' follows, else an array item.
 on(AFTER_KEY, WS, AFTER_KEY)
-on(AFTER_KEY, C["COLON"], VALUE, NEED_OBJ)
-on(AFTER_KEY, C["COMMA"], ITEM, NEED_ARR)
-on(AFTER_KEY, C["RBRACK"], AFTER, CLOSE_ARR)
+on(AFTER_KEY, C["COLON"], VALUE)
+on(AFTER_KEY, C["COMMA"], ITEM)
+on(AFTER_KEY, C["RBRACK"], AFTER)
 # '}' straight after a string item is an object member without a value.
 
 on(AFTER, WS, AFTER)
 close(AFTER)
 
 # Numbers: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-on("NM", C["ZERO"], "NZ", NUMBER)
-on("NM", chars("D1_7", "D8_9"), "NI", NUMBER)
-on("NI", DIGITS, "NI", NUMBER)
+on("NM", C["ZERO"], "NZ")
+on("NM", chars("D1_7", "D8_9"), "NI")
+on("NI", DIGITS, "NI")
 for src in ("NZ", "NI"):
-    on(src, C["DOT"], "ND", NUMBER)
-on("ND", DIGITS, "NF", NUMBER)
-on("NF", DIGITS, "NF", NUMBER)
+    on(src, C["DOT"], "ND")
+on("ND", DIGITS, "NF")
+on("NF", DIGITS, "NF")
 for src in ("NZ", "NI", "NF"):
-    on(src, chars("e", "E"), "NE", NUMBER)
-on("NE", chars("PLUS", "MINUS"), "NS", NUMBER)
+    on(src, chars("e", "E"), "NE")
+on("NE", chars("PLUS", "MINUS"), "NS")
 for src in ("NE", "NS", "NX"):
-    on(src, DIGITS, "NX", NUMBER)
+    on(src, DIGITS, "NX")
 for src in ("NZ", "NI", "NF", "NX"):      # a number ends at a delimiter
     on(src, WS, AFTER)
     close(src)
@@ -255,8 +229,8 @@ for kind, done in (("K", AFTER_KEY), ("V", AFTER)):
         return f"{kind}_{sub}"
 
     on(k("IN"), STRING_PLAIN, k("IN"))
-    on(k("IN"), C["QUOTE"], done, STRING_END)
-    on(k("IN"), C["BSLASH"], k("ESC"), ESCAPE)
+    on(k("IN"), C["QUOTE"], done)
+    on(k("IN"), C["BSLASH"], k("ESC"))
     # UTF-8 as Python decodes it: no overlong forms, no surrogates, nothing
     # past U+10FFFF.
     on(k("IN"), C["UC2_DF"], k("C1"))
@@ -287,18 +261,47 @@ for kind, done in (("K", AFTER_KEY), ("V", AFTER)):
     on(k("U4"), HEX, k("IN"))
     on(k("U3H"), HEX, k("U4H"))
     on(k("U4H"), HEX, k("PBS"))
-    on(k("PBS"), C["BSLASH"], k("PU"), ESCAPE)  # ... must be followed by
+    on(k("PBS"), C["BSLASH"], k("PU"))      # ... must be followed by
     on(k("PU"), C["u"], k("PD"))            # \uDC00-\uDFFF
     on(k("PD"), HEX_LEAD_D, k("PC"))
     on(k("PC"), HEX_LOW2, k("U3"))
 
-ACCEPT = AFTER      # with nothing open: the top-level object has closed
+ACCEPT = AFTER      # after a value: with the parse's nesting check, the
+                    # top-level object has closed
+
+
+# --------------------------------------------------------------- minimise
+
+def minimise() -> tuple[list[int], int]:
+    """Merge the states no text can tell apart (Moore's refinement: the
+    same acceptance, and the same class of next state on every byte
+    class).  Returns each state's number in the minimal automaton, numbered
+    in the order of the states above (so ERR stays 0), and the count."""
+    block = [int(STATES[s] == ACCEPT) + 2 * int(STATES[s] == ERR)
+             for s in range(NSTATES)]
+    while True:
+        seen: dict[tuple, int] = {}
+        refined = [seen.setdefault(
+            (block[s],) + tuple(block[S[NEXT[s][c]]] for c in range(NCLASSES)),
+            len(seen)) for s in range(NSTATES)]
+        done = len(seen) == len(set(block))
+        block = refined
+        if done:
+            break
+    number: dict[int, int] = {}
+    for b in block:
+        number.setdefault(b, len(number))
+    return [number[b] for b in block], len(number)
+
+
+MIN_OF, MIN_STATES = minimise()
+assert MIN_STATES <= 64, MIN_STATES
+assert MIN_OF[S[ERR]] == 0
 
 
 # ------------------------------------------------------------------ write
 
 def render() -> str:
-    cells = NCLASSES * NSTATES
     out = []
     out.append("/* Generated by csrc/gen_json_ct.py: do not edit. */")
     out.append("#ifndef PAYHOOK_JSON_CT_TABLE_H")
@@ -307,42 +310,35 @@ def render() -> str:
     out.append("#include <stdint.h>")
     out.append("")
     out.append(f"#define JCT_CLASSES {NCLASSES}")
-    out.append(f"#define JCT_STATES {NSTATES}")
-    out.append(f"#define JCT_START {S[START]}")
-    out.append(f"#define JCT_ACCEPT {S[ACCEPT]}")
-    for name, bit in (("PUSH_ARR", PUSH_ARR), ("PUSH_OBJ", PUSH_OBJ),
-                      ("POP", POP), ("NUMBER", NUMBER), ("ESCAPE", ESCAPE),
-                      ("STRING_END", STRING_END)):
-        out.append(f"#define JCT_{name} {bit}u")
-    out.append("#define JCT_STACK 3u      /* bits 0-1: the stack step */")
-    out.append("#define JCT_BAD_SHIFT 3   /* bits 3-5: bad in context 0-2 */")
+    out.append(f"#define JCT_STATES {MIN_STATES} /* minimised from "
+               f"{NSTATES}; at most 64 */")
+    out.append(f"#define JCT_START {MIN_OF[S[START]]}")
+    out.append(f"#define JCT_ACCEPT {MIN_OF[S[ACCEPT]]}")
     out.append("")
-    # Column-major, one byte per state: the state read from the table is
-    # the index into the next byte's column as it is, so the chain of
-    # states in json_ct.c is one load per byte with nothing to add.
-    out.append("/* Byte to the offset of its class's column (class * "
-               "JCT_STATES). */")
-    out.append("static const uint16_t jct_column[256] = {")
-    row = [str(CLASS_OF[b] * NSTATES) for b in range(256)]
-    for i in range(0, 256, 12):
-        out.append("    " + ", ".join(row[i:i + 12]) + ",")
+    out.append("/* Byte to its class. */")
+    out.append("static const uint8_t jct_class[256] = {")
+    row = [str(CLASS_OF[b]) for b in range(256)]
+    for i in range(0, 256, 16):
+        out.append("    " + ", ".join(row[i:i + 16]) + ",")
     out.append("};")
     out.append("")
-    out.append(f"#define JCT_CELLS {cells}")
-    out.append("")
-    out.append("/* Column plus state: [0] the next state, [1] the event of "
-               "that step.  One")
-    out.append(" * array, so that both are at fixed distances from the "
-               "column's start. */")
-    out.append("static const uint8_t jct_step[2][JCT_CELLS] = {")
-    for pick, what in ((0, "next state"), (1, "event")):
-        out.append(f"    {{ /* {what} */")
-        for ci, name in enumerate(CLASSES):
-            vals = [str(S[NEXT[si][ci][0]] if pick == 0 else NEXT[si][ci][1])
-                    for si in range(NSTATES)]
-            out.append(f"        /* {name} */")
-            for i in range(0, NSTATES, 16):
-                out.append("        " + ", ".join(vals[i:i + 16]) + ",")
+    # One 64-byte row per class, indexed by the state: the state read from
+    # the table is the index into the next byte's row as it is, and a row
+    # is one vector for the composed form of the scan.
+    out.append("/* jct_next[class][state]: the next state (rows of 64, "
+               "the lanes past")
+    out.append(" * JCT_STATES go to state 0, the error state). */")
+    out.append("static const _Alignas(64) uint8_t "
+               "jct_next[JCT_CLASSES][64] = {")
+    rep: dict[int, int] = {}
+    for s in range(NSTATES):
+        rep.setdefault(MIN_OF[s], s)
+    for ci, name in enumerate(CLASSES):
+        vals = [str(MIN_OF[S[NEXT[rep[m]][ci]]]) if m in rep else "0"
+                for m in range(64)]
+        out.append(f"    {{ /* {name} */")
+        for i in range(0, 64, 16):
+            out.append("        " + ", ".join(vals[i:i + 16]) + ",")
         out.append("    },")
     out.append("};")
     out.append("")

@@ -121,21 +121,28 @@ ph_status ph_aes256cbc_raw(const unsigned char key[PH_AES_KEY_LEN],
 unsigned ph_pkcs7_check(unsigned char *pt, size_t len, size_t *pad_len,
                         int blank);
 
-/* The constant-time JSON check of json_ct.c.  `events` must hold `len`
- * bytes.  ph_json_ct_scan reads all of `text` in a time that depends on
- * `len` alone and returns 1 if it is well-formed token by token;
- * ph_json_ct_nesting, for text that passed the scan, returns 1 if its
- * nesting is right too.  Both 1: `text` is one JSON object exactly as
- * ph_json_parse_hooked accepts it (PH_MAX_DEPTH, PH_MAX_NUMBER_CHARS). */
+/* The constant-time JSON check of json_ct.c: 1 if `text` is JSON token
+ * by token as ph_json_parse_hooked reads a top-level object (the grammar
+ * of every token and which token may follow which), in a time that
+ * depends on `len` alone.  Every text the parser accepts passes; what
+ * needs memory (bracket types, PH_MAX_DEPTH, ':' only in an object,
+ * nothing after the top-level object, PH_MAX_NUMBER_CHARS) is the parse's
+ * to refuse.  `work` must hold `len` bytes; it is left holding what the
+ * text's bytes are, so it is scratch to wipe. */
 int ph_json_ct_scan(const unsigned char *text, size_t len,
-                    unsigned char *events);
-/* ph_json_ct_scan in plain C, whatever the host: what ph_json_ct_scan is
- * where its step is not written in assembly, kept for the tests. */
-int ph_json_ct_scan_portable(const unsigned char *text, size_t len,
-                             unsigned char *events);
-int ph_json_ct_nesting(const unsigned char *events, size_t len);
-int ph_json_ct_valid(const unsigned char *text, size_t len,
-                     unsigned char *events);
+                    unsigned char *work);
+/* The forms of the scan, for the tests that compare them: the plain C
+ * chain, its x86-64 assembly, and the AVX-512 VBMI composition.
+ * ph_json_ct_scan uses the fastest this CPU has; ph_json_ct_scan_with a
+ * given one, which must be available. */
+typedef enum ph_json_ct_form {
+    PH_JSON_CT_C = 1,
+    PH_JSON_CT_CHAIN,
+    PH_JSON_CT_COMPOSED
+} ph_json_ct_form;
+int ph_json_ct_form_available(ph_json_ct_form form);
+int ph_json_ct_scan_with(const unsigned char *text, size_t len,
+                         unsigned char *work, ph_json_ct_form form);
 
 /* The loops of base64url decoding: the table's (encoding.c), and for the
  * bulk of the text SSE2's and AVX2's (b64url_simd.c), on x86-64 with gcc
@@ -248,19 +255,5 @@ static inline uint64_t ph_byte_marks(uint64_t w, unsigned char c)
 
     return (x - ones) & ~x & UINT64_C(0x8080808080808080);
 }
-
-/* Two bits of those events that the parser can use on checked text: a
- * backslash inside a string, and a string's closing quote. */
-#define PH_JSON_MARK_ESCAPE     64u
-#define PH_JSON_MARK_STRING_END 128u
-
-/* ph_json_parse_hooked on text that passed ph_json_ct_valid, with its
- * events as `marks`: strings are found through the marks instead of being
- * scanned byte by byte.  `marks` NULL: exactly ph_json_parse_hooked. */
-ph_status ph_json_parse_marked(const char *json, size_t len,
-                               const unsigned char *marks,
-                               const ph_json_sink *sink, void *ctx,
-                               const ph_top_hook *hook, ph_scratch *s,
-                               void **root, ph_error *err);
 
 #endif

@@ -1,45 +1,53 @@
 /*
- * A validate-only JSON check whose time depends on the length alone.
+ * A JSON check whose time depends on the length alone.
  *
  * Why: SuperPay's plaintext is not authenticated, so whether it "looks
  * right" is all that keeps forged ciphertext out, and any difference in how
  * long a failure takes is an oracle (Vaudenay's padding oracle, or a format
  * oracle on the JSON).  The strict parser in json_parse.c stops at the first
- * error and skips through strings eight bytes at a time, so its time tells
+ * error and skips through strings sixteen bytes at a time, so its time tells
  * where the text stopped being JSON.
  *
- * The check has two parts, which together accept exactly what
- * ph_json_parse_hooked accepts with a top-level object (tests/c and fuzz/
- * compare them):
+ * The check is an automaton (generated into json_ct_table.h) that every
+ * byte goes through by the same table lookups, with no branch on the data
+ * and no early exit; one bit comes out at the end.  It covers everything of
+ * the parser's grammar that needs no memory: tokens, strings (escapes,
+ * surrogate pairs, UTF-8), numbers, literals and which token may follow
+ * which.  What needs memory (bracket types, the depth limit, ':' only in an
+ * object, nothing after the top-level object, the length of a number) is
+ * checked by the strict parse that follows, and every failure there is the
+ * same error (superpay.c).  That parse's time depends on the text, but only
+ * text that passed the automaton gets to it: the text of a forged or
+ * tampered ciphertext holds at least one block of 16 bytes nobody can
+ * predict (CBC decrypts a changed block to garbage), which passes the
+ * automaton about once in 400,000 tries at best (a block inside a long
+ * string; bench/superpay_forgery.py measures it on real decodes).  Such
+ * text is then a forgery the parse accepts or refuses on its merits, as
+ * with any unauthenticated cipher; the padding and the format of all the
+ * rest take the same time, so the time tells an attacker nothing.
  *
- * 1. ph_json_ct_scan reads every byte through the same table lookups, with
- *    no branch on the data and no early exit, and returns one bit at the
- *    end.  The automaton generated into json_ct_table.h covers tokens,
- *    strings (escapes, surrogate pairs, UTF-8), numbers, literals and which
- *    token may follow which; a counter bounds number literals.  Each byte's
- *    event (open, close, and the rules that need to know the enclosing
- *    container) is written to `events[i]`, at the byte's own position, so
- *    that the memory traffic is the same whatever the text.
- * 2. ph_json_ct_nesting then checks the events against a stack: matching
- *    bracket types, ':' only in objects, keyless items only in arrays, the
- *    depth limit, nothing after the top-level object.  It runs only on text
- *    that passed part 1, i.e. text that is well-formed JSON token by token:
- *    garbage from a wrong key or a forged block does not get there (a
- *    random 16-byte block passes part 1 far less often than once in 2^40
- *    tries), so its time, which does depend on the text, tells an attacker
- *    nothing about padding or format.
+ * Two forms of the same automaton, with the same answer on every text (the
+ * C tests and fuzz_json compare them):
+ * - composed (x86-64 with AVX-512 VBMI, chosen once from the CPU): the text
+ *   is cut into eight runs, and for each run a 64-byte vector holds the
+ *   state the run would end in from each of the (at most 64) states it
+ *   could start in; one byte is one VPERMB of that vector by the byte's
+ *   row.  The eight runs are independent, so the bytes cost the
+ *   throughput of VPERMB rather than the latency of a chain of loads; the
+ *   eight vectors are then composed in order, and the start state read off.
+ * - one chain of states, one load per byte, everywhere else.
  *
- * Cache lines: the tables (about 6.5 KB) are read in full before the scan, so
- * which lines the text happens to use does not show in the time either.
+ * Cache lines: the tables (about 3.2 KB) are read in full before the scan,
+ * so which lines the text happens to use does not show in the time either.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "internal.h"
 #include "json_ct_table.h"
 
-#if JCT_ESCAPE != PH_JSON_MARK_ESCAPE ||                                      \
-    JCT_STRING_END != PH_JSON_MARK_STRING_END
-#error "json_ct_table.h and internal.h disagree on the string marks"
+#if JCT_STATES > 64
+#error "the composed scan holds one state per byte of a 64-byte vector"
 #endif
 
 /* Read every cache line of a table; the sum only keeps the loads. */
@@ -54,167 +62,181 @@ static unsigned touch(const void *table, size_t size)
     return sum + p[size - 1];
 }
 
-/* Count characters of a number past its sign, as json_parse.c does: the
- * count goes back to 0 on any other byte, and bit 13 of `bad` is set
- * from the byte that takes it past the limit on. */
-#define NUMBER_BIAS (8191 - PH_MAX_NUMBER_CHARS)
+static unsigned touch_tables(void)
+{
+    return touch(jct_class, sizeof jct_class) +
+           touch(jct_next, sizeof jct_next);
+}
 
 /*
- * The loop over the bytes, in C.  Each byte's class picks a column of
- * jct_step from the byte alone, off the chain of states, and the state is
- * the row within it, so that each byte costs the latency of one load...
- * if the compiler leaves the load as "column plus state".  gcc does not:
- * it rewrites `jct_step[0] + offset + s` as `jct_step[0] + (offset + s)`,
- * which puts an add on the chain (six cycles a byte where four do), and
- * so on x86-64 the loop is written out below.
+ * The chain in C.  The row comes from the byte alone, off the chain of
+ * states, and the state is the index within it, so that each byte costs
+ * the latency of one load... if the compiler leaves the load as "row plus
+ * state".  gcc does not: it rewrites `jct_next[0] + row + s` as
+ * `jct_next[0] + (row + s)`, which puts an add on the chain, and so on
+ * x86-64 the loop is written out below.
  */
-static void c_loop(const unsigned char *text, size_t len,
-                   unsigned char *events, size_t *state, uint64_t *bad_bits)
+static unsigned c_chain(const unsigned char *text, size_t len)
 {
-    size_t s = *state, i;
-    uint64_t bad = *bad_bits, digits = 0;
+    const uint8_t *rows = &jct_next[0][0];
+    size_t s = JCT_START, i;
 
-    for (i = 0; i < len; i++) {
-        size_t offset = jct_column[text[i]];
-        unsigned ev = jct_step[1][offset + s];
-
-        s = jct_step[0][offset + s];
-        events[i] = (unsigned char)ev;
-        digits = (digits + 1) & (0 - (uint64_t)(ev >> 2 & 1));
-        bad |= digits + NUMBER_BIAS;
-    }
-    *state = s;
-    *bad_bits = bad;
+    for (i = 0; i < len; i++)
+        s = rows[((size_t)jct_class[text[i]] << 6) + s];
+    return (unsigned)s;
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(PH_JSON_CT_PORTABLE)
-#define HAVE_ASM_LOOP 1
-#if JCT_NUMBER != 4u
-#error "asm_loop tests bit 2 for JCT_NUMBER"
-#endif
-/*
- * c_loop in x86-64 assembly: the chain of states is the one `movzbl
- * (column, s)` a byte, and the rest is fewer instructions than gcc makes
- * of the C (bt/sbb for the number mask, one counter that runs up to 0),
- * which matters when a hyperthread shares the core.  Like the C, it has
- * no branch but the loop's own and writes events[i] at every i.  len > 0.
- */
-static void asm_loop(const unsigned char *text, size_t len,
-                     unsigned char *events, size_t *state, uint64_t *bad_bits)
+#define HAVE_X86 1
+/* c_chain with the chain of states the one `movzbl (row, s)` a byte; no
+ * branch but the loop's own.  len > 0. */
+static unsigned asm_chain(const unsigned char *text, size_t len)
 {
     const unsigned char *text_end = text + len;
-    unsigned char *events_end = events + len;
     intptr_t i = -(intptr_t)len;
-    uint64_t s = *state, bad = *bad_bits, digits = 0, column, ev, t;
+    uint64_t s = JCT_START, row;
 
     __asm__("1:\n\t"
-            "movzbl (%[text_end],%[i]), %k[column]\n\t"
-            "movzwl (%[columns],%[column],2), %k[column]\n\t"
-            "add %[step], %[column]\n\t"
-            "movzbl %c[cells](%[column],%[s]), %k[ev]\n\t"
-            "movzbl (%[column],%[s]), %k[s]\n\t"
-            "movb %b[ev], (%[events_end],%[i])\n\t"
-            "add $1, %[digits]\n\t"
-            "bt $2, %k[ev]\n\t"
-            "sbb %[t], %[t]\n\t"
-            "and %[t], %[digits]\n\t"
-            "lea %c[bias](%[digits]), %[t]\n\t"
-            "or %[t], %[bad]\n\t"
+            "movzbl (%[text_end],%[i]), %k[row]\n\t"
+            "movzbl (%[classes],%[row]), %k[row]\n\t"
+            "shl $6, %k[row]\n\t"
+            "add %[rows], %[row]\n\t"
+            "movzbl (%[row],%[s]), %k[s]\n\t"
             "add $1, %[i]\n\t"
             "jnz 1b"
-            : [s] "+r"(s), [bad] "+r"(bad), [digits] "+r"(digits), [i] "+r"(i),
-              [column] "=&r"(column), [ev] "=&r"(ev), [t] "=&r"(t)
-            : [text_end] "r"(text_end), [events_end] "r"(events_end),
-              [columns] "r"(jct_column), [step] "r"(jct_step),
-              [cells] "i"(JCT_CELLS), [bias] "i"(NUMBER_BIAS)
+            : [s] "+r"(s), [i] "+r"(i), [row] "=&r"(row)
+            : [text_end] "r"(text_end), [classes] "r"(jct_class),
+              [rows] "r"(&jct_next[0][0])
             : "cc", "memory");
-    *state = (size_t)s;
-    *bad_bits = bad;
+    return (unsigned)s;
+}
+
+#include <immintrin.h>
+
+#define VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+
+/* The classes of 64 bytes at once: the 256-byte class table is held in
+ * four registers, so no load depends on the text. */
+VBMI_TARGET static void classes_64(const unsigned char *text,
+                                   unsigned char *out, const __m512i t[4])
+{
+    __m512i v = _mm512_loadu_si512((const void *)text);
+    __m512i low = _mm512_permutex2var_epi8(t[0], v, t[1]);
+    __m512i high = _mm512_permutex2var_epi8(t[2], v, t[3]);
+
+    _mm512_storeu_si512((void *)out, _mm512_mask_blend_epi8(
+                                         _mm512_movepi8_mask(v), low, high));
+}
+
+#define ROW(c) _mm512_load_si512((const void *)jct_next[(c)])
+/* Run f through one more byte of class c: f[j] = row[f[j]]. */
+#define STEP(f, c) ((f) = _mm512_permutexvar_epi8((f), ROW(c)))
+/* f, then g: (f then g)[j] = g[f[j]]. */
+#define THEN(f, g) _mm512_permutexvar_epi8((f), (g))
+
+/* The composed scan (see the file comment).  `work` holds len bytes: the
+ * classes of the text, found first 64 at a time. */
+VBMI_TARGET static unsigned composed(const unsigned char *text, size_t len,
+                                     unsigned char *work)
+{
+    __m512i t[4], f0, f1, f2, f3, f4, f5, f6, f7, all;
+    const unsigned char *c = work;
+    size_t run = len / 8, i;
+    unsigned char lanes[64];
+
+    for (i = 0; i < 4; i++)
+        t[i] = _mm512_loadu_si512((const void *)(jct_class + 64 * i));
+    for (i = 0; i + 64 <= len; i += 64)
+        classes_64(text + i, work + i, t);
+    for (; i < len; i++)
+        work[i] = jct_class[text[i]];
+    for (i = 0; i < 64; i++)
+        lanes[i] = (unsigned char)i;
+    f0 = f1 = f2 = f3 = f4 = f5 = f6 = f7 =
+        _mm512_loadu_si512((const void *)lanes);
+    for (i = 0; i < run; i++) {
+        STEP(f0, c[i]);
+        STEP(f1, c[run + i]);
+        STEP(f2, c[2 * run + i]);
+        STEP(f3, c[3 * run + i]);
+        STEP(f4, c[4 * run + i]);
+        STEP(f5, c[5 * run + i]);
+        STEP(f6, c[6 * run + i]);
+        STEP(f7, c[7 * run + i]);
+    }
+    for (i = 8 * run; i < len; i++) /* fewer than eight bytes */
+        STEP(f7, c[i]);
+    all = THEN(THEN(THEN(THEN(THEN(THEN(THEN(f0, f1), f2), f3), f4), f5), f6),
+               f7);
+    _mm512_storeu_si512((void *)lanes, all);
+    return lanes[JCT_START];
+}
+
+static int have_vbmi(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vbmi");
 }
 #else
-#define HAVE_ASM_LOOP 0
+#define HAVE_X86 0
 #endif
 
-/* The scan, with the written-out loop (`use_asm`, a constant at each call)
- * or the C one; the two give the same results (tests/c compares them). */
-static int scan(const unsigned char *text, size_t len, unsigned char *events,
-                int use_asm)
+/* Which form runs, decided from the CPU alone (never from the text). */
+static unsigned end_state(const unsigned char *text, size_t len,
+                          unsigned char *work, ph_json_ct_form form)
 {
-    size_t s = JCT_START;
-    /* Starts at 0 whatever the tables hold: (x & 0) keeps the loads. */
-    uint64_t bad = (uint64_t)(touch(jct_column, sizeof jct_column) +
-                              touch(jct_step, sizeof jct_step)) &
-                   0;
-
-#if HAVE_ASM_LOOP
-    if (use_asm && len > 0)
-        asm_loop(text, len, events, &s, &bad);
-    else
+    switch (form) {
+#if HAVE_X86
+    case PH_JSON_CT_COMPOSED:
+        return composed(text, len, work);
+    case PH_JSON_CT_CHAIN:
+        return len > 0 ? asm_chain(text, len) : JCT_START;
 #endif
-        c_loop(text, len, events, &s, &bad);
-    (void)use_asm;
-    /* Bit 13 of `bad` is set if some number had more than the limit. */
-    return ((bad >> 13 & 1) | (uint64_t)(s != JCT_ACCEPT)) == 0;
-}
-
-int ph_json_ct_scan(const unsigned char *text, size_t len,
-                    unsigned char *events)
-{
-    return scan(text, len, events, HAVE_ASM_LOOP);
-}
-
-int ph_json_ct_scan_portable(const unsigned char *text, size_t len,
-                             unsigned char *events)
-{
-    return scan(text, len, events, 0);
-}
-
-int ph_json_ct_nesting(const unsigned char *events, size_t len)
-{
-    /* The bits the nesting walk does not use, in every byte of a word. */
-    const uint64_t unused = UINT64_C(0x0101010101010101) *
-                            (JCT_NUMBER | JCT_ESCAPE | JCT_STRING_END);
-    /* Depth change of each stack step: none, push, push, pop. */
-    static const signed char step[4] = { 0, 1, 1, -1 };
-    /* The context of each open level: 1 object, 0 array; level 0 is
-     * "nothing open" (2), before the top-level object and after it. */
-    unsigned char open[PH_MAX_DEPTH + 2];
-    size_t depth = 0, i = 0;
-
-    open[0] = 2;
-    /* Eight events at a time; only the bytes that hold one are looked at,
-     * in order (the word's lowest byte is the first event).  The automaton
-     * lets nothing but ',' and a close follow the top-level object, and
-     * both break a rule at level 0, so no other check is needed there. */
-    while (i < len) {
-        uint64_t w;
-        if (len - i >= 8) {
-            w = ph_load_le64(events + i);
-            i += 8;
-        } else {
-            w = events[i++];
-        }
-        w &= ~unused;
-        while (w != 0) {
-            unsigned shift = 8 * ph_lowest_byte(w);
-            unsigned ev = (unsigned)(w >> shift) & 0xff;
-            if (ev >> (JCT_BAD_SHIFT + open[depth]) & 1)
-                return 0;
-            /* Written on every step: above the top it is overwritten by
-             * the next push before anything reads it. */
-            open[depth + 1] = (ev & JCT_STACK) == JCT_PUSH_OBJ;
-            depth += (size_t)(ptrdiff_t)step[ev & JCT_STACK];
-            if (depth > PH_MAX_DEPTH)
-                return 0;
-            w &= ~(UINT64_C(0xff) << shift);
-        }
+    default:
+        (void)work;
+        return c_chain(text, len);
     }
-    return depth == 0;
 }
 
-int ph_json_ct_valid(const unsigned char *text, size_t len,
-                     unsigned char *events)
+int ph_json_ct_form_available(ph_json_ct_form form)
 {
-    return ph_json_ct_scan(text, len, events) &&
-           ph_json_ct_nesting(events, len);
+    switch (form) {
+    case PH_JSON_CT_C:
+        return 1;
+#if HAVE_X86
+    case PH_JSON_CT_CHAIN:
+        return 1;
+    case PH_JSON_CT_COMPOSED:
+        return have_vbmi();
+#endif
+    default:
+        return 0;
+    }
+}
+
+int ph_json_ct_scan_with(const unsigned char *text, size_t len,
+                         unsigned char *work, ph_json_ct_form form)
+{
+    /* The tables first; (x & 0) keeps the loads whatever they hold. */
+    unsigned warm = touch_tables() & 0;
+
+    return (end_state(text, len, work, form) | warm) == JCT_ACCEPT;
+}
+
+int ph_json_ct_scan(const unsigned char *text, size_t len, unsigned char *work)
+{
+    /* 0 until decided; threads that race decide the same. */
+    static atomic_int best;
+    int form = atomic_load_explicit(&best, memory_order_relaxed);
+
+    if (form == 0) {
+        form = ph_json_ct_form_available(PH_JSON_CT_COMPOSED)
+                   ? PH_JSON_CT_COMPOSED
+               : HAVE_X86 ? PH_JSON_CT_CHAIN
+                          : PH_JSON_CT_C;
+        atomic_store_explicit(&best, form, memory_order_relaxed);
+    }
+    return ph_json_ct_scan_with(text, len, work, (ph_json_ct_form)form);
 }

@@ -29,7 +29,6 @@ typedef struct parser {
     const ph_top_hook *hook;
     unsigned char *text; /* unescape area, `text_used` bytes used */
     size_t text_used;
-    const unsigned char *marks; /* checked text: its string marks, or NULL */
     int depth;
     ph_error *err;
 } parser;
@@ -204,56 +203,6 @@ static uint64_t special_in_word(const unsigned char *p)
            ((control | v) & high);
 }
 
-/* Checked text (json_ct.c): the string that starts at `begin` ends at the
- * first STRING_END mark, unless an ESCAPE mark comes first.  Without
- * escapes it is handed over in place, as the plain loop below would; with
- * them, 0 sends the caller to the unescaping loop. */
-static int find_marked_end(parser *ps, const unsigned char *begin,
-                           const char **s, size_t *len, int *ascii)
-{
-    const uint64_t stop = UINT64_C(0x0101010101010101) *
-                          (PH_JSON_MARK_ESCAPE | PH_JSON_MARK_STRING_END);
-    const uint64_t high = UINT64_C(0x8080808080808080);
-    const unsigned char *m = ps->marks + (begin - ps->start);
-    const unsigned char *m_end = ps->marks + (ps->end - ps->start);
-    const unsigned char *q, *p;
-    uint64_t bits = 0;
-
-    for (;;) {
-        uint64_t w;
-        if (m_end - m < 8) {
-            while (m < m_end && (*m & stop) == 0)
-                m++;
-            break;
-        }
-        if ((w = ph_load_le64(m) & stop) != 0) {
-            m += ph_lowest_byte(w);
-            break;
-        }
-        m += 8;
-    }
-    if (m >= m_end || (*m & PH_JSON_MARK_STRING_END) == 0)
-        return 0;
-    q = ps->start + (m - ps->marks); /* the closing quote */
-    /* Any byte >= 0x80 in [begin, q): whole words, then the last few
-     * bytes as a masked word when the buffer goes on that far. */
-    for (p = begin; q - p >= 8; p += 8)
-        bits |= ph_load_le64(p);
-    if (p < q) {
-        if (ps->end - p >= 8) {
-            bits |= ph_load_le64(p) & ((UINT64_C(1) << (8 * (q - p))) - 1);
-        } else {
-            for (; p < q; p++)
-                bits |= *p;
-        }
-    }
-    *ascii = (bits & high) == 0;
-    *s = (const char *)begin;
-    *len = (size_t)(q - begin);
-    ps->p = q + 1;
-    return 1;
-}
-
 #if defined(__SSE2__)
 /* special_in_word for 16 bytes, as a mask of bit i for byte p[i] (exact
  * here): a signed compare puts bytes >= 0x80 below 0x20 with the control
@@ -309,8 +258,6 @@ static ph_status scan_string(parser *ps, const char **s, size_t *len,
     ph_status st;
 
     *ascii = 1;
-    if (ps->marks != NULL && find_marked_end(ps, begin, s, len, ascii))
-        return PH_OK;
     /* Fast path: plain text up to the closing quote. */
     for (;;) {
         const unsigned char *p = ps->p + plain_run(ps->p, end);
@@ -689,7 +636,6 @@ static ph_status parse_value(parser *ps, void **out, int capture)
 }
 
 static ph_status parse_document(const char *json, size_t len,
-                                const unsigned char *marks,
                                 const ph_json_sink *sink, void *ctx,
                                 const ph_top_hook *hook, ph_scratch *s,
                                 void **root, ph_error *err)
@@ -704,7 +650,6 @@ static ph_status parse_document(const char *json, size_t len,
     ps.sink = sink;
     ps.ctx = ctx;
     ps.hook = hook;
-    ps.marks = marks;
     ps.text_used = 0;
     ps.depth = 0;
     ps.err = err;
@@ -734,7 +679,7 @@ static ph_status parse_document(const char *json, size_t len,
 ph_status ph_json_parse(const char *json, size_t len, const ph_json_sink *sink,
                         void *ctx, ph_scratch *s, void **root, ph_error *err)
 {
-    return parse_document(json, len, NULL, sink, ctx, NULL, s, root, err);
+    return parse_document(json, len, sink, ctx, NULL, s, root, err);
 }
 
 ph_status ph_json_parse_hooked(const char *json, size_t len,
@@ -742,14 +687,5 @@ ph_status ph_json_parse_hooked(const char *json, size_t len,
                                const ph_top_hook *hook, ph_scratch *s,
                                void **root, ph_error *err)
 {
-    return parse_document(json, len, NULL, sink, ctx, hook, s, root, err);
-}
-
-ph_status ph_json_parse_marked(const char *json, size_t len,
-                               const unsigned char *marks,
-                               const ph_json_sink *sink, void *ctx,
-                               const ph_top_hook *hook, ph_scratch *s,
-                               void **root, ph_error *err)
-{
-    return parse_document(json, len, marks, sink, ctx, hook, s, root, err);
+    return parse_document(json, len, sink, ctx, hook, s, root, err);
 }

@@ -89,17 +89,11 @@ typedef struct ph_scratch {
     unsigned char *text; /* unescaped JSON strings of one parse        */
     size_t text_cap;
     size_t env_used, data_used, text_used;
-    /* Set by ph_superpay_open for ph_superpay_parse: where the strings of
-     * the checked plaintext end (in env), for that plaintext only.  Any
-     * later use of env or data forgets it. */
-    const unsigned char *marks;
-    const void *marks_for;
-    size_t marks_len;
 } ph_scratch;
 
 #define PH_SCRATCH_INIT                                                       \
     {                                                                         \
-        NULL, 0, NULL, 0, NULL, 0, 0, 0, 0, NULL, NULL, 0                     \
+        NULL, 0, NULL, 0, NULL, 0, 0, 0, 0                                    \
     }
 
 /* Wipe (OPENSSL_cleanse) the bytes of each buffer handed out since the last
@@ -380,13 +374,16 @@ void ph_superpay_key_iv(const ph_superpay_key *k,
 /* Decrypt a SuperPay body: {"encryptedData": "<hex>"} or bare hex, with
  * surrounding JSON whitespace allowed.  A body that is not one of those
  * shapes is PH_ERR_DECODE.  Once the hex has been found, the hex decoding,
- * the decryption, the PKCS#7 check and a check that the plaintext is one
- * strict JSON object all run to the end in a time that depends on the
+ * the decryption, the PKCS#7 check and a check that the plaintext is a
+ * JSON object token by token (every token's grammar, UTF-8, which token
+ * may follow which) all run to the end in a time that depends on the
  * length alone, and every failure (bad hex, bad length, bad padding, not
  * JSON, not an object) is PH_ERR_DECRYPT with one message: nothing tells
- * an attacker which check failed, by its status or by its time.  The
- * plaintext goes to scratch->data; the scratch also keeps marks for
- * ph_superpay_parse (see ph_scratch). */
+ * an attacker which check failed, by its status or by its time.  What
+ * needs memory of the text (bracket types, depth, nothing after the
+ * object, the length of a number) is checked by ph_superpay_parse, which
+ * fails the same way: only both together say the plaintext is one strict
+ * JSON object.  The plaintext goes to scratch->data. */
 ph_status ph_superpay_open(const ph_superpay_key *k, const char *body,
                            size_t len, size_t max_bytes, ph_scratch *s,
                            const char **plain, size_t *plain_len,
@@ -403,7 +400,8 @@ ph_status ph_superpay_decrypt_hex(const ph_superpay_key *k,
 
 /* Parse decrypted plaintext into the sink: call it only after
  * ph_superpay_open succeeded, so that nothing is built from text that has
- * not passed every check.  It must be a JSON object; any failure but
+ * not passed the constant-time checks.  It must be one strict JSON object
+ * (this parse completes ph_superpay_open's check); any failure but
  * PH_ERR_MEMORY, a sink failure included, is PH_ERR_DECRYPT with the same
  * message as a padding failure (a binding clears whatever error its sink
  * left pending before it reports that one). */

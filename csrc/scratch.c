@@ -70,24 +70,13 @@ static unsigned char *reserve(unsigned char **buf, size_t *cap, size_t *used,
     return p;
 }
 
-/* The marks describe what env and data held: a new use of either ends
- * them. */
-static void forget_marks(ph_scratch *s)
-{
-    s->marks = NULL;
-    s->marks_for = NULL;
-    s->marks_len = 0;
-}
-
 unsigned char *ph_scratch_env(ph_scratch *s, size_t need, ph_error *err)
 {
-    forget_marks(s);
     return reserve(&s->env, &s->env_cap, &s->env_used, need, err);
 }
 
 unsigned char *ph_scratch_data(ph_scratch *s, size_t need, ph_error *err)
 {
-    forget_marks(s);
     return reserve(&s->data, &s->data_cap, &s->data_used, need, err);
 }
 
@@ -110,7 +99,6 @@ void ph_scratch_wipe(ph_scratch *s)
 {
     if (s == NULL)
         return;
-    forget_marks(s);
     wipe_used(s->env, s->env_cap, &s->env_used);
     wipe_used(s->data, s->data_cap, &s->data_used);
     wipe_used(s->text, s->text_cap, &s->text_used);
@@ -126,7 +114,6 @@ void ph_scratch_free(ph_scratch *s)
     s->env = s->data = s->text = NULL;
     s->env_cap = s->data_cap = s->text_cap = 0;
     s->env_used = s->data_used = s->text_used = 0;
-    forget_marks(s);
 }
 
 void ph_free(void *p, size_t len)

@@ -110,7 +110,7 @@ static ph_status open_hex(const ph_superpay_key *k, const unsigned char *iv,
                           ph_scratch *s, int json, const unsigned char **plain,
                           size_t *plain_len, ph_error *err)
 {
-    unsigned char *ct, *pt, *events;
+    unsigned char *ct, *pt, *work;
     size_t n = len / 2, pad;
     unsigned good;
     ph_status st;
@@ -140,15 +140,13 @@ static ph_status open_hex(const ph_superpay_key *k, const unsigned char *iv,
     good &= ph_pkcs7_check(pt, n, &pad, json);
     if (json) {
         /* The padding bytes are spaces now if the padding was valid, so
-         * all n bytes are read either way. */
-        if ((events = ph_scratch_env(s, n, err)) == NULL) {
+         * all n bytes are read either way.  The scan's work area (what
+         * the bytes are) is scratch, wiped with the rest. */
+        if ((work = ph_scratch_env(s, n, err)) == NULL) {
             OPENSSL_cleanse(pt, n);
             return PH_ERR_MEMORY;
         }
-        good &= 0u - (unsigned)ph_json_ct_scan(pt, n, events);
-        /* Only text that is JSON token by token gets here (json_ct.c). */
-        if (good && !ph_json_ct_nesting(events, n))
-            good = 0;
+        good &= 0u - (unsigned)ph_json_ct_scan(pt, n, work);
     }
     if (!good) {
         OPENSSL_cleanse(pt, n);
@@ -156,12 +154,6 @@ static ph_status open_hex(const ph_superpay_key *k, const unsigned char *iv,
     }
     *plain = pt;
     *plain_len = n - pad;
-    if (json) {
-        /* For ph_superpay_parse: this plaintext's strings are marked. */
-        s->marks = events;
-        s->marks_for = pt;
-        s->marks_len = n - pad;
-    }
     return PH_OK;
 }
 
@@ -213,19 +205,16 @@ ph_status ph_superpay_parse(const char *plain, size_t len,
                             void **root, ph_error *err)
 {
     ph_top_hook object_only = { ignore_member, NULL, NULL, NULL };
-    const unsigned char *marks = NULL;
     ph_status st;
 
-    /* Text ph_superpay_open checked and marked, untouched since: its
-     * strings need not be scanned again. */
-    if (s->marks != NULL && s->marks_for == (const void *)plain &&
-        s->marks_len == len)
-        marks = s->marks;
-    st = ph_json_parse_marked(plain, len, marks, sink, ctx, &object_only, s,
-                              root, err);
-    /* A value the host cannot build (a raising parse_float, an integer
-     * past the host's digit limit) is a failure of the decrypted text
-     * like any other: the caller must not be able to tell it apart. */
+    /* ph_superpay_open checked the text token by token in constant time;
+     * this strict parse checks the rest (json_ct.c says why its time may
+     * depend on the text).  A value the host cannot build (a raising
+     * parse_float, an integer past the host's digit limit) is a failure of
+     * the decrypted text like any other: the caller must not be able to
+     * tell it apart. */
+    st = ph_json_parse_hooked(plain, len, sink, ctx, &object_only, s, root,
+                              err);
     if (st == PH_ERR_DECODE || st == PH_ERR_SINK)
         return decrypt_failed(err);
     return st;

@@ -245,9 +245,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      memcmp(ref, plain, plain_len) == 0,
                  "payhook decrypted what OpenSSL does not, or differently");
     else if (hex_len <= max_bytes)
-        /* Opening also checks that the plaintext is one JSON object. */
+        /* Opening refuses only what is no JSON object (its scan passes
+         * every object; the parse does the rest, below). */
         FZ_CHECK(ref_len < 0 || !fz_json_object_ok((const char *)ref, (size_t)ref_len),
                  "payhook failed to decrypt valid ciphertext");
+    if (st == PH_OK) {
+        /* Opening and parsing together accept exactly a JSON object,
+         * and refuse anything else with the one decryption error. */
+        void *root = NULL;
+        reset(&err);
+        st = ph_superpay_parse(plain, plain_len, NULL, NULL, &s, &root, &err);
+        fz_check_error(st, &err, key, KEY_LEN);
+        if (fz_json_object_ok(plain, plain_len))
+            FZ_CHECK(st == PH_OK, "a JSON object refused by the parse");
+        else
+            FZ_CHECK(st == PH_ERR_DECRYPT &&
+                         strcmp(err.message, bad_padding_message) == 0,
+                     "the parse refused without the decryption error");
+    }
 done:
     cJSON_Delete(tree);
     free(ref);

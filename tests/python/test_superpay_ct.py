@@ -1,9 +1,12 @@
 """SuperPay's constant-time opening, seen from Python.
 
 Every failure after the hex is found is one DecryptionError with one
-message, and nothing is built before the plaintext has passed the padding
-and JSON checks: `parse_float` counts the floats the decoder builds, and on
-a failed decrypt it is never called.  (How long each failure takes is
+message, and nothing is built from a plaintext that fails the padding or
+the constant-time JSON scan (what a wrong key, a tampered block or a
+padding probe decrypts to): `parse_float` counts the floats the decoder
+builds, and on those it is never called.  Text that is JSON token by token
+but wrongly nested is refused by the strict parse that follows, with the
+same error.  (How long each failure takes is
 measured by bench/superpay_timing.py, not asserted here.)
 """
 
@@ -79,12 +82,29 @@ def failing_bodies():
     cases["truncated"] = body(ct[:-16])
     cases["bad-hex"] = body(ct)[:-4] + b'zz"}'
     cases["bit-flip-first-block"] = body(bytes([ct[0] ^ 1]) + ct[1:])
-    # Right key, wrong JSON: the structure is checked before building.
-    for text in (b'{"a":[1.5}]', b'{"a":1.5,"b":[2.5]', b'{"a":[1.5:2]}',
-                 b'{"a":{2.5}}', b'[1.5]', b'{"a":1.5}x', b'\xef\xbb\xbf{}',
-                 b'{"a":1.5,"b":"\xff"}'):
+    # Right key, JSON wrong token by token: the scan refuses it before
+    # anything is built.
+    for text in (b'{"a":[1.5:2]}', b'[1.5]', b'{"a":1.5}x', b'\xef\xbb\xbf{}',
+                 b'{"a":1.5,"b":"\xff"}', b'{"a":1.5,"b":01}',
+                 b'{"a":"\\ud800"}', b'{"a":1.5,}'):
         cases[f"json-{text[:12]!r}"] = body(encrypt(text))
     return cases
+
+
+def wrongly_nested_bodies():
+    """Right key, every token right, the structure wrong: what needs memory
+    of the text, which the strict parse checks after the scan."""
+    texts = {
+        "bracket-types": b'{"a":[1.5}]',
+        "unclosed": b'{"a":1.5,"b":[2.5]',
+        "keyless-member": b'{"a":{2.5}}',
+        "colon-in-array": b'{"a":["k":1]}',
+        "after-the-object": b'{"a":1.5}}',
+        "two-objects": b'{"a":1.5},{}',
+        "too-deep": b'{"a":' + b"[" * 200 + b"]" * 200 + b"}",
+        "number-too-long": b'{"a":1.5,"n":1' + b"0" * 5000 + b"}",
+    }
+    return {name: body(encrypt(text)) for name, text in texts.items()}
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +124,15 @@ def test_failure_is_one_error_and_builds_nothing(name, reference_error):
     assert type(info.value) is payhook.DecryptionError
     assert str(info.value) == reference_error
     assert count.calls == 0
+
+
+@pytest.mark.parametrize("name", sorted(wrongly_nested_bodies()))
+def test_wrong_nesting_fails_with_the_one_error(name, reference_error):
+    dec = payhook.superpay.Decoder(KEY, parse_float=Counter())
+    with pytest.raises(payhook.DecryptionError) as info:
+        dec.decode(wrongly_nested_bodies()[name])
+    assert type(info.value) is payhook.DecryptionError
+    assert str(info.value) == reference_error
 
 
 def test_probe_pads_that_are_valid_fail_like_the_rest(reference_error):
