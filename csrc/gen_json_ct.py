@@ -2,7 +2,7 @@
 """Write csrc/json_ct_table.h: the automaton of the constant-time JSON check.
 
 The check (csrc/json_ct.c) takes every byte of a decrypted SuperPay
-plaintext through one table lookup, whatever the bytes are, so that its time
+plaintext through the same steps, whatever the bytes are, so that its time
 depends on the length alone.  The automaton covers everything of the strict
 parser's grammar (json_parse.c, with a top-level object) that needs no
 memory: tokens, strings (escapes, \\u with surrogate pairs, UTF-8 as
@@ -159,7 +159,7 @@ on(START, WS, START)
 on(START, C["LBRACE"], OPEN)   # the only step at the top
 
 
-def value_start(src: str, item: bool, string_to: str) -> None:
+def value_start(src: str, string_to: str) -> None:
     """What may begin a value in `src`.  In item position (after '{', '['
     or ',') a string may still turn out to be a key; whether a value with
     no key is in an array is the parse's to check."""
@@ -183,9 +183,9 @@ def close(src: str) -> None:
 
 for src in (OPEN, ITEM, VALUE):
     on(src, WS, src)
-value_start(OPEN, True, "K_IN")
-value_start(ITEM, True, "K_IN")
-value_start(VALUE, False, "V_IN")
+value_start(OPEN, "K_IN")
+value_start(ITEM, "K_IN")
+value_start(VALUE, "V_IN")
 # An empty container closes straight away (the parse matches the type).
 on(OPEN, C["RBRACE"], AFTER)
 on(OPEN, C["RBRACK"], AFTER)
