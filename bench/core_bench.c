@@ -1,7 +1,8 @@
 /*
  * ns/byte of the core's byte loops on their own, without a binding around
  * them: the constant-time JSON scan (SuperPay's check), in the form this
- * CPU gets and as the one-load-a-byte chain,
+ * CPU gets and as the one-load-a-byte chain, with its time on the document
+ * over its time on random bytes (which must be 1),
  * hex and base64url decoding, and the strict parser through one long
  * string, plain or with escapes and UTF-8 every few bytes.  Built against
  * a libpayhook.a (`make bench-core`, or the command in bench/README.md
@@ -172,6 +173,47 @@ static double time_job(const job *j, int rounds)
     return med;
 }
 
+/* The constant-time scan on the document and on random bytes of the same
+ * length (what a wrong key decrypts to), the two batches back to back in
+ * each round so that the machine's phases hit both: the median over
+ * rounds of document time / random time, which must be 1. */
+static double ct_ratio(const unsigned char *text, size_t n, unsigned char *out,
+                       int rounds)
+{
+    unsigned char *noise = malloc(n);
+    double *ratio = malloc((size_t)rounds * sizeof *ratio), med, t0, t1;
+    uint64_t rng = UINT64_C(0x9e3779b97f4a7c15);
+    long reps = 1 + (long)(200000 / n), r;
+    size_t i;
+    int k;
+
+    if (noise == NULL || ratio == NULL)
+        exit(1);
+    for (i = 0; i < n; i++) {
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        noise[i] = (unsigned char)(rng >> 56);
+    }
+    for (k = 0; k < rounds; k++) {
+        /* Which goes first alternates, so that order cancels out. */
+        const unsigned char *first = k % 2 ? noise : text;
+        const unsigned char *second = k % 2 ? text : noise;
+        double t2;
+        t0 = now_ns();
+        for (r = 0; r < reps; r++)
+            sink_bits += (unsigned)ph_json_ct_scan(first, n, out);
+        t1 = now_ns();
+        for (r = 0; r < reps; r++)
+            sink_bits += (unsigned)ph_json_ct_scan(second, n, out);
+        t2 = now_ns();
+        ratio[k] = k % 2 ? (t2 - t1) / (t1 - t0) : (t1 - t0) / (t2 - t1);
+    }
+    qsort(ratio, (size_t)rounds, sizeof *ratio, cmp_double);
+    med = ratio[rounds / 2];
+    free(ratio);
+    free(noise);
+    return med;
+}
+
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 31;
@@ -208,6 +250,11 @@ int main(int argc, char **argv)
         for (i = 0; i < 6; i++)
             printf("%-18s %10zu %10.3f\n", jobs[i].name, jobs[i].len,
                    time_job(&jobs[i], rounds));
+        printf("%-18s %10zu %10.3f  (document / random bytes, median of "
+               "%d rounds)\n",
+               "json_ct_ratio", n,
+               ct_ratio((unsigned char *)text, n, out, 6 * rounds + 1),
+               6 * rounds + 1);
         free(text);
         free(str);
         free(marked);

@@ -12,7 +12,9 @@
 # the interpreter's start-up and loop are left out and the numbers are the
 # binding's + the core's + OpenSSL's + CPython's object building.
 # LuaJIT: the whole run of bench/profile_driver.lua (start-up is a small
-# fixed part; JIT-compiled Lua shows as "???").
+# fixed part; JIT-compiled Lua shows as "???").  Valgrind hides AVX-512
+# from the CPU it reports, so SuperPay's constant-time scan is profiled in
+# its one-load chain form, not the composed one it runs natively.
 #
 # Environment: BENCH_SOURCE as for run.sh; PROFILE_N_SMALL (3000),
 # PROFILE_N_LARGE (20).

@@ -29,12 +29,6 @@ static void *room(size_t n)
     return p;
 }
 
-static int hex_digit(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-           (c >= 'A' && c <= 'F');
-}
-
 static void base64url(const char *in, size_t len)
 {
     size_t cap = ph_b64url_decoded_len(len), out_len = 0, elen;
@@ -99,7 +93,7 @@ static void hex(const char *in, size_t len)
     ph_status st;
 
     for (i = 0; i < len && valid; i++)
-        valid = hex_digit((unsigned char)in[i]);
+        valid = model_hex_digit((unsigned char)in[i]) >= 0;
     st = ph_hex_decode(in, len, out);
     FZ_CHECK(st == PH_OK || st == PH_ERR_DECODE, "unexpected status");
     FZ_CHECK((st == PH_OK) == valid, "hex accepted or refused wrongly");

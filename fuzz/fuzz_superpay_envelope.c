@@ -78,17 +78,6 @@ static void to_hex(const unsigned char *in, size_t len, char *out)
     }
 }
 
-static int nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Hex (either case) decrypted by OpenSSL directly into a new buffer;
  * returns the plaintext length or -1. */
 static long reference_decrypt(const char *hex, size_t len,
@@ -105,7 +94,8 @@ static long reference_decrypt(const char *hex, size_t len,
     *out = malloc(len / 2 + 16);
     FZ_CHECK(ct != NULL && *out != NULL, "out of memory in the harness");
     for (i = 0; i < len; i += 2) {
-        int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+        int hi = model_hex_digit(hex[i]);
+        int lo = model_hex_digit(hex[i + 1]);
         if (hi < 0 || lo < 0)
             goto done;
         ct[i / 2] = (unsigned char)(hi << 4 | lo);
