@@ -168,7 +168,7 @@ typedef struct size_state {
     size_t sbody_len, splain_len;
     const char *hex; /* the encryptedData string, inside sbody */
     size_t hex_len;
-    unsigned char *ct, *pt, *padded, *events;
+    unsigned char *ct, *pt, *padded, *work;
     size_t ct_len;
     unsigned char aes_key[PH_AES_KEY_LEN], iv[PH_AES_BLOCK];
     EVP_CIPHER_CTX *raw_aes, *ph_aes;
@@ -263,7 +263,7 @@ static void setup_superpay(size_state *st, const char *key)
         die("the SuperPay ciphertext has a wrong length");
     st->ct = xmalloc(st->ct_len);
     st->pt = xmalloc(st->ct_len);
-    st->events = xmalloc(st->ct_len);
+    st->work = xmalloc(st->ct_len);
     /* The plaintext as the core scans it: padding turned into spaces. */
     st->padded = xmalloc(st->ct_len);
     memcpy(st->padded, st->splain, st->splain_len);
@@ -308,7 +308,7 @@ static void free_state(size_state *st)
     free(st->ct);
     free(st->pt);
     free(st->padded);
-    free(st->events);
+    free(st->work);
     free(st->out);
 }
 
@@ -427,7 +427,7 @@ static int hex_aes_payhook(size_state *st)
 
 static int ct_scan(size_state *st)
 {
-    return !ph_json_ct_scan(st->padded, st->ct_len, st->events);
+    return !ph_json_ct_scan(st->padded, st->ct_len, st->work);
 }
 
 static int superpay_parse(size_state *st)
