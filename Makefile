@@ -38,10 +38,11 @@ test-c: $(BUILD)/test_payhook
 
 # The same tests on the code paths an x86-64 build does not take: no
 # SSE2 (the SWAR and byte loops of the string scanner and the hex and
-# base64url decoders) and the C loop of the constant-time JSON scan.
+# base64url decoders), the C loop of the constant-time JSON scan and HMAC
+# through EVP_MAC contexts (csrc/mac_key.c's PH_MAC_EVP form).
 test-c-portable:
 	$(MAKE) -s BUILD=build/portable \
-	    EXTRA_CFLAGS="-U__SSE2__ -DPH_JSON_CT_PORTABLE" build/portable/test_payhook
+	    EXTRA_CFLAGS="-U__SSE2__ -DPH_JSON_CT_PORTABLE -DPH_MAC_EVP" build/portable/test_payhook
 	build/portable/test_payhook tests/vectors tests/vectors/conformance
 
 # The core compiled once more at -O3, objects thrown away: gcc finds some

@@ -79,6 +79,7 @@ build = {
             "csrc/jwt_sign.c",
             "csrc/jwt_verify.c",
             "csrc/leanx.c",
+            "csrc/mac_key.c",
             "csrc/number.c",
             "csrc/rsa.c",
             "csrc/scratch.c",

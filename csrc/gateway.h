@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "internal.h"
+#include "mac_key.h"
 
 /* The kind of key a gateway takes, which decides how ph_gateway_key_new
  * checks and prepares it. */
@@ -21,16 +22,12 @@ typedef enum ph_key_kind {
                           string (the forms)                          */
 } ph_key_kind;
 
-/* Keyed HMAC templates, one per key of a rotation; each use works on a
- * duplicate, so the set is never written after it is made. */
+/* Prepared HMAC keys, one per key of a rotation; never written after
+ * they are made, so threads may share the set. */
 typedef struct ph_hmac_keys {
     ph_digest digest;
     size_t n;
-    EVP_MAC_CTX *ctx[PH_MAX_KEYS];
-    /* Working copies, reused call after call by whoever holds `busy` (a
-     * call that finds them taken duplicates the templates): outside the
-     * set itself, so sharing it between threads stays safe. */
-    struct ph_hmac_work *work;
+    ph_mac_key *key[PH_MAX_KEYS];
 } ph_hmac_keys;
 
 size_t ph_digest_len(ph_digest d);

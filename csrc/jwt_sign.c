@@ -10,9 +10,9 @@
 #include "jwt_internal.h"
 
 const ph_alg ph_alg_info[PH_ALG_COUNT] = {
-    { PH_ALG_HS256, "HS256", "SHA256", 32 },
-    { PH_ALG_HS384, "HS384", "SHA384", 48 },
-    { PH_ALG_HS512, "HS512", "SHA512", 64 },
+    { PH_ALG_HS256, "HS256", "SHA256", PH_MAC_SHA256, 32 },
+    { PH_ALG_HS384, "HS384", "SHA384", PH_MAC_SHA384, 48 },
+    { PH_ALG_HS512, "HS512", "SHA512", PH_MAC_SHA512, 64 },
 };
 
 unsigned ph_alg_from_name(const char *name, size_t len)

@@ -1,8 +1,6 @@
 /* JWS compact verification for HS256 / HS384 / HS512. */
-#include <stdatomic.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -14,17 +12,9 @@ struct ph_jwt_verifier {
     size_t nkeys;
     unsigned char *keys[PH_MAX_KEYS];
     size_t key_lens[PH_MAX_KEYS];
-    /* One keyed HMAC context per key and allowed algorithm, set up once;
-     * each verification works on a duplicate, so the verifier itself is
-     * never written after creation and may be shared by threads. */
-    EVP_MAC_CTX *mac[PH_MAX_KEYS][PH_ALG_COUNT];
-    /* Working copies of those contexts, reused call after call by whoever
-     * holds `busy`; a call that finds them taken duplicates the templates.
-     * Separate from the (const) verifier so sharing stays safe. */
-    struct mac_work {
-        atomic_int busy;
-        EVP_MAC_CTX *ctx[PH_MAX_KEYS][PH_ALG_COUNT];
-    } * work;
+    /* One prepared HMAC key per key and allowed algorithm, made once and
+     * never written after, so the verifier may be shared by threads. */
+    ph_mac_key *mac[PH_MAX_KEYS][PH_ALG_COUNT];
 };
 
 void ph_jwt_verifier_free(ph_jwt_verifier *v)
@@ -34,14 +24,10 @@ void ph_jwt_verifier_free(ph_jwt_verifier *v)
     if (v == NULL)
         return;
     for (i = 0; i < v->nkeys; i++) {
-        for (a = 0; a < PH_ALG_COUNT; a++) {
-            EVP_MAC_CTX_free(v->mac[i][a]); /* frees wipe key state */
-            if (v->work != NULL)
-                EVP_MAC_CTX_free(v->work->ctx[i][a]);
-        }
+        for (a = 0; a < PH_ALG_COUNT; a++)
+            ph_mac_key_free(v->mac[i][a]); /* wipes the key's states */
         ph_free(v->keys[i], v->key_lens[i]);
     }
-    free(v->work);
     OPENSSL_cleanse(v, sizeof *v);
     free(v);
 }
@@ -52,7 +38,6 @@ ph_status ph_jwt_verifier_new(const unsigned char *const *keys,
                               ph_error *err)
 {
     ph_jwt_verifier *v;
-    EVP_MAC *hmac = NULL;
     ph_status st = PH_OK;
     size_t i, a;
 
@@ -69,16 +54,7 @@ ph_status ph_jwt_verifier_new(const unsigned char *const *keys,
                        "HS384, HS512");
     if ((v = calloc(1, sizeof *v)) == NULL)
         return ph_fail(err, PH_ERR_MEMORY, "out of memory");
-    if ((v->work = calloc(1, sizeof *v->work)) == NULL) {
-        free(v);
-        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
-    }
-    atomic_init(&v->work->busy, 0);
     v->algorithms = algorithms;
-    if ((hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL) {
-        st = ph_fail(err, PH_ERR_CRYPTO, "HMAC is not available");
-        goto done;
-    }
     for (i = 0; i < nkeys; i++) {
         if ((v->keys[i] = malloc(key_lens[i])) == NULL) {
             st = ph_fail(err, PH_ERR_MEMORY, "out of memory");
@@ -87,23 +63,14 @@ ph_status ph_jwt_verifier_new(const unsigned char *const *keys,
         memcpy(v->keys[i], keys[i], key_lens[i]);
         v->key_lens[i] = key_lens[i];
         v->nkeys = i + 1;
-        for (a = 0; a < PH_ALG_COUNT; a++) {
-            OSSL_PARAM params[2];
-            if (!(algorithms & ph_alg_info[a].bit))
-                continue;
-            params[0] = OSSL_PARAM_construct_utf8_string(
-                OSSL_MAC_PARAM_DIGEST, (char *)ph_alg_info[a].digest, 0);
-            params[1] = OSSL_PARAM_construct_end();
-            if ((v->mac[i][a] = EVP_MAC_CTX_new(hmac)) == NULL ||
-                !EVP_MAC_init(v->mac[i][a], keys[i], key_lens[i], params) ||
-                (v->work->ctx[i][a] = EVP_MAC_CTX_dup(v->mac[i][a])) == NULL) {
-                st = ph_fail(err, PH_ERR_CRYPTO, "HMAC setup failed");
-                goto done;
-            }
-        }
+        for (a = 0; a < PH_ALG_COUNT && st == PH_OK; a++)
+            if (algorithms & ph_alg_info[a].bit)
+                st = ph_mac_key_new(ph_alg_info[a].hash, keys[i], key_lens[i],
+                                    &v->mac[i][a], err);
+        if (st != PH_OK)
+            goto done;
     }
 done:
-    EVP_MAC_free(hmac);
     if (st != PH_OK) {
         ph_clear_openssl_errors();
         ph_jwt_verifier_free(v);
@@ -275,34 +242,20 @@ static ph_status check_mac(const ph_jwt_verifier *v, size_t alg_index,
                            const unsigned char *sig, size_t sig_len,
                            ph_error *err)
 {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    size_t i, mac_len, want = ph_alg_info[alg_index].digest_len;
-    int match = 0, failed = 0, expected = 0, own;
+    unsigned char mac[64];
+    size_t i, want = ph_alg_info[alg_index].digest_len;
+    ph_str whole;
+    int match = 0, failed = 0;
 
     if (sig_len != want)
         return ph_fail(err, PH_ERR_SIGNATURE, "Signature verification failed");
-    own = atomic_compare_exchange_strong(&v->work->busy, &expected, 1);
+    whole.ptr = msg;
+    whole.len = len;
     for (i = 0; i < v->nkeys && !failed; i++) {
-        EVP_MAC_CTX *ctx;
-        if (own) {
-            /* A NULL key re-initialises with the key already set. */
-            ctx = v->work->ctx[i][alg_index];
-            if (!EVP_MAC_init(ctx, NULL, 0, NULL))
-                ctx = NULL;
-        } else {
-            ctx = EVP_MAC_CTX_dup(v->mac[i][alg_index]);
-        }
-        failed = ctx == NULL ||
-                 !EVP_MAC_update(ctx, (const unsigned char *)msg, len) ||
-                 !EVP_MAC_final(ctx, mac, &mac_len, sizeof mac) ||
-                 mac_len != want;
-        if (!own)
-            EVP_MAC_CTX_free(ctx);
+        failed = !ph_mac_key_compute(v->mac[i][alg_index], &whole, 1, mac);
         if (!failed)
             match |= CRYPTO_memcmp(mac, sig, want) == 0;
     }
-    if (own)
-        atomic_store(&v->work->busy, 0);
     OPENSSL_cleanse(mac, sizeof mac);
     if (failed) {
         ph_clear_openssl_errors();

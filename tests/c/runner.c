@@ -106,6 +106,8 @@ void run_units_float(void);
 void run_units_siphash(void);
 /* units_form.c */
 void run_units_form(void);
+/* units_mac_key.c */
+void run_units_mac_key(void);
 
 static const char *vectors_dir, *shared_dir;
 
@@ -143,6 +145,7 @@ int main(int argc, char **argv)
     suite("units: status, version, scratch", run_units_status);
     suite("units: scratch wipe", run_units_scratch);
     suite("units: SipHash and fingerprints", run_units_siphash);
+    suite("units: prepared HMAC keys", run_units_mac_key);
     suite("units: JWT verify and sign", run_units_jwt);
     suite("units: LeanX and SuperPay", run_units_providers);
     suite("units: claims", run_units_claims);

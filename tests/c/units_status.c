@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 
+#include "mac_key.h"
 #include "runner.h"
 
 static void statuses(void)
@@ -382,11 +383,20 @@ static long fail_each_allocation(queue_op *op)
     return failures;
 }
 
+/* Prepared HMAC keys are plain memory unless the build keeps them in
+ * EVP_MAC contexts (mac_key.h), so only then can OpenSSL's allocations
+ * make ph_jwt_verifier_new fail. */
+#ifdef PH_MAC_EVP
+#define VERIFIER_USES_OPENSSL_MEMORY 1
+#else
+#define VERIFIER_USES_OPENSSL_MEMORY 0
+#endif
+
 static void error_queue(void)
 {
     queue_op ops[] = {
         {.what = "ph_jwt_verifier_new", .run = op_verifier_new,
-         .allocates = 1},
+         .allocates = VERIFIER_USES_OPENSSL_MEMORY},
         {.what = "ph_jwt_sign", .run = op_jwt_sign, .allocates = 1},
         {.what = "ph_jwt_verify", .run = op_jwt_verify},
         {.what = "ph_superpay_key_new", .run = op_superpay_key_new,
