@@ -25,13 +25,14 @@ void call_memory_end(call_memory *m)
     }
 }
 
-/* A slot for a name from its length and its first and last bytes (at most
- * 16 of them), not every byte: this runs for every member of every
- * payload, and names that share both ends and their length only share a
- * slot, which the comparison in cached_name tells apart. */
-static size_t name_hash(const char *s, size_t len)
+/* A name's first and last 8 bytes (4 when shorter than 8; for 1 to 3
+ * bytes, all of them in `head`), read without a loop: overlapping reads
+ * cover every byte of a name of up to 16, so for those (head, tail, len)
+ * is the name itself. */
+static void name_words(const char *s, size_t len, uint64_t *head,
+                       uint64_t *tail)
 {
-    uint64_t a = 0, b = 0, h;
+    uint64_t a = 0, b = 0;
 
     if (len >= 8) {
         memcpy(&a, s, 8);
@@ -47,23 +48,31 @@ static size_t name_hash(const char *s, size_t len)
             (uint64_t)(unsigned char)s[len / 2] << 8 |
             (uint64_t)(unsigned char)s[len - 1] << 16;
     }
-    h = (a ^ (b * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
-        UINT64_C(0xff51afd7ed558ccd);
-    return (size_t)(h >> 40);
+    *head = a;
+    *tail = b;
 }
 
 PyObject *cached_name(call_cache *c, const char *s, size_t len)
 {
-    PyObject **slot, *u;
+    uint64_t head, tail, h;
+    name_slot *slot;
+    PyObject *u;
 
     if (len > NAME_CACHE_MAX_LEN)
         return NULL;
-    slot = &c->names[name_hash(s, len) & (NAME_CACHE_SLOTS - 1)];
-    u = *slot;
-    if (u != NULL && (size_t)PyUnicode_GET_LENGTH(u) == len &&
-        memcmp(PyUnicode_1BYTE_DATA(u), s, len) == 0) {
-        Py_INCREF(u);
-        return u;
+    name_words(s, len, &head, &tail);
+    /* This runs for every member of every payload: the slot comes from
+     * the words already read, not from every byte; names that share them
+     * share a slot, and the comparison below tells them apart. */
+    h = (head ^ (tail * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
+        UINT64_C(0xff51afd7ed558ccd);
+    slot = &c->names[(h >> 40) & (NAME_CACHE_SLOTS - 1)];
+    if (slot->str != NULL && slot->len == len && slot->head == head &&
+        slot->tail == tail &&
+        (len <= 16 ||
+         memcmp(PyUnicode_1BYTE_DATA(slot->str) + 8, s + 8, len - 16) == 0)) {
+        Py_INCREF(slot->str);
+        return slot->str;
     }
     if ((u = PyUnicode_New((Py_ssize_t)len, 127)) == NULL)
         return NULL;
@@ -74,7 +83,10 @@ PyObject *cached_name(call_cache *c, const char *s, size_t len)
         return NULL;
     }
     Py_INCREF(u);
-    Py_XSETREF(*slot, u);
+    Py_XSETREF(slot->str, u);
+    slot->head = head;
+    slot->tail = tail;
+    slot->len = len;
     return u;
 }
 
@@ -84,7 +96,7 @@ void call_cache_clear(call_cache *c)
 
     ph_scratch_free(&c->scratch);
     for (i = 0; i < NAME_CACHE_SLOTS; i++)
-        Py_CLEAR(c->names[i]);
+        Py_CLEAR(c->names[i].str);
 }
 
 static PyObject *buffer_copy(const unsigned char *p, size_t cap)

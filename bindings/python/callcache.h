@@ -10,16 +10,26 @@
 #define PAYHOOK_CALLCACHE_H
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "binding.h"
 
 #define NAME_CACHE_SLOTS   256 /* power of two */
 #define NAME_CACHE_MAX_LEN 48  /* longer names are not cached */
 
+/* A cached name with the bytes that tell it apart kept beside it: for a
+ * name of up to 16 bytes (most are) `head`, `tail` and `len` are the whole
+ * name, so a hit is three compares and never touches the str. */
+typedef struct name_slot {
+    uint64_t head, tail; /* see name_words in callcache.c */
+    size_t len;
+    PyObject *str; /* ASCII str or NULL */
+} name_slot;
+
 typedef struct call_cache {
     atomic_int busy;
     ph_scratch scratch;
-    PyObject *names[NAME_CACHE_SLOTS]; /* ASCII str or NULL */
+    name_slot names[NAME_CACHE_SLOTS];
 } call_cache;
 
 /* What one call works with: the cache, if it could be taken. */
