@@ -99,20 +99,14 @@ static int absorb_pad(ph_mac_hash h, const unsigned char *key, size_t len,
     return ok;
 }
 
-ph_status ph_mac_key_new(ph_mac_hash hash, const unsigned char *key,
-                         size_t key_len, ph_mac_key **out, ph_error *err)
+/* Absorbs the pads into k's two states; 0 on a libcrypto failure. */
+static int prepare(ph_mac_key *k, const unsigned char *key, size_t key_len)
 {
     unsigned char short_key[64];
     hash_state s;
-    ph_mac_key *k;
+    ph_mac_hash hash = k->hash;
     int ok = 1;
 
-    *out = NULL;
-    if (key_len == 0)
-        return ph_fail(err, PH_ERR_KEY, "the key is empty");
-    if ((k = calloc(1, sizeof *k)) == NULL)
-        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
-    k->hash = hash;
     if (key_len > (hash == PH_MAC_SHA256 ? 64u : 128u)) {
         ok = h_init(hash, &s) && h_update(hash, &s, key, key_len) &&
              h_final(hash, &s, short_key);
@@ -123,13 +117,7 @@ ph_status ph_mac_key_new(ph_mac_hash hash, const unsigned char *key,
     ok = ok && absorb_pad(hash, key, key_len, 0x36, &k->inner) &&
          absorb_pad(hash, key, key_len, 0x5c, &k->outer);
     OPENSSL_cleanse(short_key, sizeof short_key);
-    if (!ok) {
-        ph_mac_key_free(k);
-        ph_clear_openssl_errors();
-        return ph_fail(err, PH_ERR_CRYPTO, "HMAC setup failed");
-    }
-    *out = k;
-    return PH_OK;
+    return ok;
 }
 
 void ph_mac_key_free(ph_mac_key *k)
@@ -170,33 +158,19 @@ struct ph_mac_key {
     EVP_MAC_CTX *ctx; /* keyed; never used itself, only duplicated */
 };
 
-ph_status ph_mac_key_new(ph_mac_hash hash, const unsigned char *key,
-                         size_t key_len, ph_mac_key **out, ph_error *err)
+/* Keys k->ctx with a fresh HMAC context; 0 on a libcrypto failure. */
+static int prepare(ph_mac_key *k, const unsigned char *key, size_t key_len)
 {
     static const char *const names[] = { "SHA256", "SHA384", "SHA512" };
     OSSL_PARAM params[2];
-    EVP_MAC *mac;
-    ph_mac_key *k;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 
-    *out = NULL;
-    if (key_len == 0)
-        return ph_fail(err, PH_ERR_KEY, "the key is empty");
-    if ((k = calloc(1, sizeof *k)) == NULL)
-        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
-    k->hash = hash;
-    mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     k->ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
     EVP_MAC_free(mac); /* the context keeps its own reference */
     params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)names[hash], 0);
+                                                 (char *)names[k->hash], 0);
     params[1] = OSSL_PARAM_construct_end();
-    if (k->ctx == NULL || !EVP_MAC_init(k->ctx, key, key_len, params)) {
-        ph_mac_key_free(k);
-        ph_clear_openssl_errors();
-        return ph_fail(err, PH_ERR_CRYPTO, "HMAC setup failed");
-    }
-    *out = k;
-    return PH_OK;
+    return k->ctx != NULL && EVP_MAC_init(k->ctx, key, key_len, params);
 }
 
 void ph_mac_key_free(ph_mac_key *k)
@@ -225,6 +199,26 @@ int ph_mac_key_compute(const ph_mac_key *k, const ph_str *parts, size_t nparts,
 }
 
 #endif /* PH_MAC_EVP */
+
+ph_status ph_mac_key_new(ph_mac_hash hash, const unsigned char *key,
+                         size_t key_len, ph_mac_key **out, ph_error *err)
+{
+    ph_mac_key *k;
+
+    *out = NULL;
+    if (key_len == 0)
+        return ph_fail(err, PH_ERR_KEY, "the key is empty");
+    if ((k = calloc(1, sizeof *k)) == NULL)
+        return ph_fail(err, PH_ERR_MEMORY, "out of memory");
+    k->hash = hash;
+    if (!prepare(k, key, key_len)) {
+        ph_mac_key_free(k);
+        ph_clear_openssl_errors();
+        return ph_fail(err, PH_ERR_CRYPTO, "HMAC setup failed");
+    }
+    *out = k;
+    return PH_OK;
+}
 
 size_t ph_mac_key_size(const ph_mac_key *k)
 {
