@@ -52,27 +52,38 @@ static void name_words(const char *s, size_t len, uint64_t *head,
     *tail = b;
 }
 
+static int slot_holds(const name_slot *slot, const char *s, size_t len,
+                      uint64_t head, uint64_t tail)
+{
+    return slot->str != NULL && slot->len == len && slot->head == head &&
+           slot->tail == tail &&
+           (len <= 16 ||
+            memcmp(PyUnicode_1BYTE_DATA(slot->str) + 8, s + 8, len - 16) == 0);
+}
+
 PyObject *cached_name(call_cache *c, const char *s, size_t len)
 {
     uint64_t head, tail, h;
-    name_slot *slot;
-    PyObject *u;
+    name_slot *set;
+    PyObject *u, *dropped;
 
     if (len > NAME_CACHE_MAX_LEN)
         return NULL;
     name_words(s, len, &head, &tail);
-    /* This runs for every member of every payload: the slot comes from
+    /* This runs for every member of every payload: the set comes from
      * the words already read, not from every byte; names that share them
-     * share a slot, and the comparison below tells them apart. */
+     * share a set, and the comparison tells them apart. */
     h = (head ^ (tail * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
         UINT64_C(0xff51afd7ed558ccd);
-    slot = &c->names[(h >> 40) & (NAME_CACHE_SLOTS - 1)];
-    if (slot->str != NULL && slot->len == len && slot->head == head &&
-        slot->tail == tail &&
-        (len <= 16 ||
-         memcmp(PyUnicode_1BYTE_DATA(slot->str) + 8, s + 8, len - 16) == 0)) {
-        Py_INCREF(slot->str);
-        return slot->str;
+    set = c->names[(h >> 40) & (NAME_CACHE_SETS - 1)];
+    /* A hit leaves the set as it is: no write on the common path. */
+    if (slot_holds(&set[0], s, len, head, tail)) {
+        Py_INCREF(set[0].str);
+        return set[0].str;
+    }
+    if (slot_holds(&set[1], s, len, head, tail)) {
+        Py_INCREF(set[1].str);
+        return set[1].str;
     }
     if ((u = PyUnicode_New((Py_ssize_t)len, 127)) == NULL)
         return NULL;
@@ -83,10 +94,11 @@ PyObject *cached_name(call_cache *c, const char *s, size_t len)
         return NULL;
     }
     Py_INCREF(u);
-    Py_XSETREF(slot->str, u);
-    slot->head = head;
-    slot->tail = tail;
-    slot->len = len;
+    dropped = set[1].str;
+    set[1] = set[0];
+    set[0] = (name_slot){ head, tail, len, u };
+    /* Released last: the set is whole before anything is freed. */
+    Py_XDECREF(dropped);
     return u;
 }
 
@@ -95,8 +107,10 @@ void call_cache_clear(call_cache *c)
     size_t i;
 
     ph_scratch_free(&c->scratch);
-    for (i = 0; i < NAME_CACHE_SLOTS; i++)
-        Py_CLEAR(c->names[i].str);
+    for (i = 0; i < NAME_CACHE_SETS; i++) {
+        Py_CLEAR(c->names[i][0].str);
+        Py_CLEAR(c->names[i][1].str);
+    }
 }
 
 static PyObject *buffer_copy(const unsigned char *p, size_t cap)

@@ -8,13 +8,16 @@ length up to past its 48-byte limit, names that share their length and
 both ends and differ in one middle byte, names that differ only in the
 byte a 1- to 3-byte name is read at, non-ASCII names (never cached).  Each
 payload, decoded many times over by one decoder in varying orders, must
-give json.loads's dict, names for names.
+give json.loads's dict, names for names.  The slots are two-way sets: two
+names of one payload that share a set must both stay cached (the set is
+found here as callcache.c finds it).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import struct
 
 import payhook
 from conftest import assert_strict_equal, make_token, superpay_hex
@@ -73,3 +76,37 @@ def test_a_cached_name_is_one_str_shared_by_calls():
     second = next(iter(dec.decode(token)))
     assert first == "merchant_invoice_no"
     assert first is second
+
+
+def _set_of(name: bytes) -> int:
+    """The cache set callcache.c picks for a name (up to 16 bytes)."""
+    mask = (1 << 64) - 1
+    n = len(name)
+    if n >= 8:
+        head, tail = struct.unpack("<Q", name[:8])[0], struct.unpack(
+            "<Q", name[-8:])[0]
+    elif n >= 4:
+        head, tail = struct.unpack("<I", name[:4])[0], struct.unpack(
+            "<I", name[-4:])[0]
+    else:
+        head, tail = name[0] | name[n // 2] << 8 | name[-1] << 16, 0
+    h = head ^ ((tail * 0x9E3779B97F4A7C15) & mask) ^ n
+    return ((h * 0xFF51AFD7ED558CCD) & mask) >> 40
+
+
+def test_two_names_of_one_set_both_stay_cached():
+    # Two names that agree on the hash's low 8 bits share a set however
+    # many sets (up to 256) the cache has.
+    seen: dict[int, str] = {}
+    for i in range(100000):
+        name = f"member_{i}"
+        other = seen.setdefault(_set_of(name.encode()) & 255, name)
+        if other != name:
+            break
+    pair = [other, name]
+    dec = payhook.leanx.Decoder(KEY)
+    token = make_token(None, KEY, raw_payload=json.dumps(
+        {pair[0]: 1, pair[1]: 2, "z": [pair[1], pair[0]]}).encode())
+    first, second = list(dec.decode(token)), list(dec.decode(token))
+    assert first[:2] == pair
+    assert first[0] is second[0] and first[1] is second[1]
