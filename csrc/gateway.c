@@ -253,33 +253,35 @@ void ph_gateway_key_free(ph_gateway_key *k)
 /* ------------------------------------------------------------------ */
 /* The steps                                                           */
 
-static int same_name_ci(const char *a, size_t alen, const char *lower)
+/* Whether a header name of `len` bytes is `lower` (of the same length)
+ * in any case. */
+static int same_name_ci(const char *a, const char *lower, size_t len)
 {
     size_t i;
 
-    for (i = 0; i < alen; i++) {
+    for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)a[i];
-        if (lower[i] == '\0')
-            return 0;
         if (c >= 'A' && c <= 'Z')
             c = (unsigned char)(c + ('a' - 'A'));
         if (c != (unsigned char)lower[i])
             return 0;
     }
-    return lower[alen] == '\0';
+    return 1;
 }
 
 ph_status ph_request_header(const ph_request *rq, const char *name,
                             int required, const char **value, size_t *len,
                             ph_error *err)
 {
-    size_t i, seen = 0;
+    size_t i, seen = 0, name_len = strlen(name);
 
     *value = NULL;
     *len = 0;
+    /* A request carries a dozen headers or more (Host, User-Agent, ...):
+     * the length tells most of them apart before any byte is read. */
     for (i = 0; i < rq->n_headers; i++) {
         const ph_header *h = &rq->headers[i];
-        if (!same_name_ci(h->name, h->name_len, name))
+        if (h->name_len != name_len || !same_name_ci(h->name, name, name_len))
             continue;
         if (++seen > 1)
             return ph_fail(err, PH_ERR_DECODE,

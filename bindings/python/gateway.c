@@ -128,6 +128,11 @@ typedef struct headers {
     ph_header items[PH_MAX_HEADERS + 1];
     size_t n;
     PyObject *keep; /* the pairs, alive while items point in */
+    /* Or, for a dict, its names and values themselves: a str freed while
+     * the call runs (a finaliser may change the dict) would leave items
+     * pointing at nothing. */
+    PyObject *held[2 * (PH_MAX_HEADERS + 1)];
+    size_t n_held;
 } headers;
 
 static int header_text(PyObject *o, const char **p, size_t *len,
@@ -156,56 +161,110 @@ static int header_text(PyObject *o, const char **p, size_t *len,
     return 0;
 }
 
-static int headers_get(PyObject *obj, headers *h, module_state *st)
+static void headers_release(headers *h)
 {
-    PyObject *seq, *items;
+    size_t i;
+
+    Py_CLEAR(h->keep);
+    for (i = 0; i < h->n_held; i++)
+        Py_DECREF(h->held[i]);
+    h->n_held = 0;
+}
+
+/* One header from its name and value objects, as the next item. */
+static int header_add(headers *h, PyObject *name, PyObject *value,
+                      module_state *st)
+{
+    ph_header *x = &h->items[h->n];
+
+    if (header_text(name, &x->name, &x->name_len, st) < 0 ||
+        header_text(value, &x->value, &x->value_len, st) < 0)
+        return -1;
+    h->n++;
+    return 0;
+}
+
+/* A plain dict is read in place (no list of item tuples to build), its
+ * names and values held until the call ends. */
+static int headers_from_dict(PyObject *d, headers *h, module_state *st)
+{
+    Py_ssize_t pos = 0;
+    PyObject *name, *value;
+
+    /* One over the core's limit is enough for it to refuse the request. */
+    while (h->n < PH_MAX_HEADERS + 1 && PyDict_Next(d, &pos, &name, &value)) {
+        Py_INCREF(name);
+        Py_INCREF(value);
+        h->held[h->n_held++] = name;
+        h->held[h->n_held++] = value;
+        if (header_add(h, name, value, st) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int headers_from_pairs(PyObject *obj, headers *h, module_state *st)
+{
     Py_ssize_t i, n;
 
-    h->n = 0;
-    h->keep = NULL;
-    if (obj == Py_None)
-        return 0;
-    if (PyDict_Check(obj))
-        items = PyDict_Items(obj);
-    else if (PyObject_HasAttrString(obj, "items"))
-        items = PyObject_CallMethod(obj, "items", NULL);
-    else {
-        Py_INCREF(obj);
-        items = obj;
-    }
-    if (items == NULL)
+    if ((h->keep = PySequence_Fast(obj, "headers must be a mapping or "
+                                        "pairs")) == NULL)
         return -1;
-    seq = PySequence_Fast(items, "headers must be a mapping or pairs");
-    Py_DECREF(items);
-    if (seq == NULL)
-        return -1;
-    n = PySequence_Fast_GET_SIZE(seq);
-    /* One over the core's limit is enough for it to refuse the request. */
+    n = PySequence_Fast_GET_SIZE(h->keep);
     if (n > PH_MAX_HEADERS + 1)
         n = PH_MAX_HEADERS + 1;
     for (i = 0; i < n; i++) {
-        PyObject *pair = PySequence_Fast_GET_ITEM(seq, i);
-        ph_header *x = &h->items[h->n];
-        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-            if (!PyList_Check(pair) || PyList_GET_SIZE(pair) != 2) {
-                Py_DECREF(seq);
-                PyErr_SetString(PyExc_TypeError,
-                                "headers must be a mapping or (name, value) "
-                                "pairs");
-                return -1;
-            }
-        }
-        if (header_text(PySequence_Fast_GET_ITEM(pair, 0), &x->name,
-                        &x->name_len, st) < 0 ||
-            header_text(PySequence_Fast_GET_ITEM(pair, 1), &x->value,
-                        &x->value_len, st) < 0) {
-            Py_DECREF(seq);
+        PyObject *pair = PySequence_Fast_GET_ITEM(h->keep, i);
+        if (!(PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2) &&
+            !(PyList_Check(pair) && PyList_GET_SIZE(pair) == 2)) {
+            PyErr_SetString(PyExc_TypeError,
+                            "headers must be a mapping or (name, value) "
+                            "pairs");
             return -1;
         }
-        h->n++;
+        if (header_add(h, PySequence_Fast_GET_ITEM(pair, 0),
+                       PySequence_Fast_GET_ITEM(pair, 1), st) < 0)
+            return -1;
     }
-    h->keep = seq;
     return 0;
+}
+
+/* Fills h from None, a mapping or pairs; on failure releases what it
+ * took.  A tuple or list is taken as pairs before anything is asked for
+ * an items attribute: a failed attribute lookup raises and clears an
+ * AttributeError, which cost more than the rest of a small call's
+ * headers (ASGI gives a list of byte pairs). */
+static int headers_get(PyObject *obj, headers *h, module_state *st)
+{
+    PyObject *items;
+    int rc;
+
+    h->n = 0;
+    h->keep = NULL;
+    h->n_held = 0;
+    if (obj == Py_None)
+        return 0;
+    if (PyDict_CheckExact(obj))
+        rc = headers_from_dict(obj, h, st);
+    else if (PyTuple_Check(obj) || PyList_Check(obj))
+        rc = headers_from_pairs(obj, h, st);
+    else {
+        if (PyDict_Check(obj)) /* a subclass: its own items() not asked */
+            items = PyDict_Items(obj);
+        else if (PyObject_HasAttrString(obj, "items"))
+            items = PyObject_CallMethod(obj, "items", NULL);
+        else { /* any other iterable of pairs */
+            Py_INCREF(obj);
+            items = obj;
+        }
+        if (items == NULL)
+            return -1;
+        rc = headers_from_pairs(items, h, st);
+        Py_DECREF(items);
+    }
+    if (rc < 0)
+        headers_release(h);
+    return rc;
 }
 
 static int now_value(PyObject *o, const ph_gateway *g, double *now)
@@ -400,7 +459,7 @@ static PyObject *run(GatewayObject *self, PyObject *body, PyObject *hdrs,
         Py_DECREF((PyObject *)root);
     }
     call_memory_end(&mem);
-    Py_XDECREF(h.keep);
+    headers_release(&h);
     input_release(&q);
     input_release(&in);
     return result;

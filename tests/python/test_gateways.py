@@ -107,6 +107,18 @@ def _framework_headers(kind: str, pairs):
         return dict(pairs)
     if kind == "pairs":
         return list(pairs)
+    if kind == "tuple":
+        return tuple(pairs)
+    if kind == "asgi":  # an ASGI scope's headers: a list of byte pairs
+        return [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                for k, v in pairs]
+    if kind == "iterator":
+        return iter(list(pairs))
+    if kind == "dict-subclass":
+        class Headers(dict):
+            def items(self):  # never asked: a dict is read as a dict
+                raise AssertionError("items() called")
+        return Headers(pairs)
     if kind == "flask":
         from werkzeug.datastructures import EnvironHeaders
         environ = {"HTTP_" + k.upper().replace("-", "_"): v
@@ -123,8 +135,9 @@ def _framework_headers(kind: str, pairs):
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["dict", "pairs", "flask", "django",
-                                  "starlette"])
+@pytest.mark.parametrize("kind", ["dict", "pairs", "tuple", "asgi",
+                                  "iterator", "dict-subclass", "flask",
+                                  "django", "starlette"])
 @pytest.mark.parametrize("gateway", ["standardwebhooks", "stripe",
                                      "razorpay", "chip"])
 def test_framework_headers(kind, gateway):
@@ -157,9 +170,29 @@ def test_headers_wrong_types():
         payhook.razorpay.verify(body, KEY["razorpay"], headers=[("a",)])
     with pytest.raises(payhook.MissingSignatureError):
         payhook.razorpay.verify(body, KEY["razorpay"])
+    with pytest.raises(TypeError):
+        payhook.razorpay.verify(body, KEY["razorpay"],
+                                headers={"X-Razorpay-Signature": None})
+    with pytest.raises(TypeError):
+        payhook.razorpay.verify(body, KEY["razorpay"],
+                                headers=(("a", "b"), "ab"))
+    with pytest.raises(payhook.DecodeError, match="valid text"):
+        payhook.razorpay.verify(body, KEY["razorpay"],
+                                headers={"X-Razorpay-Signature": "\ud800"})
     too_many = [(f"x-{i}", "v") for i in range(300)] + list(headers.items())
-    with pytest.raises(payhook.DecodeError, match="headers"):
-        payhook.razorpay.verify(body, KEY["razorpay"], headers=too_many)
+    for form in (too_many, tuple(too_many), dict(too_many)):
+        with pytest.raises(payhook.DecodeError, match="headers"):
+            payhook.razorpay.verify(body, KEY["razorpay"], headers=form)
+    # Names are matched in any case, and only whole.
+    sig = headers["X-Razorpay-Signature"]
+    assert payhook.razorpay.verify(
+        body, KEY["razorpay"],
+        headers={"x-RAZORPAY-signature": sig}).payload == PAYLOAD
+    for near in ("X-Razorpay-Signatur", "X-Razorpay-Signaturee",
+                 "X-Razorpay-Signature\0"):
+        with pytest.raises(payhook.MissingSignatureError):
+            payhook.razorpay.verify(body, KEY["razorpay"],
+                                    headers={near: sig})
 
 
 # --- expect= ----------------------------------------------------------
