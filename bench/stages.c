@@ -172,6 +172,7 @@ typedef struct size_state {
     size_t ct_len;
     unsigned char aes_key[PH_AES_KEY_LEN], iv[PH_AES_BLOCK];
     EVP_CIPHER_CTX *raw_aes, *ph_aes;
+    ph_aes_chain ph_chain; /* where ph_aes's CBC stream stands */
     ph_superpay_key *skey;
     ph_gateway_key *sgkey;
     /* Both */
@@ -273,7 +274,8 @@ static void setup_superpay(size_state *st, const char *key)
         die("payhook's SuperPay key failed");
     ph_superpay_key_iv(st->skey, st->iv);
     /* Both contexts get the key schedule once, as a prepared key does;
-     * each call sets only the IV. */
+     * OpenSSL's sets the IV on each call, payhook's carries its CBC stream
+     * on and mends the first block, as a SuperPay key does. */
     if ((st->raw_aes = EVP_CIPHER_CTX_new()) == NULL ||
         (st->ph_aes = EVP_CIPHER_CTX_new()) == NULL ||
         !EVP_DecryptInit_ex2(st->raw_aes, EVP_aes_256_cbc(), st->aes_key,
@@ -283,6 +285,8 @@ static void setup_superpay(size_state *st, const char *key)
                              st->iv, NULL) ||
         !EVP_CIPHER_CTX_set_padding(st->ph_aes, 0))
         die("AES-256-CBC is not available");
+    memcpy(st->ph_chain.last, st->iv, sizeof st->ph_chain.last);
+    st->ph_chain.valid = 1;
     if (g == NULL ||
         ph_gateway_key_new(g, &k, &key_len, 1, &st->sgkey, NULL) != PH_OK)
         die("payhook's SuperPay gateway key failed");
@@ -404,8 +408,8 @@ static int aes_openssl(size_state *st)
 
 static int aes_payhook(size_state *st)
 {
-    return ph_aes_cbc_raw(st->ph_aes, NULL, st->iv, st->ct, st->ct_len, st->pt,
-                          NULL) != PH_OK;
+    return ph_aes_cbc_chained(st->ph_aes, &st->ph_chain, st->iv, st->ct,
+                              st->ct_len, st->pt, NULL) != PH_OK;
 }
 
 static int hex_aes_payhook(size_state *st)
@@ -490,7 +494,7 @@ static const stage stages[] = {
       "AES-256-CBC decryption, OpenSSL (key schedule set once, no padding)",
       aes_openssl },
     { "superpay", "aes_payhook",
-      "AES-256-CBC decryption, payhook (ph_aes_cbc_raw on a prepared "
+      "AES-256-CBC decryption, payhook (ph_aes_cbc_chained on a prepared "
       "context)",
       aes_payhook },
     { "superpay", "hex_aes_payhook",

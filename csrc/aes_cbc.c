@@ -1,5 +1,6 @@
 /* AES-256-CBC with PKCS#7 padding, through OpenSSL's EVP interface. */
 #include <limits.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -74,6 +75,40 @@ ph_status ph_aes_cbc_raw(EVP_CIPHER_CTX *ctx,
         ph_clear_openssl_errors();
         return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC decryption failed");
     }
+    return PH_OK;
+}
+
+ph_status ph_aes_cbc_chained(EVP_CIPHER_CTX *ctx, ph_aes_chain *chain,
+                             const unsigned char iv[PH_AES_BLOCK],
+                             const unsigned char *ct, size_t len,
+                             unsigned char *out, ph_error *err)
+{
+    unsigned char next[PH_AES_BLOCK];
+    int n = 0;
+    size_t i;
+
+    /* A length the stream cannot take leaves it as it was. */
+    if (len == 0 || len % PH_AES_BLOCK != 0 || len > INT_MAX)
+        return ph_fail(err, PH_ERR_CRYPTO, "AES-256-CBC decryption failed");
+    /* Read before decrypting, in case `out` is `ct`. */
+    memcpy(next, ct + len - PH_AES_BLOCK, PH_AES_BLOCK);
+    if (!chain->valid) {
+        if (ph_aes_cbc_raw(ctx, NULL, iv, ct, len, out, err) != PH_OK)
+            return PH_ERR_CRYPTO;
+    } else {
+        if (!EVP_DecryptUpdate(ctx, out, &n, ct, (int)len) ||
+            (size_t)n != len) {
+            chain->valid = 0;
+            ph_clear_openssl_errors();
+            return ph_fail(err, PH_ERR_CRYPTO,
+                           "AES-256-CBC decryption failed");
+        }
+        /* out[0..16) is D(C1) ^ last; the plaintext is D(C1) ^ iv. */
+        for (i = 0; i < PH_AES_BLOCK; i++)
+            out[i] ^= (unsigned char)(chain->last[i] ^ iv[i]);
+    }
+    memcpy(chain->last, next, PH_AES_BLOCK);
+    chain->valid = 1;
     return PH_OK;
 }
 

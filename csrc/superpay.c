@@ -13,11 +13,13 @@
 struct ph_superpay_key {
     unsigned char key[PH_AES_KEY_LEN];
     unsigned char iv[PH_AES_BLOCK];
-    /* A decryption context with the key schedule already expanded,
-     * reused by whoever holds `busy`; others set up their own. */
+    /* A decryption context with the key schedule already expanded, and
+     * where its CBC stream stands, used by whoever holds `busy`; others
+     * set up their own. */
     struct aes_work {
         atomic_int busy;
         EVP_CIPHER_CTX *ctx;
+        ph_aes_chain chain;
     } * work;
 };
 
@@ -51,6 +53,8 @@ ph_status ph_superpay_key_new(const unsigned char *key, size_t len,
         ph_superpay_key_free(k);
         return ph_fail(err, PH_ERR_CRYPTO, "MD5 or AES is not available");
     }
+    memcpy(k->work->chain.last, k->iv, PH_AES_BLOCK); /* the stream's start */
+    k->work->chain.valid = 1;
     *out = k;
     return PH_OK;
 }
@@ -88,8 +92,8 @@ static ph_status decrypt_raw(const ph_superpay_key *k, const unsigned char *iv,
     ph_status st;
 
     if (atomic_compare_exchange_strong(&k->work->busy, &expected, 1)) {
-        /* NULL key: keep the expanded schedule, set only the IV. */
-        st = ph_aes_cbc_raw(k->work->ctx, NULL, iv, ct, len, out, err);
+        st = ph_aes_cbc_chained(k->work->ctx, &k->work->chain, iv, ct, len,
+                                out, err);
         atomic_store(&k->work->busy, 0);
         return st;
     }

@@ -465,10 +465,93 @@ done:
     t_end();
 }
 
+/* AES-CBC with PKCS#7 under `iv`, as hex, by OpenSSL alone. */
+static size_t encrypt_hex(const unsigned char *key, const unsigned char *iv,
+                          const unsigned char *pt, size_t len, char *hex)
+{
+    unsigned char ct[600];
+    int n = 0, m = 0;
+    size_t i;
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+
+    if (c == NULL ||
+        !EVP_EncryptInit_ex2(c, EVP_aes_256_cbc(), key, iv, NULL) ||
+        !EVP_EncryptUpdate(c, ct, &n, pt, (int)len) ||
+        !EVP_EncryptFinal_ex(c, ct + n, &m))
+        n = m = 0;
+    EVP_CIPHER_CTX_free(c);
+    for (i = 0; i < (size_t)(n + m); i++)
+        sprintf(hex + 2 * i, "%02x", ct[i]);
+    return 2 * (size_t)(n + m);
+}
+
+/* A key's kept context carries its CBC stream from call to call and mends
+ * each call's first block (ph_aes_cbc_chained): every plaintext must come
+ * back exactly, whatever IV, length or failure came before it. */
+static void superpay_chain(void)
+{
+    const unsigned char *key = (const unsigned char *)sp_key;
+    ph_superpay_key *k = NULL;
+    ph_scratch s = PH_SCRATCH_INIT;
+    unsigned char pt[500], iv[16], own_iv[16];
+    const unsigned char *plain;
+    char hex[1300];
+    size_t plain_len, hex_len, len, i, j;
+    uint64_t seed = 20261203;
+    ph_error err;
+    ph_status st;
+    int bad = 0, fails = 0;
+
+    t_begin("SuperPay: a reused key's CBC stream, IV after IV");
+    if (!CHECK_STATUS(ph_superpay_key_new(key, 32, &k, &err), PH_OK, "key")) {
+        t_end();
+        return;
+    }
+    ph_superpay_key_iv(k, own_iv);
+    for (i = 0; i < 400; i++) {
+        unsigned r = t_random(&seed);
+        len = r % sizeof pt;
+        for (j = 0; j < len; j++)
+            pt[j] = (unsigned char)t_random(&seed);
+        for (j = 0; j < 16; j++) /* the key's own IV one time in four */
+            iv[j] = r % 4 == 0 ? own_iv[j] : (unsigned char)t_random(&seed);
+        hex_len = encrypt_hex(key, iv, pt, len, hex);
+        switch (r / 7 % 6) {
+        case 0: /* a wrong digit: decrypted all the same, then refused */
+            hex[t_random(&seed) % hex_len] = 'g';
+            break;
+        case 1: /* one block short of a multiple: refused before AES */
+            hex_len -= 2;
+            break;
+        case 2: /* the last byte flipped: the padding fails (mostly) */
+            hex[hex_len - 1] = hex[hex_len - 1] == '0' ? '1' : '0';
+            break;
+        default:
+            break;
+        }
+        st = ph_superpay_decrypt_hex(k, r % 4 == 0 ? NULL : iv, hex, hex_len,
+                                     PH_DEFAULT_MAX_BYTES, &s, &plain,
+                                     &plain_len, &err);
+        if (r / 7 % 6 <= 2) {
+            fails += st != PH_OK;
+            bad += st != PH_OK && st != PH_ERR_DECRYPT;
+            continue;
+        }
+        bad += st != PH_OK || plain_len != len ||
+               (len > 0 && memcmp(plain, pt, len) != 0);
+    }
+    CHECK(bad == 0, "a plaintext came back wrong");
+    CHECK(fails > 100, "the failures in between did not happen");
+    ph_superpay_key_free(k);
+    ph_scratch_free(&s);
+    t_end();
+}
+
 void run_units_providers(void)
 {
     leanx_envelope();
     leanx_strict_token();
     superpay();
     superpay_probe();
+    superpay_chain();
 }
