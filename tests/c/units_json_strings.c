@@ -4,11 +4,11 @@
  * 16 at a time with SSE2 where the compiler has it, 8 at a time otherwise
  * and for what is left, then one at a time; a special byte must be found
  * wherever it sits relative to those steps, and nothing past the buffer
- * may be read.  So: strings of every length 0..70 (the 16, 32, 48 and 64
- * byte steps and either side of them), with one special byte or sequence
- * at each position 0..40, behind 0..3 bytes of leading space (the
- * alignment of the loads), each parsed from a buffer of exactly its size
- * (under ASan a read past it fails the run).  The exact sink checks that
+ * may be read.  So: strings of every length 0..170 (ten 16-byte steps and
+ * either side of them), with one special byte or sequence at each
+ * position 0..150, behind 0..3 bytes of leading space (the alignment of
+ * the loads), each parsed from a buffer of exactly its size (under ASan a
+ * read past it fails the run).  The exact sink checks that
  * the ascii flag tells the truth.
  */
 #include <stdio.h>
@@ -105,13 +105,13 @@ static size_t build(char *doc, size_t pad, const char *src, size_t n,
 
 static void plain_strings(void)
 {
-    char src[80], doc[100];
+    char src[180], doc[200];
     size_t len, pad, i, n;
     int bad = 0;
 
-    t_begin("strings: plain strings of every length 0..70, closed and "
+    t_begin("strings: plain strings of every length 0..170, closed and "
             "unterminated, at 4 alignments");
-    for (len = 0; len <= 70; len++) {
+    for (len = 0; len <= 170; len++) {
         for (i = 0; i < len; i++)
             src[i] = letter(i);
         for (pad = 0; pad < 4 && bad < 5; pad++) {
@@ -128,7 +128,7 @@ static void plain_strings(void)
 
 static void special_bytes(void)
 {
-    char src[96], want[96], doc[120];
+    char src[200], want[200], doc[220];
     size_t k, len, pad, i, n, w;
     unsigned si;
 
@@ -137,11 +137,11 @@ static void special_bytes(void)
         size_t sl = source_len(sp);
         int bad = 0;
 
-        t_begin("strings: %s at every position 0..40 of strings of "
-                "length 1..70, at 4 alignments",
+        t_begin("strings: %s at every position 0..150 of strings of "
+                "length 1..170, at 4 alignments",
                 sp->name);
-        for (len = 1; len <= 70 && bad < 5; len++) {
-            for (k = 0; k < len && k <= 40; k++) {
+        for (len = 1; len <= 170 && bad < 5; len++) {
+            for (k = 0; k < len && k <= 150; k++) {
                 /* k letters, the special bytes, then letters up to len
                  * source characters in all (the special one counting as
                  * one). */
