@@ -285,8 +285,7 @@ static void setup_superpay(size_state *st, const char *key)
                              st->iv, NULL) ||
         !EVP_CIPHER_CTX_set_padding(st->ph_aes, 0))
         die("AES-256-CBC is not available");
-    memcpy(st->ph_chain.last, st->iv, sizeof st->ph_chain.last);
-    st->ph_chain.valid = 1;
+    st->ph_chain.valid = 0; /* the first call sets the IV */
     if (g == NULL ||
         ph_gateway_key_new(g, &k, &key_len, 1, &st->sgkey, NULL) != PH_OK)
         die("payhook's SuperPay gateway key failed");

@@ -118,8 +118,8 @@ typedef struct ph_aes_chain {
  * (that re-initialisation cost about 90 ns, half the decryption of a
  * 1.3 KB callback): EVP's stream goes on from the previous call's last
  * ciphertext block, so only the first block comes out wrong, and XORing
- * it with that block and `iv` mends it.  With the chain unknown (after a
- * failure) the IV is set the usual way.  Whether a call takes one path or
+ * it with that block and `iv` mends it.  With the chain unknown (valid 0:
+ * the first call, or after a failure) the IV is set the usual way.  Whether a call takes one path or
  * the other depends on earlier failures of OpenSSL or of the length,
  * never on the ciphertext's bytes. */
 ph_status ph_aes_cbc_chained(EVP_CIPHER_CTX *ctx, ph_aes_chain *chain,

@@ -14,8 +14,9 @@ struct ph_superpay_key {
     unsigned char key[PH_AES_KEY_LEN];
     unsigned char iv[PH_AES_BLOCK];
     /* A decryption context with the key schedule already expanded, and
-     * where its CBC stream stands, used by whoever holds `busy`; others
-     * set up their own. */
+     * where its CBC stream stands (calloc: not known yet, so the first
+     * call sets the IV), used by whoever holds `busy`; others set up
+     * their own. */
     struct aes_work {
         atomic_int busy;
         EVP_CIPHER_CTX *ctx;
@@ -53,8 +54,6 @@ ph_status ph_superpay_key_new(const unsigned char *key, size_t len,
         ph_superpay_key_free(k);
         return ph_fail(err, PH_ERR_CRYPTO, "MD5 or AES is not available");
     }
-    memcpy(k->work->chain.last, k->iv, PH_AES_BLOCK); /* the stream's start */
-    k->work->chain.valid = 1;
     *out = k;
     return PH_OK;
 }

@@ -104,13 +104,12 @@ PyObject *cached_name(call_cache *c, const char *s, size_t len)
 
 void call_cache_clear(call_cache *c)
 {
-    size_t i;
+    size_t i, w;
 
     ph_scratch_free(&c->scratch);
-    for (i = 0; i < NAME_CACHE_SETS; i++) {
-        Py_CLEAR(c->names[i][0].str);
-        Py_CLEAR(c->names[i][1].str);
-    }
+    for (i = 0; i < NAME_CACHE_SETS; i++)
+        for (w = 0; w < NAME_CACHE_WAYS; w++)
+            Py_CLEAR(c->names[i][w].str);
 }
 
 static PyObject *buffer_copy(const unsigned char *p, size_t cap)
