@@ -7,7 +7,9 @@ PyJWT after taking the token out of the envelope with json.loads).  The
 SDK must accept exactly the vectors that expect a payload and refuse the
 ones that expect an error, unless the vector is listed in SDK_DIFFERENCES
 (tests/vectors/generate_gateways.py) for that SDK: then the SDK must give
-the listed outcome, so the table cannot go stale.
+the listed outcome, so the table cannot go stale.  The table describes the
+SDK versions pinned in tests/python/sdk-versions.txt; with another version
+installed, that SDK's cases fail and say so.
 
 How a vector becomes an SDK call:
 
@@ -29,6 +31,7 @@ import base64
 import copy
 import datetime as _dt
 import importlib
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -75,6 +78,43 @@ SDK_MODULES = {
     "razorpay": "razorpay",
     "cryptography": "cryptography.hazmat.primitives.asymmetric.rsa",
 }
+
+
+# The distribution each SDK name is, for its pinned version.
+SDK_DISTRIBUTIONS = {
+    "pyjwt": "pyjwt",
+    "standardwebhooks": "standardwebhooks",
+    "svix": "svix",
+    "stripe.construct_event": "stripe",
+    "stripe.verify_header": "stripe",
+    "razorpay": "razorpay",
+    "cryptography": "cryptography",
+}
+PINS_FILE = REPO / "tests" / "python" / "sdk-versions.txt"
+
+
+def read_pins() -> dict:
+    """sdk-versions.txt as {distribution: version}: the versions whose
+    verdicts SDK_DIFFERENCES describes."""
+    pins = {}
+    for line in PINS_FILE.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, sep, ver = line.partition("==")
+        assert sep and name and ver, f"{PINS_FILE.name}: not name==version: {line}"
+        pins[name.strip().lower()] = ver.strip()
+    return pins
+
+
+PINS = read_pins()
+
+
+def installed_version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _import(name: str) -> Any:
@@ -267,6 +307,13 @@ def test_sdk_outcome(gateway: str, vector: dict, sdk: str) -> None:
     if sdk in MISSING:
         _missing(f"SDK NOT INSTALLED: {sdk} ({SDK_MODULES[sdk]}); this "
                  "vector is not cross-checked")
+    dist = SDK_DISTRIBUTIONS[sdk]
+    have, pinned = installed_version(dist), PINS[dist]
+    if have != pinned:
+        pytest.fail(f"{dist} {have} is installed; SDK_DIFFERENCES describes "
+                    f"{pinned} (tests/python/sdk-versions.txt): install that "
+                    "(scripts/install-deps test), or move the pin and review "
+                    "the table")
     outcome, value, detail = runner(gateway, sdk)(vector)
     key = f"{gateway}/{vector['id']}"
     expect = vector["expect"]
@@ -286,6 +333,13 @@ def test_sdk_outcome(gateway: str, vector: dict, sdk: str) -> None:
         assert same(value, payload), f"{key}: {sdk} returned {value!r:.300}"
     elif sdk == "stripe.construct_event":
         assert same(value.to_dict(), payload), key
+
+
+def test_every_sdk_is_pinned() -> None:
+    # Every SDK the cross-check asks has one pinned version, and every pin
+    # is an SDK it asks.
+    assert set(PINS) == set(SDK_DISTRIBUTIONS.values())
+    assert set(SDK_DISTRIBUTIONS) == {s for gw in FILES for s in GEN.SDKS[gw]}
 
 
 def test_every_difference_names_a_vector_and_sdk() -> None:
