@@ -32,6 +32,24 @@ def cpu_model():
     return platform.processor() or None
 
 
+# The CPU features that decide which code runs: payhook's core picks its
+# AVX2 loops and SuperPay's composed constant-time scan (AVX-512 VBMI) from
+# the CPU, and OpenSSL its SHA-256 and AES code.
+FEATURES = ("avx2", "avx512f", "avx512bw", "avx512vbmi", "sha_ni", "aes")
+
+
+def cpu_features():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    have = set(line.split(":", 1)[1].split())
+                    return {name: name in have for name in FEATURES}
+    except OSError:
+        pass
+    return None
+
+
 def os_name():
     try:
         with open("/etc/os-release") as f:
@@ -58,6 +76,7 @@ def main():
     info = {
         "nproc": os.cpu_count(),
         "cpu_model": cpu_model(),
+        "cpu_features": cpu_features(),
         "os": os_name(),
         "kernel": platform.release(),
         "python": platform.python_version(),

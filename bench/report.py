@@ -472,6 +472,18 @@ def where_time_goes(stages, py, lua):
     return L
 
 
+def cpu_features_line(features):
+    if not features:
+        return "- CPU features: not read"
+    yes = lambda name: "yes" if features.get(name) else "no"  # noqa: E731
+    vbmi = all(features.get(n) for n in ("avx512f", "avx512bw", "avx512vbmi"))
+    scan = ("its composed form, eight runs at once" if vbmi
+            else "its one-chain form, one load a byte")
+    return (f"- CPU features: AVX2 {yes('avx2')}, AVX-512 VBMI "
+            f"{'yes' if vbmi else 'no'} (so SuperPay's constant-time scan "
+            f"ran {scan}), SHA-NI {yes('sha_ni')}, AES-NI {yes('aes')}")
+
+
 def machine_lines(machine, seconds):
     if not machine:
         return ["(machine description missing)"]
@@ -480,6 +492,7 @@ def machine_lines(machine, seconds):
         f"visible, shared with other work while the bench ran; load average "
         f"before/after: {machine.get('load_before')} / "
         f"{machine.get('load_after')})",
+        cpu_features_line(machine.get("cpu_features")),
         f"- OS: {machine.get('os')}, kernel {machine.get('kernel')}",
         f"- Python {machine.get('python')}; {machine.get('lua54')}; "
         f"{machine.get('luajit')}",
