@@ -478,7 +478,7 @@ def cpu_features_line(features):
     yes = lambda name: "yes" if features.get(name) else "no"  # noqa: E731
     vbmi = all(features.get(n) for n in ("avx512f", "avx512bw", "avx512vbmi"))
     scan = ("its composed form, eight runs at once" if vbmi
-            else "its one-chain form, one load a byte")
+            else "a chain of table loads, not the composed form")
     return (f"- CPU features: AVX2 {yes('avx2')}, AVX-512 VBMI "
             f"{'yes' if vbmi else 'no'} (so SuperPay's constant-time scan "
             f"ran {scan}), SHA-NI {yes('sha_ni')}, AES-NI {yes('aes')}")

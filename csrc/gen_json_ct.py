@@ -12,7 +12,9 @@ depth limit, ':' only in objects, nothing after the top-level object, the
 length of a number) is left to the parse that follows (see json_ct.c).
 
 The states are minimised, and there must be at most 64 of them: the fast
-form of the scan holds one state per byte lane of a 64-byte vector.
+form of the scan holds one state per byte lane of a 64-byte vector.  The
+distinct two-step functions (one class, then another) are tabulated too,
+for the forms that take two bytes per load; there must be at most 256.
 
 Run it after changing the grammar: `python3 csrc/gen_json_ct.py`; the C test
 suite checks that the header is what this script writes.
@@ -299,6 +301,35 @@ assert MIN_STATES <= 64, MIN_STATES
 assert MIN_OF[S[ERR]] == 0
 
 
+
+
+def class_rows() -> list[list[int]]:
+    """Each class's row over the 64 lanes: the minimised next state of each
+    minimised state, the lanes past MIN_STATES going to the error state."""
+    rep: dict[int, int] = {}
+    for s in range(NSTATES):
+        rep.setdefault(MIN_OF[s], s)
+    return [[MIN_OF[S[NEXT[rep[m]][ci]]] if m in rep else 0
+             for m in range(64)] for ci in range(NCLASSES)]
+
+
+def pair_rows() -> tuple[list[list[int]], list[list[int]]]:
+    """The distinct two-step functions (class a, then class b), in the
+    order first met, and for each pair of classes the index of its own."""
+    index: dict[tuple, int] = {}
+    of = [[index.setdefault(tuple(ROWS[b][ROWS[a][s]] for s in range(64)),
+                            len(index))
+           for b in range(NCLASSES)] for a in range(NCLASSES)]
+    return [list(f) for f in index], of
+
+
+ROWS = class_rows()
+PAIR_ROWS, PAIR_OF = pair_rows()
+# One byte holds a pair's index; the rows must also fit beside the others
+# in a first-level data cache (all of them are read before each scan).
+assert len(PAIR_ROWS) <= 256, len(PAIR_ROWS)
+
+
 # ------------------------------------------------------------------ write
 
 def render() -> str:
@@ -330,13 +361,40 @@ def render() -> str:
     out.append(" * JCT_STATES go to state 0, the error state). */")
     out.append("static const _Alignas(64) uint8_t "
                "jct_next[JCT_CLASSES][64] = {")
-    rep: dict[int, int] = {}
-    for s in range(NSTATES):
-        rep.setdefault(MIN_OF[s], s)
     for ci, name in enumerate(CLASSES):
-        vals = [str(MIN_OF[S[NEXT[rep[m]][ci]]]) if m in rep else "0"
-                for m in range(64)]
+        vals = [str(v) for v in ROWS[ci]]
         out.append(f"    {{ /* {name} */")
+        for i in range(0, 64, 16):
+            out.append("        " + ", ".join(vals[i:i + 16]) + ",")
+        out.append("    },")
+    out.append("};")
+    out.append("")
+    # Two bytes at a time: the pair of classes names one of the distinct
+    # two-step functions, and that function's row is one load, so a chain
+    # of states has half the loads.
+    out.append(f"#define JCT_PAIRS {len(PAIR_ROWS)}")
+    out.append("")
+    out.append("/* jct_pair[first class][second class]: the row of "
+               "jct_next2 for the two")
+    out.append(" * bytes (columns past JCT_CLASSES are never read; they "
+               "pad a row to 64). */")
+    out.append("static const _Alignas(64) uint8_t "
+               "jct_pair[JCT_CLASSES][64] = {")
+    for a, name in enumerate(CLASSES):
+        vals = [str(PAIR_OF[a][b]) if b < NCLASSES else "0"
+                for b in range(64)]
+        out.append(f"    {{ /* {name}, then each class */")
+        for i in range(0, 64, 16):
+            out.append("        " + ", ".join(vals[i:i + 16]) + ",")
+        out.append("    },")
+    out.append("};")
+    out.append("")
+    out.append("/* jct_next2[pair][state]: the state after the two bytes. */")
+    out.append("static const _Alignas(64) uint8_t "
+               "jct_next2[JCT_PAIRS][64] = {")
+    for f in PAIR_ROWS:
+        vals = [str(v) for v in f]
+        out.append("    {")
         for i in range(0, 64, 16):
             out.append("        " + ", ".join(vals[i:i + 16]) + ",")
         out.append("    },")

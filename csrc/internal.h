@@ -152,13 +152,15 @@ unsigned ph_pkcs7_check(unsigned char *pt, size_t len, size_t *pad_len,
 int ph_json_ct_scan(const unsigned char *text, size_t len,
                     unsigned char *work);
 /* The forms of the scan, for the tests that compare them: the plain C
- * chain, its x86-64 assembly, and the AVX-512 VBMI composition.
- * ph_json_ct_scan uses the fastest this CPU has; ph_json_ct_scan_with a
- * given one, which must be available. */
+ * chain and its x86-64 assembly, the same two bytes a load (pairs), and
+ * the AVX-512 VBMI composition.  ph_json_ct_scan uses the fastest this CPU
+ * has; ph_json_ct_scan_with a given one, which must be available. */
 typedef enum ph_json_ct_form {
     PH_JSON_CT_C = 1,
     PH_JSON_CT_CHAIN,
-    PH_JSON_CT_COMPOSED
+    PH_JSON_CT_COMPOSED,
+    PH_JSON_CT_PAIRS_C,
+    PH_JSON_CT_PAIRS
 } ph_json_ct_form;
 int ph_json_ct_form_available(ph_json_ct_form form);
 int ph_json_ct_scan_with(const unsigned char *text, size_t len,

@@ -73,8 +73,10 @@ static int no_member(void *hctx, const char *name, size_t len)
  * give the same verdict. */
 static void ct_agrees(const char *json, size_t len, ph_scratch *s)
 {
-    static const ph_json_ct_form forms[] = { PH_JSON_CT_C, PH_JSON_CT_CHAIN,
-                                             PH_JSON_CT_COMPOSED };
+    static const ph_json_ct_form forms[] = {
+        PH_JSON_CT_C, PH_JSON_CT_CHAIN, PH_JSON_CT_COMPOSED,
+        PH_JSON_CT_PAIRS_C, PH_JSON_CT_PAIRS
+    };
     const unsigned char *text = (const unsigned char *)json;
     ph_top_hook hook = {no_member, NULL, NULL, NULL};
     unsigned char *work = malloc(len > 0 ? len : 1);

@@ -29,8 +29,10 @@ static int parser_accepts(const char *text, size_t len)
     return ok;
 }
 
-static const ph_json_ct_form all_forms[] = { PH_JSON_CT_C, PH_JSON_CT_CHAIN,
-                                             PH_JSON_CT_COMPOSED };
+static const ph_json_ct_form all_forms[] = {
+    PH_JSON_CT_C, PH_JSON_CT_CHAIN, PH_JSON_CT_COMPOSED, PH_JSON_CT_PAIRS_C,
+    PH_JSON_CT_PAIRS
+};
 #define N_FORMS (sizeof all_forms / sizeof all_forms[0])
 
 /* What the scan says of `text`: the verdict of ph_json_ct_scan, which
