@@ -301,8 +301,6 @@ assert MIN_STATES <= 64, MIN_STATES
 assert MIN_OF[S[ERR]] == 0
 
 
-
-
 def class_rows() -> list[list[int]]:
     """Each class's row over the 64 lanes: the minimised next state of each
     minimised state, the lanes past MIN_STATES going to the error state."""

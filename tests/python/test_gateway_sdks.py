@@ -68,27 +68,17 @@ def _load_generator() -> Any:
 GEN = _load_generator()
 SDK_DIFFERENCES: dict = GEN.SDK_DIFFERENCES
 
-# The module each SDK name needs.
-SDK_MODULES = {
-    "pyjwt": "jwt",
-    "standardwebhooks": "standardwebhooks.webhooks",
-    "svix": "svix.webhooks",
-    "stripe.construct_event": "stripe._webhook",
-    "stripe.verify_header": "stripe._webhook",
-    "razorpay": "razorpay",
-    "cryptography": "cryptography.hazmat.primitives.asymmetric.rsa",
-}
-
-
-# The distribution each SDK name is, for its pinned version.
-SDK_DISTRIBUTIONS = {
-    "pyjwt": "pyjwt",
-    "standardwebhooks": "standardwebhooks",
-    "svix": "svix",
-    "stripe.construct_event": "stripe",
-    "stripe.verify_header": "stripe",
-    "razorpay": "razorpay",
-    "cryptography": "cryptography",
+# Each SDK name: the module it needs, and the distribution whose pinned
+# version SDK_DIFFERENCES describes.
+SDK_PACKAGES = {
+    "pyjwt": ("jwt", "pyjwt"),
+    "standardwebhooks": ("standardwebhooks.webhooks", "standardwebhooks"),
+    "svix": ("svix.webhooks", "svix"),
+    "stripe.construct_event": ("stripe._webhook", "stripe"),
+    "stripe.verify_header": ("stripe._webhook", "stripe"),
+    "razorpay": ("razorpay", "razorpay"),
+    "cryptography": ("cryptography.hazmat.primitives.asymmetric.rsa",
+                     "cryptography"),
 }
 PINS_FILE = REPO / "tests" / "python" / "sdk-versions.txt"
 
@@ -124,7 +114,7 @@ def _import(name: str) -> Any:
         return None
 
 
-MISSING = sorted({sdk for sdk, mod in SDK_MODULES.items()
+MISSING = sorted({sdk for sdk, (mod, _) in SDK_PACKAGES.items()
                   if _import(mod) is None})
 if MISSING:
     _msg = ("GATEWAY SDK CROSS-CHECK INCOMPLETE: not installed: "
@@ -305,9 +295,9 @@ CASES = [(gw, v, sdk) for gw in FILES for v in load(gw)
     ids=[f"{gw}/{v['id']}/{sdk}" for gw, v, sdk in CASES])
 def test_sdk_outcome(gateway: str, vector: dict, sdk: str) -> None:
     if sdk in MISSING:
-        _missing(f"SDK NOT INSTALLED: {sdk} ({SDK_MODULES[sdk]}); this "
+        _missing(f"SDK NOT INSTALLED: {sdk} ({SDK_PACKAGES[sdk][0]}); this "
                  "vector is not cross-checked")
-    dist = SDK_DISTRIBUTIONS[sdk]
+    dist = SDK_PACKAGES[sdk][1]
     have, pinned = installed_version(dist), PINS[dist]
     if have != pinned:
         pytest.fail(f"{dist} {have} is installed; SDK_DIFFERENCES describes "
@@ -338,8 +328,8 @@ def test_sdk_outcome(gateway: str, vector: dict, sdk: str) -> None:
 def test_every_sdk_is_pinned() -> None:
     # Every SDK the cross-check asks has one pinned version, and every pin
     # is an SDK it asks.
-    assert set(PINS) == set(SDK_DISTRIBUTIONS.values())
-    assert set(SDK_DISTRIBUTIONS) == {s for gw in FILES for s in GEN.SDKS[gw]}
+    assert set(PINS) == {dist for _, dist in SDK_PACKAGES.values()}
+    assert set(SDK_PACKAGES) == {s for gw in FILES for s in GEN.SDKS[gw]}
 
 
 def test_every_difference_names_a_vector_and_sdk() -> None:
