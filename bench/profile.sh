@@ -13,8 +13,10 @@
 # binding's + the core's + OpenSSL's + CPython's object building.
 # LuaJIT: the whole run of bench/profile_driver.lua (start-up is a small
 # fixed part; JIT-compiled Lua shows as "???").  Valgrind hides AVX-512
-# from the CPU it reports, so SuperPay's constant-time scan is profiled in
-# its one-load chain form, not the composed one it runs natively.
+# and SHA-NI from the CPU it reports, so SuperPay's constant-time scan is
+# profiled in its two-bytes-a-load form (as a CPU without AVX-512 VBMI
+# runs it natively) and OpenSSL's SHA-256 in its scalar code (several
+# times the instructions of the SHA-NI code the HMAC runs natively).
 #
 # Environment: BENCH_SOURCE as for run.sh; PROFILE_N_SMALL (3000),
 # PROFILE_N_LARGE (20).

@@ -125,9 +125,11 @@ def main():
         "# no instructions collected",
         "# % = share of all collected instructions; produced by "
         "bench/profile.sh",
-        "# valgrind has no AVX-512: code that picks its form from the CPU "
-        "runs its portable form here (SuperPay's constant-time scan: the "
-        "one-load chain, 2 to 3 times the composed form's time natively)",
+        "# valgrind has no AVX-512 and no SHA-NI: code that picks its form "
+        "from the CPU runs another form here (SuperPay's constant-time "
+        "scan: the two-bytes-a-load chain, as on a CPU without AVX-512 "
+        "VBMI; OpenSSL's SHA-256: its scalar code, several times the "
+        "instructions of the SHA-NI one)",
         "",
         f"## Inclusive (function and everything it calls), top {args.top}",
         "",
