@@ -346,15 +346,14 @@ static ph_status scan_number(parser *ps, ph_number_kind *kind, int64_t *ival,
         if (p < end && *p >= '0' && *p <= '9')
             return syntax(ps, "leading zero in number");
     } else {
-        while (p < end && *p >= '0' && *p <= '9') {
-            unsigned d = *p - '0';
-            if (mag > (UINT64_MAX - d) / 10)
-                overflow = 1;
-            else
-                mag = mag * 10 + d;
-            *nonzero = 1;
-            p++;
-        }
+        /* No leading zero: up to 19 digits fit a uint64, and 20 or more
+         * are past int64 either way, so the digits are counted rather
+         * than each step checked (mag wraps then, unused). */
+        const unsigned char *first = p;
+        while (p < end && *p >= '0' && *p <= '9')
+            mag = mag * 10 + (unsigned)(*p++ - '0');
+        overflow = p - first > 19;
+        *nonzero = 1;
     }
     if (p < end && *p == '.') {
         is_float = 1;
