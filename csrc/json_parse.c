@@ -416,6 +416,58 @@ static int literal(parser *ps, const char *word, size_t n)
  * 2 an element of such a value when it is an array. */
 static ph_status parse_value(parser *ps, void **out, int capture);
 
+/* A string value at ps->p, handed to the sink; its text for the hook. */
+static inline ph_status string_value(parser *ps, void **out, const char **text,
+                                     size_t *len)
+{
+    int ascii;
+    ph_status st;
+
+    if ((st = scan_string(ps, text, len, &ascii)) != PH_OK)
+        return st;
+    if (ps->sink != NULL &&
+        (*out = ps->sink->string(ps->ctx, *text, *len, ascii, 0)) == NULL)
+        return sink_failed(ps);
+    return PH_OK;
+}
+
+/* A number value at ps->p, likewise; `nonzero` for the hook's truth. */
+static inline ph_status number_value(parser *ps, void **out, const char **text,
+                                     size_t *len, int *nonzero)
+{
+    ph_number_kind kind = PH_NUMBER_FLOAT;
+    int64_t ival = 0;
+    ph_status st;
+
+    if ((st = scan_number(ps, &kind, &ival, text, len, nonzero)) != PH_OK)
+        return st;
+    if (ps->sink != NULL &&
+        (*out = ps->sink->number(ps->ctx, kind, ival, *text, *len)) == NULL)
+        return sink_failed(ps);
+    return PH_OK;
+}
+
+/* A member's or element's value where no hook looks at it.  Strings and
+ * numbers, most of any payload, are read here rather than through
+ * parse_value, whose frame (it holds the captured value for the hook and
+ * recurses into containers) costs more than scanning a short one. */
+static inline ph_status plain_value(parser *ps, void **out)
+{
+    const char *text = NULL;
+    size_t len = 0;
+    int nonzero = 0;
+
+    *out = NO_SINK_VALUE;
+    if (ps->p < ps->end) {
+        unsigned char c = *ps->p;
+        if (c == '"')
+            return string_value(ps, out, &text, &len);
+        if (c == '-' || (c >= '0' && c <= '9'))
+            return number_value(ps, out, &text, &len, &nonzero);
+    }
+    return parse_value(ps, out, 0);
+}
+
 /* What a top-level member's value looks like, for the hook. */
 typedef struct captured {
     int type;
@@ -456,7 +508,9 @@ static ph_status parse_array(parser *ps, void **out, int capture,
             void *item;
             skip_space(ps);
             /* Elements of a captured top-level array go to the hook. */
-            if ((st = parse_value(ps, &item, capture == 1 ? 2 : 0)) != PH_OK) {
+            st = capture == 1 ? parse_value(ps, &item, 2)
+                              : plain_value(ps, &item);
+            if (st != PH_OK) {
                 discard(ps, arr);
                 return st;
             }
@@ -533,7 +587,9 @@ static ph_status parse_object(parser *ps, void **out, int top, captured *cap)
             }
             ps->p++;
             skip_space(ps);
-            if ((st = parse_value(ps, &value, capture)) != PH_OK) {
+            st = capture ? parse_value(ps, &value, capture)
+                         : plain_value(ps, &value);
+            if (st != PH_OK) {
                 discard(ps, key);
                 discard(ps, obj);
                 return st;
@@ -582,17 +638,12 @@ static ph_status parse_value(parser *ps, void **out, int capture)
         if ((st = parse_array(ps, &v, capture, &cap)) != PH_OK)
             return st;
         break;
-    case '"': {
-        int ascii;
-        if ((st = scan_string(ps, &cap.text, &cap.len, &ascii)) != PH_OK)
+    case '"':
+        if ((st = string_value(ps, &v, &cap.text, &cap.len)) != PH_OK)
             return st;
         cap.type = PH_JT_STRING;
         cap.truthy = cap.len > 0;
-        if (sink != NULL &&
-            (v = sink->string(ps->ctx, cap.text, cap.len, ascii, 0)) == NULL)
-            return sink_failed(ps);
         break;
-    }
     case 't':
         if (!literal(ps, "true", 4))
             return syntax(ps, "invalid literal");
@@ -614,18 +665,12 @@ static ph_status parse_value(parser *ps, void **out, int capture)
         if (sink != NULL && (v = sink->null_value(ps->ctx)) == NULL)
             return sink_failed(ps);
         break;
-    default: {
-        ph_number_kind kind = PH_NUMBER_FLOAT;
-        int64_t ival = 0;
-        if ((st = scan_number(ps, &kind, &ival, &cap.text, &cap.len,
-                              &cap.truthy)) != PH_OK)
+    default:
+        if ((st = number_value(ps, &v, &cap.text, &cap.len, &cap.truthy)) !=
+            PH_OK)
             return st;
         cap.type = PH_JT_NUMBER;
-        if (sink != NULL &&
-            (v = sink->number(ps->ctx, kind, ival, cap.text, cap.len)) == NULL)
-            return sink_failed(ps);
         break;
-    }
     }
     if (capture == 1)
         ps->hook->on_value(ps->hook->hctx, cap.type, cap.text, cap.len,
