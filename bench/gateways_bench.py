@@ -3,9 +3,11 @@
 For every gateway that has an SDK on PyPI (Standard Webhooks: the
 `standardwebhooks` and `svix` packages; Stripe: `stripe`; Curlec/Razorpay:
 `razorpay`; CHIP: `cryptography`'s RSA verify, which CHIP's examples use),
-one genuine callback (a 1.2 KB JSON body) is signed, every implementation
-is first checked to accept it (and to refuse it with one byte changed),
-then all are timed in interleaved rounds: each round runs one batch of each
+one genuine callback is signed at each size (a JSON event of 1 KB, and the
+same event with more charges at 16 KB and 256 KB; the form gateways post
+their own small forms, at one size), every implementation is first checked
+to accept it (and to refuse it with one byte changed), then each size's
+cases are timed in interleaved rounds: each round runs one batch of each
 case, in an order that rotates, and the median per-call time over rounds
 is kept with the quartiles.  The ratio is SDK time / payhook time, so more
 than 1 means payhook is faster.  What is timed is what a handler does:
@@ -32,26 +34,64 @@ import payhook
 # Signed at the real time: the SDKs read their own clocks, and the run
 # takes seconds, well inside the 300 s window.
 NOW = int(time.time())
-PAYLOAD = {
-    "id": "evt_1PmZ3k2eZvKYlo2C", "object": "event", "type":
-    "payment_intent.succeeded", "created": NOW, "livemode": False,
-    "data": {"object": {
-        "id": "pi_3PmZ3k2eZvKYlo2C0a1b2c3d", "amount": 12410,
-        "currency": "myr", "status": "succeeded",
-        "metadata": {"order_id": "ORD-20231114-0001", "customer": "Siti"},
-        "charges": [{"id": f"ch_{i:04d}", "amount": 12410, "paid": True,
-                     "fee": 3.1025, "description": "x" * 40}
-                    for i in range(6)]}},
-    "status": "paid"}
-BODY = json.dumps(PAYLOAD, separators=(",", ":")).encode()
+
+
+def event(charges: int) -> dict:
+    """A Stripe-shaped event with `charges` entries in its list."""
+    return {
+        "id": "evt_1PmZ3k2eZvKYlo2C", "object": "event", "type":
+        "payment_intent.succeeded", "created": NOW, "livemode": False,
+        "data": {"object": {
+            "id": "pi_3PmZ3k2eZvKYlo2C0a1b2c3d", "amount": 12410,
+            "currency": "myr", "status": "succeeded",
+            "metadata": {"order_id": "ORD-20231114-0001",
+                         "customer": "Siti"},
+            "charges": [{"id": f"ch_{i:04d}", "amount": 12410, "paid": True,
+                         "fee": 3.1025, "description": "x" * 40}
+                        for i in range(charges)]}},
+        "status": "paid"}
+
+
+def compact(obj) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+# (label, charges): six make the 1,000-byte event of the 1 KB rows; the
+# larger sizes add charges until the body is at least 16 and 256 KiB.
+def _charges_for(target: int) -> int:
+    base = len(compact(event(6)))
+    per = len(compact(event(7))) - base
+    n = 6 + max(0, -(-(target - base) // per))
+    while len(compact(event(n))) < target:
+        n += 1
+    return n
+
+
+SIZES = [("1 KB", 6), ("16 KB", _charges_for(16 << 10)),
+         ("256 KB", _charges_for(256 << 10))]
 WHSEC = "whsec_" + base64.b64encode(bytes(range(32))).decode()
 TEXT_KEY = "whsec_stripe_or_razorpay_secret"
 
 
-def cases():
-    """(gateway, name, call) for payhook and each installed SDK."""
+def chip_keys():
+    """A fresh RSA-2048 key pair as CHIP's: (private PEM, public PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return (private.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()),
+            private.public_key().public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+def cases(payload: dict, keys) -> list:
+    """(gateway, name, call, expected) for payhook and each installed SDK,
+    every JSON gateway signing `payload`."""
     out = []
-    body, h = payhook.sign("standardwebhooks", BODY, WHSEC, timestamp=NOW,
+    body_in = compact(payload)
+    body, h = payhook.sign("standardwebhooks", body_in, WHSEC, timestamp=NOW,
                            event_id="msg_1")
     dec = payhook.standardwebhooks.Decoder(WHSEC)
     out.append(("standardwebhooks", "payhook",
@@ -75,7 +115,7 @@ def cases():
     except ImportError:
         pass
 
-    sbody, sh = payhook.sign("stripe", BODY, TEXT_KEY, timestamp=NOW)
+    sbody, sh = payhook.sign("stripe", body_in, TEXT_KEY, timestamp=NOW)
     sdec = payhook.stripe.Decoder(TEXT_KEY)
     out.append(("stripe", "payhook", lambda: sdec.decode(sbody, sh)))
     try:
@@ -94,7 +134,8 @@ def cases():
     except ImportError:
         pass
 
-    rbody, rh = payhook.sign("razorpay", BODY, TEXT_KEY, event_id="evt_1")
+    rbody, rh = payhook.sign("razorpay", body_in, TEXT_KEY,
+                             event_id="evt_1")
     rdec = payhook.razorpay.Decoder(TEXT_KEY)
     out.append(("razorpay", "payhook", lambda: rdec.decode(rbody, rh)))
     try:
@@ -111,15 +152,9 @@ def cases():
         pass
 
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import padding, rsa
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    priv_pem = private.private_bytes(serialization.Encoding.PEM,
-                                     serialization.PrivateFormat.PKCS8,
-                                     serialization.NoEncryption())
-    pub_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM,
-        serialization.PublicFormat.SubjectPublicKeyInfo)
-    cbody, ch = payhook.sign("chip", BODY, priv_pem)
+    from cryptography.hazmat.primitives.asymmetric import padding
+    priv_pem, pub_pem = keys
+    cbody, ch = payhook.sign("chip", body_in, priv_pem)
     cdec = payhook.chip.Decoder(pub_pem)
     out.append(("chip", "payhook", lambda: cdec.decode(cbody, ch)))
     pub = serialization.load_pem_public_key(pub_pem)
@@ -129,8 +164,7 @@ def cases():
         pub.verify(csig, cbody, padding.PKCS1v15(), hashes.SHA256())
         return json.loads(cbody)
     out.append(("chip", "cryptography + json.loads", chip_crypto))
-    out += form_cases()
-    return out
+    return [case + (payload,) for case in out]
 
 
 # The form gateways' callbacks (fields as the gateways post them) and the
@@ -153,6 +187,8 @@ TOYYIBPAY_FORM = {"refno": "TP2311141234567", "status": "1",
                   "order_id": "ORD-20231114-0001", "amount": "12410",
                   "transaction_time": "2023-11-14 22:13:20"}
 FORM_KEY = "merchant-secret-key-2023"
+FORMS = {"billplz": BILLPLZ_FORM, "senangpay": SENANGPAY_FORM,
+         "toyyibpay": TOYYIBPAY_FORM}
 
 
 def _fields(body: bytes) -> dict:
@@ -232,59 +268,73 @@ def per_call(fn, batch_ms):
         n *= 2
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("out", nargs="?")
-    ap.add_argument("--rounds", type=int, default=15)
-    ap.add_argument("--batch-ms", type=float, default=40)
-    args = ap.parse_args()
-    if True:
-        all_cases = cases()
-        expected = {(gw, name): case[3] if len(case) > 3 else PAYLOAD
-                    for case in all_cases for gw, name in [case[:2]]}
-        all_cases = [case[:3] for case in all_cases]
-        for gw, name, fn in all_cases:
-            got = fn()
-            got = got.to_dict() if hasattr(got, "to_dict") else got
-            if isinstance(got, (bytes, str)):
-                got = json.loads(got)
-            assert got == expected[(gw, name)], (gw, name)
-        sizes = {(gw, name): per_call(fn, args.batch_ms)
-                 for gw, name, fn in all_cases}
-        times = {(gw, name): [] for gw, name, _ in all_cases}
-        for r in range(args.rounds):
-            order = all_cases[r % len(all_cases):] + \
-                all_cases[:r % len(all_cases)]
-            for gw, name, fn in order:
-                n = sizes[(gw, name)]
-                t0 = time.perf_counter_ns()
-                for _ in range(n):
-                    fn()
-                times[(gw, name)].append(
-                    (time.perf_counter_ns() - t0) / n / 1000)
+def timed(all_cases, rounds, batch_ms):
+    """Check each case's answer, then time them in interleaved rounds:
+    rows of median and quartiles, and the ratio to payhook's median."""
+    for gw, name, fn, want in all_cases:
+        got = fn()
+        got = got.to_dict() if hasattr(got, "to_dict") else got
+        if isinstance(got, (bytes, str)):
+            got = json.loads(got)
+        assert got == want, (gw, name)
+    sizes = {(gw, name): per_call(fn, batch_ms)
+             for gw, name, fn, _ in all_cases}
+    times = {(gw, name): [] for gw, name, _, _ in all_cases}
+    for r in range(rounds):
+        order = all_cases[r % len(all_cases):] + all_cases[:r % len(all_cases)]
+        for gw, name, fn, _ in order:
+            n = sizes[(gw, name)]
+            t0 = time.perf_counter_ns()
+            for _ in range(n):
+                fn()
+            times[(gw, name)].append((time.perf_counter_ns() - t0) / n / 1000)
     rows = []
-    for gw, name, _ in all_cases:
+    for gw, name, _, _ in all_cases:
         t = sorted(times[(gw, name)])
         rows.append({"gateway": gw, "implementation": name,
                      "median_us": statistics.median(t),
                      "p25_us": t[len(t) // 4], "p75_us": t[3 * len(t) // 4]})
     base = {r["gateway"]: r["median_us"] for r in rows
             if r["implementation"] == "payhook"}
-    print(f"body {len(BODY)} B (forms: "
-          + ", ".join(f"{gw} {len(payhook.sign(gw, form, FORM_KEY)[0])} B"
-                      for gw, form in (("billplz", BILLPLZ_FORM),
-                                       ("senangpay", SENANGPAY_FORM),
-                                       ("toyyibpay", TOYYIBPAY_FORM)))
-          + f"), {args.rounds} rounds; ratio = peer / payhook")
-    print(f"{'gateway':18} {'implementation':42} {'median µs':>10} "
-          f"{'ratio':>7}")
     for r in rows:
         r["ratio"] = r["median_us"] / base[r["gateway"]]
-        print(f"{r['gateway']:18} {r['implementation']:42} "
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", nargs="?")
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--batch-ms", type=float, default=40)
+    args = ap.parse_args()
+    keys = chip_keys()
+    rows, sizes = [], []
+    for label, charges in SIZES:
+        payload = event(charges)
+        size_cases = cases(payload, keys)
+        if label == SIZES[0][0]:
+            size_cases += form_cases()
+        body_bytes = len(compact(payload))
+        sizes.append({"size": label, "body_bytes": body_bytes})
+        for r in timed(size_cases, args.rounds, args.batch_ms):
+            rows.append(dict(r, size=label, body_bytes=(
+                body_bytes if r["gateway"] not in FORMS else
+                len(payhook.sign(r["gateway"], FORMS[r["gateway"]],
+                                 FORM_KEY)[0]))))
+    print(f"JSON bodies: " + ", ".join(
+        f"{s['size']} {s['body_bytes']} B" for s in sizes) + "; forms: "
+          + ", ".join(f"{gw} {len(payhook.sign(gw, form, FORM_KEY)[0])} B"
+                      for gw, form in FORMS.items())
+          + f"; {args.rounds} rounds; ratio = peer / payhook")
+    print(f"{'size':7} {'gateway':18} {'implementation':42} "
+          f"{'median µs':>10} {'ratio':>7}")
+    for r in rows:
+        print(f"{r['size']:7} {r['gateway']:18} {r['implementation']:42} "
               f"{r['median_us']:10.2f} {r['ratio']:7.2f}")
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
-            json.dump({"body_bytes": len(BODY), "rounds": args.rounds,
+            json.dump({"body_bytes": sizes[0]["body_bytes"], "sizes": sizes,
+                       "rounds": args.rounds,
                        "python": sys.version.split()[0], "rows": rows}, f,
                       indent=1)
     return 0

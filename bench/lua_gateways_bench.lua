@@ -13,8 +13,9 @@
 --
 -- For each gateway: one genuine callback made with payhook.sign (the
 -- JSON gateways share one 1000-byte Stripe-shaped event, as in
--- gateways_bench.py; 2C2P signs a 2C2P-shaped payment result; the form
--- gateways post their own fields), headers named in lower case as
+-- gateways_bench.py, and the same event with more charges at 16 KB and
+-- 256 KB; 2C2P signs a 2C2P-shaped payment result and the form gateways
+-- post their own fields, each at that one size), headers named in lower case as
 -- ngx.req.get_headers() gives them. The implementations, each turning
 -- (body, headers) into the payload table:
 --   payhook          payhook.<gateway>.new(key), then :decode(body, headers)
@@ -485,15 +486,29 @@ end
 local NOW = time()
 local charge = '{"id":"ch_%04d","amount":12410,"paid":true,"fee":3.1025,' ..
                '"description":"' .. ("x"):rep(40) .. '"}'
-local charges = {}
-for i = 0, 5 do charges[#charges + 1] = charge:format(i) end
--- The event of gateways_bench.py, byte for byte (json.dumps, compact).
-local EVENT = ('{"id":"evt_1PmZ3k2eZvKYlo2C","object":"event","type":' ..
-  '"payment_intent.succeeded","created":%d,"livemode":false,"data":' ..
-  '{"object":{"id":"pi_3PmZ3k2eZvKYlo2C0a1b2c3d","amount":12410,' ..
-  '"currency":"myr","status":"succeeded","metadata":{"order_id":' ..
-  '"ORD-20231114-0001","customer":"Siti"},"charges":[%s]}},' ..
-  '"status":"paid"}'):format(NOW, concat(charges, ","))
+-- The event of gateways_bench.py with n charges, byte for byte
+-- (json.dumps, compact).
+local function event(n)
+  local charges = {}
+  for i = 0, n - 1 do charges[#charges + 1] = charge:format(i) end
+  return ('{"id":"evt_1PmZ3k2eZvKYlo2C","object":"event","type":' ..
+    '"payment_intent.succeeded","created":%d,"livemode":false,"data":' ..
+    '{"object":{"id":"pi_3PmZ3k2eZvKYlo2C0a1b2c3d","amount":12410,' ..
+    '"currency":"myr","status":"succeeded","metadata":{"order_id":' ..
+    '"ORD-20231114-0001","customer":"Siti"},"charges":[%s]}},' ..
+    '"status":"paid"}'):format(NOW, concat(charges, ","))
+end
+local EVENT = event(6)
+-- The sizes of gateways_bench.py: six charges make the 1,000-byte event;
+-- the larger sizes add charges until the body is at least 16 and 256 KiB.
+local function charges_for(target)
+  local per = #event(7) - #EVENT
+  local n = 6 + math.max(0, math.ceil((target - #EVENT) / per))
+  while #event(n) < target do n = n + 1 end
+  return n
+end
+local SIZES = { { "1 KB", EVENT }, { "16 KB", event(charges_for(16384)) },
+                { "256 KB", event(charges_for(262144)) } }
 -- A 2C2P PGW v4 payment result, the fields of the genuine vector.
 local TWOC2P_PAYLOAD = '{"merchantID":"JT04","invoiceNo":' ..
   '"1700000000ORD1001","cardNo":"411111XXXXXX1111","amount":"1000.00",' ..
@@ -547,8 +562,14 @@ FORMS.senangpay_md5 = FORMS.senangpay
 local FORGE_AT = { billplz = "8X0Iyzaw" }
 
 -- gateway -> {body, headers, key (decoder's), expected payload, forged}.
-local function callback_for(gw)
-  local key, payload, sign_key = TEXT_KEY, EVENT, nil
+-- JSON gateways signing the shared event, at every size; the others
+-- (2C2P's payment result, the forms) at their own size only.
+local function grows(gw)
+  return gw ~= "twoc2p" and not FORMS[gw]
+end
+
+local function callback_for(gw, event_text)
+  local key, payload, sign_key = TEXT_KEY, event_text, nil
   local opts = { timestamp = NOW }
   if gw == "standardwebhooks" then
     key, opts.event_id = WHSEC, "msg_2YbZ3kQ7vN1pXr8TfLw0hC5dJs4"
@@ -575,7 +596,7 @@ local function callback_for(gw)
     local name, sig = body:match("&([%w_]+)=(%x+)$")
     want[name] = sig
   else
-    want = decode(gw == "twoc2p" and TWOC2P_PAYLOAD or EVENT)
+    want = decode(gw == "twoc2p" and TWOC2P_PAYLOAD or event_text)
   end
   local at
   if gw ~= "twoc2p" then
@@ -654,43 +675,50 @@ do
 end
 
 local list, missing, sizes = {}, {}, {}
-for _, g in ipairs(payhook.gateways) do
-  local gw = g.name
-  if gw == "leanx" or gw == "superpay" then
-    -- Their own peers are in lua_bench.lua (lua_common's compositions).
-  elseif not compositions[gw] then
-    missing[#missing + 1] = gw
-    io.stderr:write(("!!! %s is on the pipeline but has no hand-written "
-                     .. "composition here: add one\n"):format(gw))
-  else
-    local cb = callback_for(gw)
-    sizes[gw] = #cb.body
-    local dec = assert(payhook[gw].new(cb.key))
-    local function ph(body, headers, now)
-      return dec:decode(body, headers, now)
-    end
-    check(gw, "payhook", ph, cb, g.signs_time)
-    list[#list + 1] = { gateway = gw, name = "payhook", fn = ph, cb = cb }
-    local vec = genuine_vector(gw)
-    for _, b in ipairs(backends) do
-      local label = b.missing and b.label or row_name(b, gw)
-      if b.missing then
-        skip(gw, b.label, b.missing)
-      else
-        local fn = compositions[gw](b, cb.key)
-        if vec then
-          local vfn = compositions[gw](b, vec.key)
-          local got, err = vfn(vec.body, vec.headers, vec.now)
-          if got == nil or not common.same(got, vec.want, nulls) then
-            error(("%s / %s refused the genuine vector %s: %s"):format(
-              gw, label, vec.id, tostring(err)))
-          end
+for si, size in ipairs(SIZES) do
+  local label_of_size, event_text = size[1], size[2]
+  for _, g in ipairs(payhook.gateways) do
+    local gw = g.name
+    if gw == "leanx" or gw == "superpay" then
+      -- Their own peers are in lua_bench.lua (lua_common's compositions).
+    elseif not compositions[gw] then
+      if si == 1 then
+        missing[#missing + 1] = gw
+        io.stderr:write(("!!! %s is on the pipeline but has no hand-written "
+                         .. "composition here: add one\n"):format(gw))
+      end
+    elseif si == 1 or grows(gw) then
+      local cb = callback_for(gw, event_text)
+      sizes[label_of_size .. " " .. gw] = #cb.body
+      local dec = assert(payhook[gw].new(cb.key))
+      local function ph(body, headers, now)
+        return dec:decode(body, headers, now)
+      end
+      check(gw, "payhook", ph, cb, g.signs_time)
+      list[#list + 1] = { size = label_of_size, gateway = gw,
+                          name = "payhook", fn = ph, cb = cb }
+      local vec = si == 1 and genuine_vector(gw)
+      for _, b in ipairs(backends) do
+        local label = b.missing and b.label or row_name(b, gw)
+        if b.missing then
+          if si == 1 then skip(gw, b.label, b.missing) end
         else
-          io.stderr:write(("!!! %s: no genuine vector in tests/vectors/ to "
-                           .. "check %s against\n"):format(gw, label))
+          local fn = compositions[gw](b, cb.key)
+          if vec then
+            local vfn = compositions[gw](b, vec.key)
+            local got, err = vfn(vec.body, vec.headers, vec.now)
+            if got == nil or not common.same(got, vec.want, nulls) then
+              error(("%s / %s refused the genuine vector %s: %s"):format(
+                gw, label, vec.id, tostring(err)))
+            end
+          elseif si == 1 then
+            io.stderr:write(("!!! %s: no genuine vector in tests/vectors/ to "
+                             .. "check %s against\n"):format(gw, label))
+          end
+          check(gw, label, fn, cb, g.signs_time)
+          list[#list + 1] = { size = label_of_size, gateway = gw,
+                              name = label, fn = fn, cb = cb }
         end
-        check(gw, label, fn, cb, g.signs_time)
-        list[#list + 1] = { gateway = gw, name = label, fn = fn, cb = cb }
       end
     end
   end
@@ -714,48 +742,59 @@ end)
 local rows, base = {}, {}
 for _, c in ipairs(list) do
   sort(c.samples)
+  local at = c.size .. " " .. c.gateway
   local row = {
-    gateway = c.gateway, implementation = c.name,
+    size = c.size, gateway = c.gateway, implementation = c.name,
     median_us = quantile(c.samples, 0.5) * 1e6,
     p25_us = quantile(c.samples, 0.25) * 1e6,
     p75_us = quantile(c.samples, 0.75) * 1e6,
-    body_bytes = sizes[c.gateway], calls_per_batch = c.n,
+    body_bytes = sizes[at], calls_per_batch = c.n,
   }
-  if c.name == "payhook" then base[c.gateway] = row.median_us end
+  if c.name == "payhook" then base[at] = row.median_us end
   rows[#rows + 1] = row
 end
-for _, row in ipairs(rows) do row.ratio = row.median_us / base[row.gateway] end
+for _, row in ipairs(rows) do
+  row.ratio = row.median_us / base[row.size .. " " .. row.gateway]
+end
 
 -- --- the table ----------------------------------------------------------------------
 
-print(("%s: JSON body %d B (2C2P %d B; forms %s), %d rounds of %g ms "
+print(("%s: JSON bodies %s (2C2P %d B; forms %s), %d rounds of %g ms "
        .. "batches, os.clock; ratio = implementation / payhook")
-      :format(common.interpreter, #EVENT, sizes.twoc2p or 0,
+      :format(common.interpreter,
+              (function()
+                local s = {}
+                for _, size in ipairs(SIZES) do
+                  s[#s + 1] = ("%s %d B"):format(size[1], #size[2])
+                end
+                return concat(s, ", ")
+              end)(), sizes["1 KB twoc2p"] or 0,
               (function()
                 local s = {}
                 for _, gw in ipairs { "billplz", "fiuu", "senangpay",
                                       "senangpay_md5", "toyyibpay" } do
-                  if sizes[gw] then s[#s + 1] = ("%s %d B"):format(gw, sizes[gw]) end
+                  local n = sizes["1 KB " .. gw]
+                  if n then s[#s + 1] = ("%s %d B"):format(gw, n) end
                 end
                 return concat(s, ", ")
               end)(), ROUNDS, BATCH_MS))
 local width = #"implementation"
 for _, r in ipairs(rows) do width = math.max(width, #r.implementation) end
-local head = "%-17s %-" .. width .. "s %10s %9s %9s %7s"
-local line = "%-17s %-" .. width .. "s %10.2f %9.2f %9.2f %7.2f"
-print(head:format("gateway", "implementation", "median us", "p25", "p75",
-                  "ratio"))
+local head = "%-6s %-17s %-" .. width .. "s %10s %9s %9s %7s"
+local line = "%-6s %-17s %-" .. width .. "s %10.2f %9.2f %9.2f %7.2f"
+print(head:format("size", "gateway", "implementation", "median us", "p25",
+                  "p75", "ratio"))
 for _, r in ipairs(rows) do
-  print(line:format(r.gateway, r.implementation, r.median_us, r.p25_us,
-                    r.p75_us, r.ratio))
+  print(line:format(r.size, r.gateway, r.implementation, r.median_us,
+                    r.p25_us, r.p75_us, r.ratio))
 end
 
--- The summary: the issue's target against the resty rows; the luaossl
--- rows' range beside it.
+-- The summary: the issue's target (1 KB) against the resty rows; the
+-- luaossl rows' range beside it; the lowest ratio at any size.
 local function summary(label)
   local worst, n, below, gws = nil, 0, {}, 0
   for _, r in ipairs(rows) do
-    if r.implementation:find("^" .. label .. " ") then
+    if r.size == SIZES[1][1] and r.implementation:find("^" .. label .. " ") then
       gws = gws + 1
       if not worst or r.ratio < worst.ratio then worst = r end
       if r.ratio >= TARGET then n = n + 1
@@ -780,6 +819,16 @@ if lgws > 0 then
   print(("payhook >= %gx the luaossl composition: %d of %d gateways; lowest "
          .. "%s %.2fx"):format(TARGET, ln, lgws, lworst.gateway, lworst.ratio))
 end
+local lowest
+for _, r in ipairs(rows) do
+  if r.implementation ~= "payhook" and (not lowest or r.ratio < lowest.ratio) then
+    lowest = r
+  end
+end
+if lowest then
+  print(("lowest ratio at any size: %s %s vs %s %.2fx"):format(
+    lowest.size, lowest.gateway, lowest.implementation, lowest.ratio))
+end
 if #skipped > 0 then
   print(("!!! %d rows SKIPPED (see above); %d gateways without a "
          .. "composition"):format(#skipped, #missing))
@@ -791,6 +840,13 @@ local result = {
   interpreter = common.interpreter,
   clock = "os.clock (process CPU time)",
   body_bytes = #EVENT,
+  sizes = (function()
+    local out = {}
+    for _, size in ipairs(SIZES) do
+      out[#out + 1] = { size = size[1], body_bytes = #size[2] }
+    end
+    return out
+  end)(),
   rounds = ROUNDS,
   batch_ms = BATCH_MS,
   target_ratio = TARGET,
