@@ -388,11 +388,19 @@ return function(payhook)
         end
     end)
 
+    -- Forty members besides n and m, so that the decode allocates enough
+    -- for the armed finalisers to run inside it in every run, not only in
+    -- most (two members alone were built before the collector's next
+    -- step, in one run of twenty or so).
+    local SP_MEMBERS = {}
+    for j = 1, 40 do SP_MEMBERS[j] = ('"pad%02d":["v%d"]'):format(j, j) end
+    local SP_TEXT = '{"n":1e400,"m":2,' .. table.concat(SP_MEMBERS, ",") .. "}"
+
     hostile("superpay.decode: options change", function()
         local opts = { max_bytes = 4096, exact_numbers = true }
         return {
             opts = opts,
-            hex = payhook.superpay.encrypt('{"n":1e400,"m":2}', SP_KEY),
+            hex = payhook.superpay.encrypt(SP_TEXT, SP_KEY),
             mutate = function(k)
                 opts.max_bytes = k % 3 == 0 and 8 or 4096
                 opts.exact_numbers = k % 2 == 1
@@ -405,6 +413,7 @@ return function(payhook)
                    i) == "value" then
             T.eq(res[2].n, "1e400", "exact number")
             T.eq(res[2].m, 2, "m")
+            T.eq(res[2].pad40[1], "v40", "the last member")
         end
     end)
 

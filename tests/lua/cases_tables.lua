@@ -353,6 +353,15 @@ return function(payhook)
         -- (quick) four of them are enough, and they were most of the Lua
         -- 5.4 suite's time there.
         local tries = (T.quick and not T.is_luajit) and 4 or 40
+        -- With the JIT on, the finaliser can also run in a collector step
+        -- taken on a trace exit (the compiled loop around the call), and
+        -- LuaJIT before 2023's fix (LuaJIT/LuaJIT#946; Debian's luajit2
+        -- 2.1-20230119 has not got it) crashes unwinding an error raised
+        -- there, whatever the C function called next.  The interpreter
+        -- runs this case, so every step that raises is one inside the
+        -- decode, which is what the case is about.
+        local jit_was_on = T.is_luajit and jit.status()
+        if jit_was_on then jit.off() jit.flush() end
         for _ = 1, tries do
             local ok = T.with_finalisers(100, fin, function()
                 calling = true
@@ -363,6 +372,7 @@ return function(payhook)
             check(array_text(50), "after a raised error")
             if raised >= 3 then break end
         end
+        if jit_was_on then jit.on() end
         if T.is_luajit then
             T.check(raised > 0, "no finaliser raised inside a decode")
         end
