@@ -556,10 +556,30 @@ def gateways_section(gws):
                       f"{us(row.get('p25_us'))}-{us(row.get('p75_us'))} | "
                       f"{rx(row.get('ratio'))} |"]
             L += [""]
-        for note in g.get("skipped", []):
-            L += [f"- skipped: {note}"]
+        L += skipped_notes(g.get("skipped", []))
         L += [""]
     return L
+
+
+def skipped_notes(notes):
+    """One line per implementation and reason, naming its gateways, in
+    place of one line per gateway.  A note is a dict (implementation,
+    gateway, reason) or, from an older run, a string."""
+    grouped = {}
+    for note in notes:
+        if not isinstance(note, dict):
+            grouped.setdefault((None, str(note)), [])
+            continue
+        key = (note.get("implementation"), note.get("reason", "no reason"))
+        grouped.setdefault(key, []).append(note.get("gateway", "?"))
+    lines = []
+    for (impl, reason), gateways in grouped.items():
+        if impl is None:
+            lines += [f"- skipped: {reason}"]
+        else:
+            lines += [f"- {impl} not timed for {', '.join(gateways)}: "
+                      f"{reason}"]
+    return lines
 
 
 def gateway_targets(gws):
