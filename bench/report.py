@@ -563,23 +563,14 @@ def gateways_section(gws):
 
 def skipped_notes(notes):
     """One line per implementation and reason, naming its gateways, in
-    place of one line per gateway.  A note is a dict (implementation,
-    gateway, reason) or, from an older run, a string."""
+    place of one line per gateway (lua_gateways_bench.lua's notes:
+    gateway, implementation, reason)."""
     grouped = {}
     for note in notes:
-        if not isinstance(note, dict):
-            grouped.setdefault((None, str(note)), [])
-            continue
-        key = (note.get("implementation"), note.get("reason", "no reason"))
-        grouped.setdefault(key, []).append(note.get("gateway", "?"))
-    lines = []
-    for (impl, reason), gateways in grouped.items():
-        if impl is None:
-            lines += [f"- skipped: {reason}"]
-        else:
-            lines += [f"- {impl} not timed for {', '.join(gateways)}: "
-                      f"{reason}"]
-    return lines
+        key = (note["implementation"], note["reason"])
+        grouped.setdefault(key, []).append(note["gateway"])
+    return [f"- {impl} not timed for {', '.join(gateways)}: {reason}"
+            for (impl, reason), gateways in grouped.items()]
 
 
 def gateway_targets(gws):
