@@ -8,8 +8,9 @@
 --
 -- Method, as in python_bench.py: every implementation is first checked to
 -- return the same value as cjson.decode(payload); then, per size, rounds of
--- one batch per case (case order rotating each round), batches sized to
--- about BATCH_MS; the median of the per-call times over rounds is kept.
+-- one batch per case (case order shuffled each round: lua_common.lua
+-- says why), batches sized to about BATCH_MS; the median of the per-call
+-- times over rounds is kept.
 -- The floors "table constructor (...)" build the payload's tables from
 -- compiled constructors (lua_common.table_constructor), checked like the
 -- decoders.  The clock is os.clock() (process CPU time, clock_gettime underneath,

@@ -30,8 +30,8 @@
 -- then every implementation must return the expected payload for the
 -- callback, refuse it with one byte changed, and (Stripe, Standard
 -- Webhooks) refuse it 400 s later. Timing as in lua_bench.lua: batches
--- of about BATCH_MS, rounds of one batch per case in an order that
--- rotates, os.clock() (process CPU time), median and quartiles per case;
+-- of about BATCH_MS, rounds of one batch per case in an order shuffled
+-- each round, os.clock() (process CPU time), median and quartiles per case;
 -- ratio = implementation median / payhook median, so above 1 means payhook
 -- is faster. The issue's target: at least 2x the resty composition in
 -- LuaJIT for every gateway.
