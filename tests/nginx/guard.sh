@@ -91,7 +91,9 @@ chmod 777 "$prefix/temp" "$prefix/logs"
 rocks=$top/lua_modules/share/lua/5.1
 redis_port=""
 if [ ! -f "$rocks/resty/redis.lua" ]; then
-    skip "the Redis store (no lua-resty-redis in lua_modules/: run scripts/install-deps test)"
+    # install-deps puts it there from LuaRocks, or from ../shared/lualib
+    # when LuaRocks is unreachable; with neither it said so, and so do we.
+    skip "the Redis store (no lua-resty-redis in lua_modules/: scripts/install-deps test installs it from LuaRocks, or from ../shared/lualib beside the checkout; neither was reachable)"
 elif ! command -v redis-server >/dev/null; then
     skip "the Redis store (redis-server is not installed: apt-get install redis-server)"
 else
