@@ -459,8 +459,9 @@ function M.interleaved_rounds(list, rounds, target, batch)
     c.n = M.calibrate(seconds, target)
     c.samples = {}
   end
-  local state, order = 20261207, nil
+  local state = 20261207
   for _ = 1, rounds do
+    local order
     order, state = shuffled(#list, state)
     for _, i in ipairs(order) do
       local c = list[i]
