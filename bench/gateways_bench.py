@@ -12,7 +12,10 @@ case, in an order that rotates, and the median per-call time over rounds
 is kept with the quartiles.  The ratio is SDK time / payhook time, so more
 than 1 means payhook is faster.  What is timed is what a handler does:
 verify the body and headers and get the payload as a dict (the SDK's
-signature check plus json.loads where the SDK does not parse).
+signature check plus json.loads where the SDK does not parse).  Beside
+them, in the same rounds and kept apart ("floors" in OUT.json), the
+building floor of report.py's "Where the time goes": marshal.loads of the
+event's objects, no parsing at all.
 
     python3 bench/gateways_bench.py [OUT.json] [--rounds N] [--batch-ms MS]
 """
@@ -24,6 +27,8 @@ import base64
 import hashlib
 import hmac
 import json
+import marshal
+import os
 import statistics
 import sys
 import time
@@ -31,59 +36,26 @@ import urllib.parse
 
 import payhook
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import inputs  # noqa: E402
+
 # Signed at the real time: the SDKs read their own clocks, and the run
 # takes seconds, well inside the 300 s window.
 NOW = int(time.time())
 
 
 def event(charges: int) -> dict:
-    """A Stripe-shaped event with `charges` entries in its list."""
-    return {
-        "id": "evt_1PmZ3k2eZvKYlo2C", "object": "event", "type":
-        "payment_intent.succeeded", "created": NOW, "livemode": False,
-        "data": {"object": {
-            "id": "pi_3PmZ3k2eZvKYlo2C0a1b2c3d", "amount": 12410,
-            "currency": "myr", "status": "succeeded",
-            "metadata": {"order_id": "ORD-20231114-0001",
-                         "customer": "Siti"},
-            "charges": [{"id": f"ch_{i:04d}", "amount": 12410, "paid": True,
-                         "fee": 3.1025, "description": "x" * 40}
-                        for i in range(charges)]}},
-        "status": "paid"}
+    """The shared event of bench/inputs.py, created now."""
+    return inputs.gateway_event(charges, NOW)
 
 
-def compact(obj) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
-
-
-# (label, charges): six make the 1,000-byte event of the 1 KB rows; the
-# larger sizes add charges until the body is at least 16 and 256 KiB.
-def _charges_for(target: int) -> int:
-    base = len(compact(event(6)))
-    per = len(compact(event(7))) - base
-    n = 6 + max(0, -(-(target - base) // per))
-    while len(compact(event(n))) < target:
-        n += 1
-    return n
-
-
-SIZES = [("1 KB", 6), ("16 KB", _charges_for(16 << 10)),
-         ("256 KB", _charges_for(256 << 10))]
-WHSEC = "whsec_" + base64.b64encode(bytes(range(32))).decode()
-TEXT_KEY = "whsec_stripe_or_razorpay_secret"
-
-
-def chip_keys():
-    """A fresh RSA-2048 key pair as CHIP's: (private PEM, public PEM)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return (private.private_bytes(serialization.Encoding.PEM,
-                                  serialization.PrivateFormat.PKCS8,
-                                  serialization.NoEncryption()),
-            private.public_key().public_bytes(
-                serialization.Encoding.PEM,
-                serialization.PublicFormat.SubjectPublicKeyInfo))
+compact = inputs.compact
+SIZES = inputs.GATEWAY_SIZES
+WHSEC = inputs.GATEWAY_WHSEC
+TEXT_KEY = inputs.GATEWAY_TEXT_KEY
+chip_keys = inputs.chip_keys
+# The "gateway" of the floor rows, which are kept apart from the others.
+FLOOR = "floor"
 
 
 def cases(payload: dict, keys) -> list:
@@ -164,6 +136,11 @@ def cases(payload: dict, keys) -> list:
         pub.verify(csig, cbody, padding.PKCS1v15(), hashes.SHA256())
         return json.loads(cbody)
     out.append(("chip", "cryptography + json.loads", chip_crypto))
+    # The building floor of "Where the time goes": the event's dicts made
+    # with no parsing at all, timed in the same rounds, no ratio.
+    marshalled = marshal.dumps(payload)
+    out.append((FLOOR, "marshal.loads(event objects)",
+                lambda: marshal.loads(marshalled)))
     return [case + (payload,) for case in out]
 
 
@@ -297,7 +274,8 @@ def timed(all_cases, rounds, batch_ms):
     base = {r["gateway"]: r["median_us"] for r in rows
             if r["implementation"] == "payhook"}
     for r in rows:
-        r["ratio"] = r["median_us"] / base[r["gateway"]]
+        if r["gateway"] != FLOOR:
+            r["ratio"] = r["median_us"] / base[r["gateway"]]
     return rows
 
 
@@ -308,7 +286,7 @@ def main() -> int:
     ap.add_argument("--batch-ms", type=float, default=40)
     args = ap.parse_args()
     keys = chip_keys()
-    rows, sizes = [], []
+    rows, sizes, floors = [], [], []
     for label, charges in SIZES:
         payload = event(charges)
         size_cases = cases(payload, keys)
@@ -317,6 +295,9 @@ def main() -> int:
         body_bytes = len(compact(payload))
         sizes.append({"size": label, "body_bytes": body_bytes})
         for r in timed(size_cases, args.rounds, args.batch_ms):
+            if r["gateway"] == FLOOR:
+                floors.append(dict(r, size=label, body_bytes=body_bytes))
+                continue
             rows.append(dict(r, size=label, body_bytes=(
                 body_bytes if r["gateway"] not in FORMS else
                 len(payhook.sign(r["gateway"], FORMS[r["gateway"]],
@@ -331,12 +312,15 @@ def main() -> int:
     for r in rows:
         print(f"{r['size']:7} {r['gateway']:18} {r['implementation']:42} "
               f"{r['median_us']:10.2f} {r['ratio']:7.2f}")
+    for r in floors:
+        print(f"{r['size']:7} {FLOOR:18} {r['implementation']:42} "
+              f"{r['median_us']:10.2f}")
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump({"body_bytes": sizes[0]["body_bytes"], "sizes": sizes,
                        "rounds": args.rounds,
-                       "python": sys.version.split()[0], "rows": rows}, f,
-                      indent=1)
+                       "python": sys.version.split()[0], "rows": rows,
+                       "floors": floors}, f, indent=1)
     return 0
 
 

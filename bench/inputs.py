@@ -15,8 +15,14 @@ Sizes are the size of the decoded payload (the JSON the merchant reads):
 Beside them (build_amounts, Python only): a float-bearing SuperPay payout
 of 1.3 KB with 60 float amounts, and its twin with integer amounts.
 
-`python3 bench/inputs.py DIR` writes the bodies and a manifest for the Lua
-bench into DIR.
+The other JSON gateways (Standard Webhooks, Stripe, Razorpay, CHIP) all
+sign one Stripe-shaped event (gateway_event): 1,000 bytes with six charges
+("1 KB"), and more charges up to 16 and 256 KiB (GATEWAY_SIZES).
+gateways_bench.py signs it with payhook.sign; bench/stages.c signs it with
+the core, under the keys written here.
+
+`python3 bench/inputs.py DIR` writes the bodies, the events, the CHIP key
+pair and a manifest for the Lua bench and bench/stages.c into DIR.
 """
 
 from __future__ import annotations
@@ -40,6 +46,12 @@ LEANX_WRONG_KEY = "0" * 128
 SUPERPAY_KEY = "PCd1dlEmFnBXaVce06Pzp7Vike0oHnVJ"
 
 SIZES = [("1.2 KB", 1200), ("16 KB", 16 * 1024), ("256 KB", 256 * 1024)]
+
+# The keys the other gateways' event is signed with in bench/stages.c (and
+# in gateways_bench.py): a text secret for Stripe and Razorpay, a whsec_
+# secret for Standard Webhooks; CHIP's RSA pair is made by write().
+GATEWAY_TEXT_KEY = "whsec_stripe_or_razorpay_secret"
+GATEWAY_WHSEC = "whsec_" + base64.b64encode(bytes(range(32))).decode()
 
 
 def leanx_vendor_payload() -> dict:
@@ -215,6 +227,50 @@ def superpay_body(plaintext: bytes, key: str, bad_padding=False) -> bytes:
     return b'{"encryptedData":"' + ct.hex().encode() + b'"}'
 
 
+def gateway_event(charges: int, created: int) -> dict:
+    """A Stripe-shaped event with `charges` entries in its list."""
+    return {
+        "id": "evt_1PmZ3k2eZvKYlo2C", "object": "event", "type":
+        "payment_intent.succeeded", "created": created, "livemode": False,
+        "data": {"object": {
+            "id": "pi_3PmZ3k2eZvKYlo2C0a1b2c3d", "amount": 12410,
+            "currency": "myr", "status": "succeeded",
+            "metadata": {"order_id": "ORD-20231114-0001",
+                         "customer": "Siti"},
+            "charges": [{"id": f"ch_{i:04d}", "amount": 12410, "paid": True,
+                         "fee": 3.1025, "description": "x" * 40}
+                        for i in range(charges)]}},
+        "status": "paid"}
+
+
+def _charges_for(target: int) -> int:
+    """The fewest charges (six at least) that make the event `target`
+    bytes or more; its length does not depend on `created` (ten digits)."""
+    size = lambda n: len(compact(gateway_event(n, 1_700_000_000)))  # noqa
+    n = 6 + max(0, -(-(target - size(6)) // (size(7) - size(6))))
+    while size(n) < target:
+        n += 1
+    return n
+
+
+# (label, charges): six make the 1,000-byte event of the 1 KB rows.
+GATEWAY_SIZES = [("1 KB", 6), ("16 KB", _charges_for(16 << 10)),
+                 ("256 KB", _charges_for(256 << 10))]
+
+
+def chip_keys() -> tuple[bytes, bytes]:
+    """A fresh RSA-2048 key pair as CHIP's: (private PEM, public PEM)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return (private.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()),
+            private.public_key().public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
 def build() -> list[dict]:
     """One record per size with every body the benches use."""
     out = []
@@ -249,21 +305,35 @@ def build_amounts() -> list[dict]:
     return out
 
 
+def _put(directory: str, fname: str, data: bytes) -> str:
+    with open(os.path.join(directory, fname), "wb") as f:
+        f.write(data)
+    return fname
+
+
 def write(directory: str) -> None:
     os.makedirs(directory, exist_ok=True)
+    private, public = chip_keys()
     manifest = {"leanx_key": LEANX_KEY, "superpay_key": SUPERPAY_KEY,
-                "cases": []}
+                "gateway_text_key": GATEWAY_TEXT_KEY,
+                "gateway_whsec": GATEWAY_WHSEC,
+                "chip_private_pem": _put(directory, "chip-private.pem",
+                                         private),
+                "chip_public_pem": _put(directory, "chip-public.pem", public),
+                "cases": [], "gateway_cases": []}
     for i, case in enumerate(build()):
         entry = {"size": case["size"]}
         for name, value in case.items():
             if name == "size":
                 continue
-            fname = f"{i}-{name}.bin"
-            with open(os.path.join(directory, fname), "wb") as f:
-                f.write(value)
-            entry[name] = fname
+            entry[name] = _put(directory, f"{i}-{name}.bin", value)
             entry[name + "_bytes"] = len(value)
         manifest["cases"].append(entry)
+    for i, (label, charges) in enumerate(GATEWAY_SIZES):
+        event = compact(gateway_event(charges, 1_700_000_000))
+        manifest["gateway_cases"].append({
+            "size": label, "event": _put(directory, f"gw{i}-event.bin", event),
+            "event_bytes": len(event)})
     with open(os.path.join(directory, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
 

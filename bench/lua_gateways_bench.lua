@@ -34,7 +34,9 @@
 -- each round, os.clock() (process CPU time), median and quartiles per case;
 -- ratio = implementation median / payhook median, so above 1 means payhook
 -- is faster. The issue's target: at least 2x the resty composition in
--- LuaJIT for every gateway.
+-- LuaJIT for every gateway. Beside them, in the same rounds and kept apart
+-- ("floors" in OUT.json), the building floor of report.py's "Where the
+-- time goes": the event's tables from compiled table constructors.
 
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = here .. "/?.lua;" .. package.path
@@ -48,6 +50,8 @@ local out_path = assert(arg[1],
 local ROUNDS = tonumber(arg[2] or "") or 61
 local BATCH_MS = tonumber(arg[3] or "") or 2
 local TARGET = 2
+-- The "gateway" of the floor cases, which are kept apart from the rows.
+local FLOOR = "floor"
 local LUALIB_DIR = os.getenv("LUALIB_DIR") or here .. "/../../shared/lualib"
 local vectors_dir = here .. "/../tests/vectors"
 
@@ -722,6 +726,15 @@ for si, size in ipairs(SIZES) do
       end
     end
   end
+  -- The building floor of report.py's "Where the time goes": the event's
+  -- tables from compiled constructors, no parsing, in the same rounds
+  -- (kept apart from the rows: "floors" in OUT.json).
+  local want = decode(event_text)
+  local build = common.table_constructor(want, cjson.null)
+  assert(common.same(build(), want, nulls), "the table constructor differs")
+  list[#list + 1] = { size = label_of_size, gateway = FLOOR,
+                      name = "table constructor (event)", fn = build,
+                      cb = {} }
 end
 
 -- --- timing ---------------------------------------------------------------------------
@@ -739,7 +752,7 @@ common.interleaved_rounds(list, ROUNDS, BATCH_MS / 1000, function(c, n)
   return batch_seconds(c.fn, c.cb.body, c.cb.headers, n)
 end)
 
-local rows, base = {}, {}
+local rows, base, floors = {}, {}, {}
 for _, c in ipairs(list) do
   sort(c.samples)
   local at = c.size .. " " .. c.gateway
@@ -751,7 +764,11 @@ for _, c in ipairs(list) do
     body_bytes = sizes[at], calls_per_batch = c.n,
   }
   if c.name == "payhook" then base[at] = row.median_us end
-  rows[#rows + 1] = row
+  if c.gateway == FLOOR then
+    floors[#floors + 1] = row
+  else
+    rows[#rows + 1] = row
+  end
 end
 for _, row in ipairs(rows) do
   row.ratio = row.median_us / base[row.size .. " " .. row.gateway]
@@ -787,6 +804,10 @@ print(head:format("size", "gateway", "implementation", "median us", "p25",
 for _, r in ipairs(rows) do
   print(line:format(r.size, r.gateway, r.implementation, r.median_us,
                     r.p25_us, r.p75_us, r.ratio))
+end
+for _, r in ipairs(floors) do
+  print(line:gsub("%%7%.2f$", ""):format(r.size, r.gateway,
+        r.implementation, r.median_us, r.p25_us, r.p75_us))
 end
 
 -- The summary: the issue's target (1 KB) against the resty rows; the
@@ -852,6 +873,7 @@ local result = {
   target_ratio = TARGET,
   lualib_dir = LUALIB_DIR,
   rows = rows,
+  floors = floors,
   cpu_seconds = clock() - t_all,
 }
 -- Only when there are any: Debian's lua-cjson writes an empty table as {}.

@@ -472,6 +472,84 @@ def where_time_goes(stages, py, lua):
     return L
 
 
+# The gateways bench/stages.c signs the shared event for, in its order.
+FLOOR_GATEWAYS = ["standardwebhooks", "stripe", "razorpay", "chip"]
+
+
+def gw_row_us(g, size, gateway, pred):
+    """The fastest median among a gateways bench's rows at `size` for
+    `gateway` whose implementation satisfies pred, or None."""
+    return fastest(r["median_us"] for r in g.get("rows", [])
+                   if gw_size(r) == size and r["gateway"] == gateway
+                   and pred(r["implementation"]))
+
+
+def gateway_floors(stages, gws):
+    """The other JSON gateways cut as LeanX and SuperPay are above, and
+    what each runtime's target leaves payhook: the fastest peer's time ÷
+    the goal, beside the sum of the floors."""
+    L = ["#### The other JSON gateways: floors beside payhook's total", "",
+         "The shared event (1 KB, 16 KB, 256 KB) as each gateway signs it. "
+         "From `bench/stages.c`: the core alone (open + parse into the "
+         "no-op sink) and the strict parse of the event by itself; their "
+         "difference is what verifying costs the core (the MAC or RSA "
+         "check, the headers, the hex or base64 of the signature, the "
+         "wipes). Building: `marshal.loads` of the event's objects "
+         "(Python) and the event's tables from compiled table constructors "
+         "(Lua), timed in the gateways benches' own rounds. Python's "
+         "numbers here are wall time, as in its gateways tables. \"needed\" "
+         "is the fastest peer the target is set against, divided by the "
+         "goal (Python: 3x every SDK; LuaJIT: 2x the resty composition): "
+         "the time payhook must reach, which \"needed ÷ sum\" sets against "
+         "the sum of the floors.", ""]
+    sizes = stages.get("gateway_sizes") if stages else None
+    if not sizes:
+        return L + ["(not measured in this run: bench/stages.c did not "
+                    "build or run, or ran without the gateway cases)", ""]
+    L += ["| runtime | gateway | size | core − parse | parse, no building "
+          "| building | sum of floors | payhook total | total ÷ sum | "
+          "needed | needed ÷ sum |",
+          "|---|---|---|" + "---:|" * 8]
+    missing = []
+    for key, label, goal in GW_RUNTIMES:
+        g = gws.get(key)
+        if not g:
+            missing.append(f"{label} (its gateways bench did not run)")
+            continue
+        floors = {f["size"]: f["median_us"] for f in g.get("floors", [])}
+        for gw in FLOOR_GATEWAYS:
+            for size, pieces in sizes.items():
+                parse = pieces.get("event", {}).get("parse_noop", {}) \
+                    .get("median_us")
+                core = pieces.get(gw, {}).get("core_noop", {}) \
+                    .get("median_us")
+                verify = None if core is None or parse is None \
+                    else core - parse
+                build = floors.get(size)
+                total = gw_row_us(g, size, gw, lambda n: n == "payhook")
+                if total is None:
+                    continue
+                if build is None:
+                    missing.append(f"{label}: the building floor at {size}")
+                parts = [verify, parse, build]
+                floor = None if None in parts else sum(parts)
+                needed = None
+                if goal is not None and size == "1 KB":
+                    peer = gw_row_us(g, size, gw, lambda n: n != "payhook" and (
+                        key == "python" or n.startswith("resty")))
+                    needed = None if peer is None else peer / goal
+                L.append(f"| {label} | {gw} | {size} | {us(verify)} | "
+                         f"{us(parse)} | {us(build)} | {us(floor)} | "
+                         f"**{us(total)}** | {rx(ratio(total, floor))} | "
+                         f"{us(needed) if needed else '—'} | "
+                         f"{rx(ratio(needed, floor)) if needed else '—'} |")
+    L += [""]
+    if missing:
+        L += ["Not measured in this run, so shown as n/a: "
+              + "; ".join(missing) + ".", ""]
+    return L
+
+
 def cpu_features_line(features):
     if not features:
         return "- CPU features: not read"
@@ -692,6 +770,7 @@ def write_table(path, py, lua, mem, machine, target_rows, seconds,
             L += [""]
     L += gateways_section(gws or {})
     L += where_time_goes(stages, py, lua)
+    L += gateway_floors(stages, gws or {})
     L += ["## Memory: RSS over 1,000,000 decodes (prepared decoders)", "",
           "The first four kinds use the 1.2 KB inputs; \"<gateway> "
           "genuine/forged\" use each gateway's first genuine vector and a "

@@ -2,7 +2,9 @@
  * Where the time of a decode goes, in C: each piece of the LeanX and the
  * SuperPay path timed by itself, as payhook's core runs it and as the raw
  * libraries run it, beside the whole core (open + parse) into a sink that
- * builds nothing.
+ * builds nothing; and for the other JSON gateways (Standard Webhooks,
+ * Stripe, Razorpay, CHIP), each signing the shared event of inputs.py,
+ * the whole core beside the parse of the event alone.
  *
  *   bench/.build/stages INPUTS_DIR OUT.json [ROUNDS] [BATCH_MS]
  *
@@ -175,7 +177,14 @@ typedef struct size_state {
     ph_aes_chain ph_chain; /* where ph_aes's CBC stream stands */
     ph_superpay_key *skey;
     ph_gateway_key *sgkey;
-    /* Both */
+    /* The other JSON gateways, each with the event signed by the core */
+    char *event;
+    size_t event_len;
+    struct gw_callback {
+        ph_gateway_key *key;
+        ph_signed cb; /* body and headers from ph_gateway_sign */
+    } gw[4];
+    /* All */
     unsigned char *out;
     size_t out_len;
     ph_scratch scratch;
@@ -291,8 +300,62 @@ static void setup_superpay(size_state *st, const char *key)
         die("payhook's SuperPay gateway key failed");
 }
 
+/* The gateways of st->gw, in order, and the keys the event is signed
+ * with: a text secret (Stripe, Razorpay), a whsec_ secret (Standard
+ * Webhooks), an RSA pair (CHIP signs with the private key, the decoder
+ * takes the public one). */
+static const char *const gw_names[] = { "standardwebhooks", "stripe",
+                                        "razorpay", "chip" };
+#define NGATEWAYS (sizeof gw_names / sizeof gw_names[0])
+
+typedef struct gw_keys {
+    const char *text, *whsec, *chip_private, *chip_public;
+} gw_keys;
+
+static void setup_gateways(size_state *st, const gw_keys *keys)
+{
+    size_t i;
+
+    if (NGATEWAYS != sizeof st->gw / sizeof st->gw[0])
+        die("gw_names and size_state.gw differ");
+    for (i = 0; i < NGATEWAYS; i++) {
+        const ph_gateway *g =
+            ph_gateway_find(gw_names[i], strlen(gw_names[i]));
+        int chip = strcmp(gw_names[i], "chip") == 0;
+        const char *sign_key = chip ? keys->chip_private
+                               : strcmp(gw_names[i], "standardwebhooks") == 0
+                                   ? keys->whsec
+                                   : keys->text;
+        const char *open_key = chip ? keys->chip_public : sign_key;
+        const unsigned char *k = (const unsigned char *)open_key;
+        size_t key_len = strlen(open_key);
+        /* Signed at the options' `now`, so no clock is read later. */
+        ph_sign_input in = { .payload = st->event,
+                             .payload_len = st->event_len,
+                             .key = (const unsigned char *)sign_key,
+                             .key_len = strlen(sign_key),
+                             .timestamp = (int64_t)st->opts.now };
+
+        if (g == NULL ||
+            ph_gateway_sign(g, &in, &st->gw[i].cb, NULL) != PH_OK ||
+            ph_gateway_key_new(g, &k, &key_len, 1, &st->gw[i].key, NULL) !=
+                PH_OK) {
+            fprintf(stderr, "stages: %s: signing or its key failed\n",
+                    gw_names[i]);
+            exit(1);
+        }
+    }
+}
+
 static void free_state(size_state *st)
 {
+    size_t i;
+
+    for (i = 0; i < sizeof st->gw / sizeof st->gw[0]; i++) {
+        ph_gateway_key_free(st->gw[i].key);
+        ph_signed_free(&st->gw[i].cb);
+    }
+    free(st->event);
     EVP_MAC_CTX_free(st->mac_template);
     EVP_MAC_CTX_free(st->mac_work);
     ph_hmac_keys_free(&st->hkeys);
@@ -456,8 +519,51 @@ static int superpay_core(size_state *st)
     return bad;
 }
 
+static int event_parse(size_state *st)
+{
+    void *root;
+
+    return ph_json_parse(st->event, st->event_len, &noop_sink, st->count,
+                         &st->scratch, &root, NULL) != PH_OK;
+}
+
+static int gateway_core(size_state *st, size_t i)
+{
+    const ph_signed *cb = &st->gw[i].cb;
+    ph_request rq = { cb->body,      cb->body_len, cb->headers,
+                      cb->n_headers, NULL,         0 };
+    ph_result r;
+    void *root;
+    int bad;
+
+    bad = ph_gateway_open(st->gw[i].key, &rq, &st->opts, &st->scratch, &r,
+                          NULL) != PH_OK ||
+          ph_gateway_parse(st->gw[i].key, &r, &st->opts, &noop_sink, st->count,
+                           &st->scratch, &root, NULL) != PH_OK;
+    ph_scratch_wipe(&st->scratch);
+    return bad;
+}
+
+/* One per entry of gw_names, in its order. */
+static int gw0_core(size_state *st)
+{
+    return gateway_core(st, 0);
+}
+static int gw1_core(size_state *st)
+{
+    return gateway_core(st, 1);
+}
+static int gw2_core(size_state *st)
+{
+    return gateway_core(st, 2);
+}
+static int gw3_core(size_state *st)
+{
+    return gateway_core(st, 3);
+}
+
 typedef struct stage {
-    const char *path; /* "leanx" or "superpay" */
+    const char *path; /* "leanx", "superpay", "event" or a gateway */
     const char *name; /* its key in the JSON */
     const char *label;
     int (*run)(size_state *st);
@@ -510,6 +616,22 @@ static const stage stages[] = {
 
 #define NSTAGES (sizeof stages / sizeof stages[0])
 
+/* The other gateways' cases, timed in rounds of their own (their sizes
+ * are the event's, not the LeanX and SuperPay inputs'). */
+#define GW_CORE_LABEL                                                         \
+    "payhook core: ph_gateway_open + ph_gateway_parse of "                    \
+    "the signed event, no-op sink"
+static const stage gateway_stages[] = {
+    { "event", "parse_noop", "strict JSON parse of the event, no-op sink",
+      event_parse },
+    { "standardwebhooks", "core_noop", GW_CORE_LABEL, gw0_core },
+    { "stripe", "core_noop", GW_CORE_LABEL, gw1_core },
+    { "razorpay", "core_noop", GW_CORE_LABEL, gw2_core },
+    { "chip", "core_noop", GW_CORE_LABEL, gw3_core },
+};
+
+#define NGATEWAY_STAGES (sizeof gateway_stages / sizeof gateway_stages[0])
+
 /* ------------------------------------------------------------------ */
 /* Checks                                                              */
 
@@ -559,6 +681,31 @@ static void check_all(size_state *st, const char *size)
             /* The same values as the plain parse of the same text. */
             if (count != parse_count)
                 fail_check(sg, size, "a different number of values");
+        }
+    }
+    st->count = NULL;
+}
+
+/* Every gateway's core sees as many values as the plain parse of the
+ * event, and each stage names the gateway it runs (gw_names' order). */
+static void check_gateways(size_state *st, const char *size)
+{
+    size_t i, parse_count = 0, count = 0;
+
+    st->count = &count;
+    for (i = 0; i < NGATEWAY_STAGES; i++) {
+        const stage *sg = &gateway_stages[i];
+        count = 0;
+        if (sg->run(st) != 0)
+            fail_check(sg, size, "the call failed");
+        if (i == 0) {
+            parse_count = count;
+            if (count == 0)
+                fail_check(sg, size, "the sink saw no value");
+        } else if (strcmp(sg->path, gw_names[i - 1]) != 0) {
+            fail_check(sg, size, "not the gateway of its place in gw_names");
+        } else if (count != parse_count) {
+            fail_check(sg, size, "a different number of values");
         }
     }
     st->count = NULL;
@@ -638,34 +785,54 @@ static void add_stats(cJSON *obj, const double *samples, int rounds, long n)
     free(sorted);
 }
 
-static cJSON *time_size(size_state *st, int rounds, double batch_ms)
+/* The n pieces of `list` on one size's state, in interleaved rounds. */
+static cJSON *time_size(const stage *list, size_t n_stages, size_state *st,
+                        int rounds, double batch_ms)
 {
-    double target = batch_ms / 1000, *samples[NSTAGES];
-    long n[NSTAGES];
+    double target = batch_ms / 1000, **samples;
+    long *n;
     cJSON *out = cJSON_CreateObject();
     size_t i;
     int r;
 
-    for (i = 0; i < NSTAGES; i++) {
-        batch(&stages[i], st, calibrate(&stages[i], st, target));
-        n[i] = calibrate(&stages[i], st, target);
+    samples = xmalloc(sizeof *samples * n_stages);
+    n = xmalloc(sizeof *n * n_stages);
+    for (i = 0; i < n_stages; i++) {
+        batch(&list[i], st, calibrate(&list[i], st, target));
+        n[i] = calibrate(&list[i], st, target);
         samples[i] = xmalloc(sizeof **samples * (size_t)rounds);
     }
     for (r = 0; r < rounds; r++)
-        for (i = 0; i < NSTAGES; i++) {
-            size_t k = ((size_t)r + i) % NSTAGES;
-            samples[k][r] = batch(&stages[k], st, n[k]) / (double)n[k] * 1e6;
+        for (i = 0; i < n_stages; i++) {
+            size_t k = ((size_t)r + i) % n_stages;
+            samples[k][r] = batch(&list[k], st, n[k]) / (double)n[k] * 1e6;
         }
-    for (i = 0; i < NSTAGES; i++) {
-        cJSON *group = cJSON_GetObjectItemCaseSensitive(out, stages[i].path);
+    for (i = 0; i < n_stages; i++) {
+        cJSON *group = cJSON_GetObjectItemCaseSensitive(out, list[i].path);
         cJSON *entry;
         if (group == NULL)
-            group = cJSON_AddObjectToObject(out, stages[i].path);
-        entry = cJSON_AddObjectToObject(group, stages[i].name);
+            group = cJSON_AddObjectToObject(out, list[i].path);
+        entry = cJSON_AddObjectToObject(group, list[i].name);
         add_stats(entry, samples[i], rounds, n[i]);
         free(samples[i]);
     }
+    free(samples);
+    free(n);
     return out;
+}
+
+/* Each piece's label, under its path, into `labels`. */
+static void add_labels(cJSON *labels, const stage *list, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        cJSON *group = cJSON_GetObjectItemCaseSensitive(labels, list[i].path);
+        if (group == NULL)
+            group = cJSON_AddObjectToObject(labels, list[i].path);
+        if (cJSON_GetObjectItemCaseSensitive(group, list[i].name) == NULL)
+            cJSON_AddStringToObject(group, list[i].name, list[i].label);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -687,8 +854,10 @@ int main(int argc, char **argv)
     size_t len;
     char *text, *json;
     cJSON *manifest, *cases, *entry, *result, *sizes, *bytes, *labels;
+    cJSON *gw_cases, *gw_sizes, *gw_bytes;
+    char *chip_private, *chip_public;
+    gw_keys keys;
     FILE *f;
-    size_t i;
 
     if (argc < 3) {
         fprintf(stderr,
@@ -710,6 +879,15 @@ int main(int argc, char **argv)
     cases = cJSON_GetObjectItemCaseSensitive(manifest, "cases");
     if (!cJSON_IsArray(cases))
         die("the manifest has no cases");
+    gw_cases = cJSON_GetObjectItemCaseSensitive(manifest, "gateway_cases");
+    if (!cJSON_IsArray(gw_cases))
+        die("the manifest has no gateway_cases");
+    keys.text = manifest_string(manifest, "gateway_text_key");
+    keys.whsec = manifest_string(manifest, "gateway_whsec");
+    keys.chip_private = chip_private =
+        read_file(dir, manifest_string(manifest, "chip_private_pem"), &len);
+    keys.chip_public = chip_public =
+        read_file(dir, manifest_string(manifest, "chip_public_pem"), &len);
 
     result = cJSON_CreateObject();
     cJSON_AddStringToObject(result, "clock", "CLOCK_PROCESS_CPUTIME_ID");
@@ -719,13 +897,8 @@ int main(int argc, char **argv)
     cJSON_AddNumberToObject(result, "rounds", rounds);
     cJSON_AddNumberToObject(result, "batch_ms", batch_ms);
     labels = cJSON_AddObjectToObject(result, "labels");
-    for (i = 0; i < NSTAGES; i++) {
-        cJSON *group =
-            cJSON_GetObjectItemCaseSensitive(labels, stages[i].path);
-        if (group == NULL)
-            group = cJSON_AddObjectToObject(labels, stages[i].path);
-        cJSON_AddStringToObject(group, stages[i].name, stages[i].label);
-    }
+    add_labels(labels, stages, NSTAGES);
+    add_labels(labels, gateway_stages, NGATEWAY_STAGES);
     sizes = cJSON_AddObjectToObject(result, "sizes");
     bytes = cJSON_AddObjectToObject(result, "bytes");
     cJSON_ArrayForEach(entry, cases)
@@ -751,7 +924,8 @@ int main(int argc, char **argv)
         setup_leanx(&st, leanx_key);
         setup_superpay(&st, superpay_key);
         check_all(&st, size);
-        cJSON_AddItemToObject(sizes, size, time_size(&st, rounds, batch_ms));
+        cJSON_AddItemToObject(
+            sizes, size, time_size(stages, NSTAGES, &st, rounds, batch_ms));
         b = cJSON_AddObjectToObject(bytes, size);
         cJSON_AddNumberToObject(b, "leanx_body", (double)st.lbody_len);
         cJSON_AddNumberToObject(b, "leanx_signing_input",
@@ -764,6 +938,36 @@ int main(int argc, char **argv)
         fprintf(stderr, "stages: %s done in %.1f s (CPU)\n", size,
                 now_seconds() - t0);
     }
+    gw_sizes = cJSON_AddObjectToObject(result, "gateway_sizes");
+    gw_bytes = cJSON_AddObjectToObject(result, "gateway_bytes");
+    cJSON_ArrayForEach(entry, gw_cases)
+    {
+        size_state st;
+        const char *size = manifest_string(entry, "size");
+        cJSON *b;
+        double t0 = now_seconds();
+        size_t g;
+
+        memset(&st, 0, sizeof st);
+        st.event =
+            read_file(dir, manifest_string(entry, "event"), &st.event_len);
+        ph_options_init(&st.opts, (double)time(NULL));
+        setup_gateways(&st, &keys);
+        check_gateways(&st, size);
+        cJSON_AddItemToObject(
+            gw_sizes, size,
+            time_size(gateway_stages, NGATEWAY_STAGES, &st, rounds, batch_ms));
+        b = cJSON_AddObjectToObject(gw_bytes, size);
+        cJSON_AddNumberToObject(b, "event", (double)st.event_len);
+        for (g = 0; g < NGATEWAYS; g++)
+            cJSON_AddNumberToObject(b, gw_names[g],
+                                    (double)st.gw[g].cb.body_len);
+        free_state(&st);
+        fprintf(stderr, "stages: gateways at %s done in %.1f s (CPU)\n", size,
+                now_seconds() - t0);
+    }
+    free(chip_private);
+    free(chip_public);
     cJSON_Delete(manifest);
     if ((json = cJSON_Print(result)) == NULL)
         die("out of memory");
