@@ -465,11 +465,15 @@ def where_time_goes(stages, py, lua):
                          + f" | {us(floor)} | **{us(total)}** | "
                          f"{rx(ratio(total, floor))} | {us(core)} | "
                          f"{us(rest)} |")
-    L += [""]
-    if missing:
-        L += ["Not measured in this run, so shown as n/a: "
-              + "; ".join(missing) + ".", ""]
-    return L
+    return L + [""] + missing_note(missing)
+
+
+def missing_note(missing):
+    """The line naming what a table shows as n/a, if anything."""
+    if not missing:
+        return []
+    return ["Not measured in this run, so shown as n/a: "
+            + "; ".join(missing) + ".", ""]
 
 
 # The gateways bench/stages.c signs the shared event for, in its order.
@@ -543,11 +547,7 @@ def gateway_floors(stages, gws):
                          f"**{us(total)}** | {rx(ratio(total, floor))} | "
                          f"{us(needed) if needed else '—'} | "
                          f"{rx(ratio(needed, floor)) if needed else '—'} |")
-    L += [""]
-    if missing:
-        L += ["Not measured in this run, so shown as n/a: "
-              + "; ".join(missing) + ".", ""]
-    return L
+    return L + [""] + missing_note(missing)
 
 
 def cpu_features_line(features):

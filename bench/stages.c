@@ -642,15 +642,18 @@ static void fail_check(const stage *sg, const char *size, const char *why)
     exit(1);
 }
 
-/* Each piece once, its output compared with what it must give.  The
- * order matters: hex before AES (the ciphertext). */
-static void check_all(size_state *st, const char *size)
+/* Each piece of `list` once, its output compared with what it must
+ * give; every core ("core_noop") must hand the sink as many values as
+ * the parse ("parse_noop") before it in the list.  The order matters:
+ * hex before AES (the ciphertext). */
+static void check_all(const stage *list, size_t n, size_state *st,
+                      const char *size)
 {
     size_t i, parse_count = 0, count = 0;
 
     st->count = &count;
-    for (i = 0; i < NSTAGES; i++) {
-        const stage *sg = &stages[i];
+    for (i = 0; i < n; i++) {
+        const stage *sg = &list[i];
         count = 0;
         memset(st->mac, 0, sizeof st->mac);
         if (sg->run(st) != 0)
@@ -673,11 +676,11 @@ static void check_all(size_state *st, const char *size)
             if (memcmp(st->pt, st->splain, st->splain_len) != 0)
                 fail_check(sg, size, "the decryption is not the plaintext");
             memset(st->pt, 0, st->ct_len);
-        } else if (sg->run == leanx_parse || sg->run == superpay_parse) {
+        } else if (strcmp(sg->name, "parse_noop") == 0) {
             parse_count = count;
             if (count == 0)
                 fail_check(sg, size, "the sink saw no value");
-        } else if (sg->run == leanx_core || sg->run == superpay_core) {
+        } else if (strcmp(sg->name, "core_noop") == 0) {
             /* The same values as the plain parse of the same text. */
             if (count != parse_count)
                 fail_check(sg, size, "a different number of values");
@@ -686,29 +689,17 @@ static void check_all(size_state *st, const char *size)
     st->count = NULL;
 }
 
-/* Every gateway's core sees as many values as the plain parse of the
- * event, and each stage names the gateway it runs (gw_names' order). */
-static void check_gateways(size_state *st, const char *size)
+/* gateway_stages' cores run st->gw[0..3], which setup_gateways fills in
+ * gw_names' order: the two lists must agree. */
+static void check_gateway_order(void)
 {
-    size_t i, parse_count = 0, count = 0;
+    size_t i;
 
-    st->count = &count;
-    for (i = 0; i < NGATEWAY_STAGES; i++) {
-        const stage *sg = &gateway_stages[i];
-        count = 0;
-        if (sg->run(st) != 0)
-            fail_check(sg, size, "the call failed");
-        if (i == 0) {
-            parse_count = count;
-            if (count == 0)
-                fail_check(sg, size, "the sink saw no value");
-        } else if (strcmp(sg->path, gw_names[i - 1]) != 0) {
-            fail_check(sg, size, "not the gateway of its place in gw_names");
-        } else if (count != parse_count) {
-            fail_check(sg, size, "a different number of values");
-        }
-    }
-    st->count = NULL;
+    if (NGATEWAY_STAGES != NGATEWAYS + 1)
+        die("gateway_stages is not the parse and one core per gateway");
+    for (i = 0; i < NGATEWAYS; i++)
+        if (strcmp(gateway_stages[i + 1].path, gw_names[i]) != 0)
+            die("gateway_stages and gw_names are in different orders");
 }
 
 /* ------------------------------------------------------------------ */
@@ -835,6 +826,23 @@ static void add_labels(cJSON *labels, const stage *list, size_t n)
     }
 }
 
+/* One size's state: checked, timed into `into` under its size, freed. */
+static void measure(const stage *list, size_t n, size_state *st,
+                    const char *size, cJSON *into, int rounds, double batch_ms)
+{
+    check_all(list, n, st, size);
+    cJSON_AddItemToObject(into, size,
+                          time_size(list, n, st, rounds, batch_ms));
+}
+
+static void finished(size_state *st, const char *what, const char *size,
+                     double t0)
+{
+    free_state(st);
+    fprintf(stderr, "stages: %s at %s done in %.1f s (CPU)\n", what, size,
+            now_seconds() - t0);
+}
+
 /* ------------------------------------------------------------------ */
 
 static const char *manifest_string(const cJSON *obj, const char *name)
@@ -882,6 +890,7 @@ int main(int argc, char **argv)
     gw_cases = cJSON_GetObjectItemCaseSensitive(manifest, "gateway_cases");
     if (!cJSON_IsArray(gw_cases))
         die("the manifest has no gateway_cases");
+    check_gateway_order();
     keys.text = manifest_string(manifest, "gateway_text_key");
     keys.whsec = manifest_string(manifest, "gateway_whsec");
     keys.chip_private = chip_private =
@@ -923,9 +932,7 @@ int main(int argc, char **argv)
         ph_options_init(&st.opts, (double)time(NULL));
         setup_leanx(&st, leanx_key);
         setup_superpay(&st, superpay_key);
-        check_all(&st, size);
-        cJSON_AddItemToObject(
-            sizes, size, time_size(stages, NSTAGES, &st, rounds, batch_ms));
+        measure(stages, NSTAGES, &st, size, sizes, rounds, batch_ms);
         b = cJSON_AddObjectToObject(bytes, size);
         cJSON_AddNumberToObject(b, "leanx_body", (double)st.lbody_len);
         cJSON_AddNumberToObject(b, "leanx_signing_input",
@@ -934,9 +941,7 @@ int main(int argc, char **argv)
         cJSON_AddNumberToObject(b, "superpay_body", (double)st.sbody_len);
         cJSON_AddNumberToObject(b, "superpay_plaintext",
                                 (double)st.splain_len);
-        free_state(&st);
-        fprintf(stderr, "stages: %s done in %.1f s (CPU)\n", size,
-                now_seconds() - t0);
+        finished(&st, "LeanX and SuperPay", size, t0);
     }
     gw_sizes = cJSON_AddObjectToObject(result, "gateway_sizes");
     gw_bytes = cJSON_AddObjectToObject(result, "gateway_bytes");
@@ -953,18 +958,14 @@ int main(int argc, char **argv)
             read_file(dir, manifest_string(entry, "event"), &st.event_len);
         ph_options_init(&st.opts, (double)time(NULL));
         setup_gateways(&st, &keys);
-        check_gateways(&st, size);
-        cJSON_AddItemToObject(
-            gw_sizes, size,
-            time_size(gateway_stages, NGATEWAY_STAGES, &st, rounds, batch_ms));
+        measure(gateway_stages, NGATEWAY_STAGES, &st, size, gw_sizes, rounds,
+                batch_ms);
         b = cJSON_AddObjectToObject(gw_bytes, size);
         cJSON_AddNumberToObject(b, "event", (double)st.event_len);
         for (g = 0; g < NGATEWAYS; g++)
             cJSON_AddNumberToObject(b, gw_names[g],
                                     (double)st.gw[g].cb.body_len);
-        free_state(&st);
-        fprintf(stderr, "stages: gateways at %s done in %.1f s (CPU)\n", size,
-                now_seconds() - t0);
+        finished(&st, "the other gateways", size, t0);
     }
     free(chip_private);
     free(chip_public);
