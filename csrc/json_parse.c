@@ -250,15 +250,17 @@ static size_t plain_run(const unsigned char *p, const unsigned char *end)
     return (size_t)(q - p);
 }
 
-/* A string at ps->p (the opening quote).  On success (*s, *len) is the
- * unescaped UTF-8, in the source when it had no escapes. */
-static ph_status scan_string(parser *ps, const char **s, size_t *len,
-                             int *ascii)
+/* scan_string for any string: escapes, UTF-8, longer ones.  The first
+ * `plain` bytes after the opening quote are already known to be plain
+ * text (scan_string looked at them), so the search starts after them. */
+static ph_status scan_string_any(parser *ps, size_t plain, const char **s,
+                                 size_t *len, int *ascii)
 {
     const unsigned char *begin = ++ps->p, *end = ps->end;
     unsigned char *o, *o_start;
     ph_status st;
 
+    ps->p += plain;
     *ascii = 1;
     /* Fast path: plain text up to the closing quote. */
     for (;;) {
@@ -321,6 +323,34 @@ static ph_status scan_string(parser *ps, const char **s, size_t *len,
     *len = (size_t)(o - o_start);
     ps->text_used += *len;
     return PH_OK;
+}
+
+/* A string at ps->p (the opening quote).  On success (*s, *len) is the
+ * unescaped UTF-8, in the source when it had no escapes.  Most strings of
+ * a payload (member names, ids, states) are plain ASCII that ends within
+ * the sixteen bytes after the quote: one compare of those bytes finds the
+ * closing quote here, inline, and anything else is scan_string_any's
+ * (told when all sixteen were plain, so that it starts after them). */
+static inline ph_status scan_string(parser *ps, const char **s, size_t *len,
+                                    int *ascii)
+{
+#if defined(__SSE2__)
+    const unsigned char *begin = ps->p + 1;
+
+    if (ps->end - begin >= 16) {
+        unsigned m = special_in_16(begin);
+        if (m == 0)
+            return scan_string_any(ps, 16, s, len, ascii);
+        if (begin[ph_lowest_bit(m)] == '"') {
+            *ascii = 1;
+            *s = (const char *)begin;
+            *len = ph_lowest_bit(m);
+            ps->p = begin + *len + 1;
+            return PH_OK;
+        }
+    }
+#endif
+    return scan_string_any(ps, 0, s, len, ascii);
 }
 
 /* A number literal at ps->p, checked against the RFC 8259 grammar.  The
