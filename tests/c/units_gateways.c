@@ -245,6 +245,64 @@ static void header_cases(void)
     t_end();
 }
 
+/* ph_lower_hex_decode (Stripe's v1, Razorpay's and the forms' signatures)
+ * takes exactly [0-9a-f] at the length asked for, at every position of
+ * the word-at-a-time check and of its tail. */
+static void lower_hex_cases(void)
+{
+    unsigned char raw[37], out[37];
+    char enc[74];
+    size_t n, i, pos;
+    int c;
+
+    t_begin("lower hex: every length 0..37 decodes");
+    for (n = 0; n <= sizeof raw; n++) {
+        for (i = 0; i < n; i++)
+            raw[i] = (unsigned char)(i * 53 + n * 7);
+        ph_hex_encode(raw, n, enc);
+        memset(out, 0, sizeof out);
+        if (!CHECK(ph_lower_hex_decode(enc, 2 * n, out, n) == PH_OK,
+                   "length %zu", 2 * n) ||
+            !CHECK(memcmp(out, raw, n) == 0, "length %zu differs", 2 * n))
+            break;
+    }
+    t_end();
+
+    t_begin("lower hex: a wrong length is refused");
+    ph_hex_encode(raw, 32, enc);
+    CHECK_STATUS(ph_lower_hex_decode(enc, 64, out, 31), PH_ERR_DECODE,
+                 "64 characters for 31 bytes");
+    CHECK_STATUS(ph_lower_hex_decode(enc, 63, out, 32), PH_ERR_DECODE,
+                 "63 characters for 32 bytes");
+    t_end();
+
+    t_begin("lower hex: one byte of every value at every position of 64");
+    for (pos = 0; pos < 64; pos++) {
+        for (c = 0; c < 256; c++) {
+            int ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            memset(enc, 'e', 64);
+            enc[pos] = (char)c;
+            if (!CHECK(ph_lower_hex_decode(enc, 64, out, 32) ==
+                           (ok ? PH_OK : PH_ERR_DECODE),
+                       "byte 0x%02x at %zu", c, pos))
+                break;
+        }
+    }
+    t_end();
+
+    t_begin("lower hex: the same in a tail shorter than a word (6 chars)");
+    for (pos = 0; pos < 6; pos++)
+        for (c = 0; c < 256; c++) {
+            int ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            memset(enc, '3', 6);
+            enc[pos] = (char)c;
+            CHECK(ph_lower_hex_decode(enc, 6, out, 3) ==
+                      (ok ? PH_OK : PH_ERR_DECODE),
+                  "byte 0x%02x at %zu", c, pos);
+        }
+    t_end();
+}
+
 /* Strings are skipped to the first quote not preceded by an odd run of
  * backslashes, and names without a backslash are compared in place: text
  * built so that a wrong count of backslashes, or a quote inside a string
@@ -943,6 +1001,7 @@ void run_units_gateways(void)
     hmac_cases();
     timestamp_cases();
     header_cases();
+    lower_hex_cases();
     pick_cases();
     rsa_cases(&pub, &priv);
     registry_cases();
