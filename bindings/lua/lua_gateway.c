@@ -627,7 +627,7 @@ static int decoder_call(lua_State *L, int record)
     lua_settop(L, 5);
     body = phl_check_string(L, 2, &len);
     o = ud->options;
-    o.now = phl_check_now(L, 4);
+    o.now = phl_check_now_for(L, 4, ud->g);
     read_headers(L, 3, &h);
     e.n = 0;
     if (record)
@@ -646,7 +646,9 @@ static int decoder_call(lua_State *L, int record)
     run.h = &h;
     run.e = record ? &e : NULL;
     run.w = w;
-    lua_pushcfunction(L, run_protected);
+    /* run_protected, kept as the method's upvalue: in LuaJIT pushing a C
+     * function makes a new closure each time. */
+    lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushlightuserdata(L, &run);
     top = lua_gettop(L) - 2;
     /* The allocations since check_decoder may have run a finaliser that
@@ -911,9 +913,8 @@ static int gateways(lua_State *L)
 /* ------------------------------------------------------------------ */
 /* Registration                                                        */
 
+/* decode and verify are added by phl_gateway_types, with an upvalue. */
 static const luaL_Reg decoder_methods[] = {
-    { "decode", decoder_decode },
-    { "verify", decoder_verify },
     { "close", decoder_close },
     { NULL, NULL },
 };
@@ -930,8 +931,22 @@ static const luaL_Reg gateway_functions[] = {
 
 void phl_gateway_types(lua_State *L)
 {
+    static const luaL_Reg calls[] = {
+        { "decode", decoder_decode },
+        { "verify", decoder_verify },
+    };
+    size_t i;
+
     phl_new_type(L, PHL_GATEWAY_MT, decoder_methods, decoder_gc,
                  decoder_tostring);
+    /* Each with run_protected as its upvalue (decoder_call). */
+    lua_getfield(L, -1, "__index");
+    for (i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+        lua_pushcfunction(L, run_protected);
+        lua_pushcclosure(L, calls[i].func, 1);
+        lua_setfield(L, -2, calls[i].name);
+    }
+    lua_pop(L, 1);
 #if PHL_HAVE_CLOSE
     /* A to-be-closed decoder closes as close() does, calls running or
      * not. */

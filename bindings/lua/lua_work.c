@@ -35,8 +35,11 @@ static void release_extras(phl_work *w)
     w->key = NULL;
     ph_gateway_key_free(w->gkey); /* wipes the keys */
     w->gkey = NULL;
-    ph_signed_free(&w->sig); /* wipes body and headers */
-    phl_texts_release(&w->texts);
+    /* Most calls sign nothing and keep no texts: no call, no memset. */
+    if (w->sig.body != NULL || w->sig.store != NULL)
+        ph_signed_free(&w->sig); /* wipes body and headers */
+    if (w->texts.bytes != NULL || w->texts.lens != NULL)
+        phl_texts_release(&w->texts);
 }
 
 void phl_work_release(phl_work *w)
