@@ -163,9 +163,14 @@ void phl_gateway_functions(lua_State *L);
 #define PHL_NAME_SLOTS (2 * PHL_NAME_SETS)
 #define PHL_NAME_MAX   64
 
+/* Beside each cached name, its first and last bytes as two words
+ * (name_words in lua_sink.c): for a name of up to 16 bytes, (len, head,
+ * tail) is the name itself, so a hit compares three numbers and reads
+ * nothing of the Lua string. */
 typedef struct phl_names {
     int ref; /* the table of strings, or LUA_NOREF: no cache */
     unsigned char len[PHL_NAME_SLOTS];
+    uint64_t head[PHL_NAME_SLOTS], tail[PHL_NAME_SLOTS];
     const unsigned char *ptr[PHL_NAME_SLOTS];
 } phl_names;
 

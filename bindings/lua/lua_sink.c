@@ -194,40 +194,47 @@ static uint32_t load32(const unsigned char *p)
     return v;
 }
 
-/* Whether `len` (1 to PHL_NAME_MAX) bytes at `a` and `b` are the same,
- * reading none past either end.  Inline word compares: a memcmp call
- * cost as much as the interning the cache saves. */
-static int same_name(const unsigned char *a, const unsigned char *b,
-                     size_t len)
+/* A name's first and last 8 bytes (4 when shorter than 8; for 1 to 3
+ * bytes, all of them in `head`), read without a loop and none past its
+ * end: overlapping reads cover every byte of a name of up to 16, so for
+ * those (len, head, tail) is the name itself. */
+static void name_words(const unsigned char *s, size_t len, uint64_t *head,
+                       uint64_t *tail)
 {
-    size_t i;
-
     if (len >= 8) {
-        for (i = 0; i + 8 < len; i += 8)
-            if (load64(a + i) != load64(b + i))
-                return 0;
-        return load64(a + len - 8) == load64(b + len - 8);
+        *head = load64(s);
+        *tail = load64(s + len - 8);
+    } else if (len >= 4) {
+        *head = load32(s);
+        *tail = load32(s + len - 4);
+    } else {
+        *head = (uint64_t)s[0] | (uint64_t)s[len / 2] << 8 |
+                (uint64_t)s[len - 1] << 16;
+        *tail = 0;
     }
-    if (len >= 4)
-        return load32(a) == load32(b) &&
-               load32(a + len - 4) == load32(b + len - 4);
-    for (i = 0; i < len; i++)
-        if (a[i] != b[i])
-            return 0;
-    return 1;
+}
+
+/* Whether the cache's `slot` holds the name (s, len) of those words: the
+ * bytes between the words are compared only for a name over 16 bytes. */
+static int slot_holds(const phl_names *n, unsigned slot,
+                      const unsigned char *s, size_t len, uint64_t head,
+                      uint64_t tail)
+{
+    return n->len[slot] == len && n->head[slot] == head &&
+           n->tail[slot] == tail &&
+           (len <= 16 || memcmp(n->ptr[slot] + 8, s + 8, len - 16) == 0);
 }
 
 /* The slot of the cache holding the name of set `set`, or -1. */
 static int find_name(const phl_names *n, unsigned set, const unsigned char *s,
-                     size_t len)
+                     size_t len, uint64_t head, uint64_t tail)
 {
     unsigned slot = 2 * set;
 
-    if (n->len[slot] == len && same_name(n->ptr[slot], s, len))
+    if (slot_holds(n, slot, s, len, head, tail))
         return (int)slot;
-    slot++;
-    if (n->len[slot] == len && same_name(n->ptr[slot], s, len))
-        return (int)slot;
+    if (slot_holds(n, slot + 1, s, len, head, tail))
+        return (int)slot + 1;
     return -1;
 }
 
@@ -235,7 +242,8 @@ static int find_name(const phl_names *n, unsigned set, const unsigned char *s,
  * moving the name there to way 1.  Kept out of line: the lookup that
  * finds a name is most of the calls and should carry none of this. */
 PHL_NOINLINE static void add_name(phl_sink_ctx *c, unsigned set,
-                                  const unsigned char *s, size_t len)
+                                  const unsigned char *s, size_t len,
+                                  uint64_t head, uint64_t tail)
 {
     lua_State *L = c->L;
     phl_names *n = c->names;
@@ -249,10 +257,14 @@ PHL_NOINLINE static void add_name(phl_sink_ctx *c, unsigned set,
     phl_rawgeti(L, c->names_table, slot + 1);
     phl_rawseti(L, c->names_table, slot + 2);
     n->len[slot + 1] = n->len[slot];
+    n->head[slot + 1] = n->head[slot];
+    n->tail[slot + 1] = n->tail[slot];
     n->ptr[slot + 1] = n->ptr[slot];
     lua_pushvalue(L, -1);
     phl_rawseti(L, c->names_table, slot + 1);
     n->len[slot] = (unsigned char)len;
+    n->head[slot] = head;
+    n->tail[slot] = tail;
     n->ptr[slot] = (const unsigned char *)lua_tostring(L, -1);
 }
 
@@ -269,10 +281,13 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
         if (c->names != NULL && len - 1 < PHL_NAME_MAX) {
             /* A member name, from the decoder's cache (lua_binding.h,
              * phl_names). */
-            int slot = find_name(c->names, set, u, len);
+            uint64_t head, tail;
+            int slot;
 
+            name_words(u, len, &head, &tail);
+            slot = find_name(c->names, set, u, len, head, tail);
             if (slot < 0)
-                add_name(c, set, u, len);
+                add_name(c, set, u, len, head, tail);
             else
                 phl_rawgeti(c->L, c->names_table, (size_t)slot + 1);
         } else {
