@@ -434,9 +434,19 @@ static ph_status scan_number(parser *ps, ph_number_kind *kind, int64_t *ival,
     return PH_OK;
 }
 
+/* Whether `word` (4 or 5 bytes: true, false, null) is at ps->p, and past
+ * it if so.  Its last four bytes are compared as one word, the first
+ * byte of "false" before them: a memcmp call for four bytes cost more
+ * than the rest of a literal. */
 static int literal(parser *ps, const char *word, size_t n)
 {
-    if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+    uint32_t have, want;
+
+    if ((size_t)(ps->end - ps->p) < n || (n == 5 && ps->p[0] != word[0]))
+        return 0;
+    memcpy(&have, ps->p + n - 4, 4);
+    memcpy(&want, word + n - 4, 4);
+    if (have != want)
         return 0;
     ps->p += n;
     return 1;

@@ -556,8 +556,57 @@ static void no_sink(void)
     t_end();
 }
 
+/* true, false and null are compared a word at a time (json_parse.c,
+ * literal): each one, in an array and alone, with every byte changed to
+ * every other value and cut short at every length, is refused; whole, it
+ * is taken. */
+static void literal_bytes(void)
+{
+    static const char *const words[] = { "true", "false", "null" };
+    ph_scratch s = PH_SCRATCH_INIT;
+    char buf[16];
+    void *root;
+    size_t w, n, pos, cut;
+    int c;
+
+#define PARSE(p, len) ph_json_parse((p), (len), NULL, NULL, &s, &root, NULL)
+    t_begin("json: every one-byte change and every cut of a literal");
+    for (w = 0; w < 3; w++) {
+        n = strlen(words[w]);
+        buf[0] = '[';
+        memcpy(buf + 1, words[w], n);
+        buf[n + 1] = ']';
+        CHECK(PARSE(buf, n + 2) == PH_OK, "[%s]", words[w]);
+        CHECK(PARSE(buf + 1, n) == PH_OK, "%s", words[w]);
+        for (pos = 0; pos < n; pos++)
+            for (c = 0; c < 256; c++) {
+                if (c == (unsigned char)words[w][pos])
+                    continue;
+                memcpy(buf + 1, words[w], n);
+                buf[1 + pos] = (char)c;
+                CHECK(PARSE(buf, n + 2) == PH_ERR_DECODE,
+                      "[%s], byte %zu as 0x%02x", words[w], pos, c);
+                CHECK(PARSE(buf + 1, n) == PH_ERR_DECODE,
+                      "%s, byte %zu as 0x%02x", words[w], pos, c);
+            }
+        memcpy(buf + 1, words[w], n);
+        for (cut = 1; cut < n; cut++) {
+            CHECK(PARSE(buf + 1, cut) == PH_ERR_DECODE, "%s cut to %zu",
+                  words[w], cut);
+            buf[1 + cut] = ']';
+            CHECK(PARSE(buf, cut + 2) == PH_ERR_DECODE, "[%s cut to %zu]",
+                  words[w], cut);
+            memcpy(buf + 1, words[w], n);
+        }
+    }
+#undef PARSE
+    ph_scratch_free(&s);
+    t_end();
+}
+
 void run_units_json(void)
 {
+    literal_bytes();
     table();
     exact_values();
     number_lengths();
