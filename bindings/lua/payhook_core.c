@@ -133,7 +133,9 @@ typedef struct phl_verifier {
     int exact_numbers;
     size_t max_bytes;
     phl_kept kept;    /* the scratch of its calls             */
-    phl_names names;  /* member names of its payloads         */
+    phl_names *names; /* member names of its payloads, in the
+                         same block after strs; NULL for a
+                         one-call decode, which keeps none    */
     ph_claims claims; /* `now` filled in per call             */
     ph_str strs[];    /* audience, issuer, subject, then the
                                    bytes they point to                  */
@@ -145,9 +147,10 @@ typedef struct phl_verifier {
  * `o` hold everything. */
 static phl_verifier *verifier_push(lua_State *L, const phl_keys *k,
                                    const phl_opts *o, int envelope,
-                                   ph_error *err)
+                                   int keep_names, ph_error *err)
 {
     size_t nstr = phl_opts_nstrs(o), nbytes = phl_opts_nbytes(o);
+    size_t align = _Alignof(phl_names), names_at;
     phl_verifier *ud;
 
     phl_clear_error(err);
@@ -160,10 +163,18 @@ static phl_verifier *verifier_push(lua_State *L, const phl_keys *k,
                  "invalid audience (strict): audience must be a string");
         return NULL;
     }
-    ud = phl_newuserdata(L, sizeof *ud + nstr * sizeof(ph_str) + nbytes);
+    /* A prepared decoder's name cache (a few KB) is in the same block; a
+     * one-call decode, which would only allocate and clear it, has none. */
+    names_at = (sizeof *ud + nstr * sizeof(ph_str) + nbytes + align - 1) /
+               align * align;
+    ud = phl_newuserdata(L,
+                         keep_names ? names_at + sizeof(phl_names) : names_at);
     memset(ud, 0, sizeof *ud);
     phl_kept_init(&ud->kept);
-    phl_names_init(&ud->names);
+    if (keep_names) {
+        ud->names = (phl_names *)(void *)((char *)ud + names_at);
+        phl_names_init(ud->names);
+    }
     luaL_getmetatable(L, PHL_VERIFIER_MT);
     lua_setmetatable(L, -2);
     ud->envelope = envelope;
@@ -214,7 +225,8 @@ static int verifier_run(lua_State *L, phl_verifier *ud, const char *in,
          * claims reports that, as in the other bindings. */
         phl_sink_begin(L, &ctx, phl_json_max_values(payload_len),
                        ud->exact_numbers, 1);
-        phl_sink_names(L, &ctx, &ud->names);
+        if (ud->names != NULL)
+            phl_sink_names(L, &ctx, ud->names);
         rc = ph_jwt_parse_claims(payload, payload_len, &claims, &phl_lua_sink,
                                  &ctx, &w->scratch, &root, &err);
     }
@@ -298,7 +310,8 @@ static int verifier_close(lua_State *L)
     ph_jwt_verifier_free(ud->v);
     ud->v = NULL;
     phl_kept_close(&ud->kept);
-    phl_names_close(L, &ud->names);
+    if (ud->names != NULL)
+        phl_names_close(L, ud->names);
     return 0;
 }
 
@@ -330,12 +343,12 @@ static int verifier_new(lua_State *L, int envelope)
                        : PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES | PHL_OPT_NUMBERS |
                              PHL_OPT_JWT,
                    &o, &w->texts);
-    if ((ud = verifier_push(L, &keys, &o, envelope, &err)) == NULL) {
+    if ((ud = verifier_push(L, &keys, &o, envelope, 1, &err)) == NULL) {
         phl_work_release(w);
         return phl_push_failure(L, &err);
     }
     phl_work_release(w);
-    phl_names_open(L, &ud->names);
+    phl_names_open(L, ud->names);
     return 1;
 }
 
@@ -372,7 +385,7 @@ static int verifier_decode_once(lua_State *L, int envelope)
                        : PHL_OPT_NOW | PHL_OPT_LEEWAY | PHL_OPT_MAX_BYTES |
                              PHL_OPT_NUMBERS | PHL_OPT_JWT,
                    &o, &w->texts);
-    if ((ud = verifier_push(L, &keys, &o, envelope, &err)) == NULL) {
+    if ((ud = verifier_push(L, &keys, &o, envelope, 0, &err)) == NULL) {
         phl_work_release(w);
         return phl_push_failure(L, &err);
     }
