@@ -826,6 +826,10 @@ static void add_labels(cJSON *labels, const stage *list, size_t n)
     }
 }
 
+/* A fresh state for one size of the manifest, its options' `now` the
+ * current time; returns the size's label and notes when it began. */
+static const char *begin_size(size_state *st, const cJSON *entry, double *t0);
+
 /* One size's state: checked, timed into `into` under its size, freed. */
 static void measure(const stage *list, size_t n, size_state *st,
                     const char *size, cJSON *into, int rounds, double batch_ms)
@@ -852,6 +856,14 @@ static const char *manifest_string(const cJSON *obj, const char *name)
     if (!cJSON_IsString(item))
         die("the manifest lacks a name it needs");
     return item->valuestring;
+}
+
+static const char *begin_size(size_state *st, const cJSON *entry, double *t0)
+{
+    *t0 = now_seconds();
+    memset(st, 0, sizeof *st);
+    ph_options_init(&st->opts, (double)time(NULL));
+    return manifest_string(entry, "size");
 }
 
 int main(int argc, char **argv)
@@ -913,11 +925,10 @@ int main(int argc, char **argv)
     cJSON_ArrayForEach(entry, cases)
     {
         size_state st;
-        const char *size = manifest_string(entry, "size");
+        double t0;
+        const char *size = begin_size(&st, entry, &t0);
         cJSON *b;
-        double t0 = now_seconds();
 
-        memset(&st, 0, sizeof st);
         st.lbody = read_file(dir, manifest_string(entry, "leanx_body"),
                              &st.lbody_len);
         st.lsigning =
@@ -929,7 +940,6 @@ int main(int argc, char **argv)
                              &st.sbody_len);
         st.splain = read_file(
             dir, manifest_string(entry, "superpay_plaintext"), &st.splain_len);
-        ph_options_init(&st.opts, (double)time(NULL));
         setup_leanx(&st, leanx_key);
         setup_superpay(&st, superpay_key);
         measure(stages, NSTAGES, &st, size, sizes, rounds, batch_ms);
@@ -948,15 +958,13 @@ int main(int argc, char **argv)
     cJSON_ArrayForEach(entry, gw_cases)
     {
         size_state st;
-        const char *size = manifest_string(entry, "size");
-        cJSON *b;
-        double t0 = now_seconds();
+        double t0;
+        const char *size = begin_size(&st, entry, &t0);
         size_t g;
+        cJSON *b;
 
-        memset(&st, 0, sizeof st);
         st.event =
             read_file(dir, manifest_string(entry, "event"), &st.event_len);
-        ph_options_init(&st.opts, (double)time(NULL));
         setup_gateways(&st, &keys);
         measure(gateway_stages, NGATEWAY_STAGES, &st, size, gw_sizes, rounds,
                 batch_ms);
