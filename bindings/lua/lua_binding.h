@@ -98,7 +98,6 @@ const char *phl_check_string(lua_State *L, int arg, size_t *len);
 
 /* A `now` argument: a finite number, or nil for the current time. */
 double phl_check_now(lua_State *L, int arg);
-double phl_check_now_for(lua_State *L, int arg, const ph_gateway *g);
 
 /* The key argument, read once: a string, or a list of strings during a
  * rotation, by its raw length and raw elements (no metamethod runs).  The

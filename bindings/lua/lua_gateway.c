@@ -550,6 +550,14 @@ static void free_key(phl_gateway *ud)
     phl_work_release(&ud->work);
 }
 
+/* The `now` of a call given none: the current time, or 0 for a gateway
+ * whose opening and parsing never read it (ph_gateway_uses_clock), which
+ * then costs no clock read, as in the Python binding. */
+static double now_for(const ph_gateway *g)
+{
+    return ph_gateway_uses_clock(g) ? phl_now() : 0;
+}
+
 static void options_from(const phl_opts *o, ph_options *out)
 {
     ph_options_init(out, 0);
@@ -627,7 +635,7 @@ static int decoder_call(lua_State *L, int record)
     lua_settop(L, 5);
     body = phl_check_string(L, 2, &len);
     o = ud->options;
-    o.now = phl_check_now_for(L, 4, ud->g);
+    o.now = lua_isnoneornil(L, 4) ? now_for(ud->g) : phl_check_now(L, 4);
     read_headers(L, 3, &h);
     e.n = 0;
     if (record)
@@ -742,7 +750,7 @@ static int once_at(lua_State *L, const ph_gateway *g, int a, int record)
         read_expect(L, lua_gettop(L), a + 3, &e);
     }
     options_from(&o, &po);
-    po.now = o.has_now ? o.now : phl_now();
+    po.now = o.has_now ? o.now : now_for(g);
     w = phl_work_new(L);
     phl_clear_error(&err);
     if (ph_gateway_key_new(g, keys.ptrs, keys.lens, keys.n, &w->gkey, &err) !=

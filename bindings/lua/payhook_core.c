@@ -243,16 +243,6 @@ static int verifier_run(lua_State *L, phl_verifier *ud, const char *in,
     return 1;
 }
 
-/* phl_check_now for a gateway's decoder: with no `now` given, a gateway
- * whose opening and parsing never read it (ph_gateway_uses_clock) gets 0
- * without a clock read, as the Python binding does. */
-double phl_check_now_for(lua_State *L, int arg, const ph_gateway *g)
-{
-    if (!ph_gateway_uses_clock(g) && lua_isnoneornil(L, arg))
-        return 0;
-    return phl_check_now(L, arg);
-}
-
 /* A `now` argument: a finite number, or nil for the current time. */
 double phl_check_now(lua_State *L, int arg)
 {
