@@ -515,16 +515,19 @@ def gateway_floors(stages, gws):
           "needed | needed ÷ sum |",
           "|---|---|---|" + "---:|" * 8]
     missing = []
+    parse_at = {size: pieces.get("event", {}).get("parse_noop", {})
+                .get("median_us") for size, pieces in sizes.items()}
     for key, label, goal in GW_RUNTIMES:
         g = gws.get(key)
         if not g:
             missing.append(f"{label} (its gateways bench did not run)")
             continue
         floors = {f["size"]: f["median_us"] for f in g.get("floors", [])}
+        missing += [f"{label}: the building floor at {size}"
+                    for size in sizes if size not in floors]
         for gw in FLOOR_GATEWAYS:
             for size, pieces in sizes.items():
-                parse = pieces.get("event", {}).get("parse_noop", {}) \
-                    .get("median_us")
+                parse = parse_at[size]
                 core = pieces.get(gw, {}).get("core_noop", {}) \
                     .get("median_us")
                 verify = None if core is None or parse is None \
@@ -533,8 +536,6 @@ def gateway_floors(stages, gws):
                 total = gw_row_us(g, size, gw, lambda n: n == "payhook")
                 if total is None:
                     continue
-                if build is None:
-                    missing.append(f"{label}: the building floor at {size}")
                 parts = [verify, parse, build]
                 floor = None if None in parts else sum(parts)
                 needed = None
