@@ -84,6 +84,7 @@ build = {
             "csrc/rsa.c",
             "csrc/scratch.c",
             "csrc/siphash.c",
+            "csrc/simd_loops.c",
             "csrc/status.c",
             "csrc/superpay.c",
             "csrc/timestamp.c",

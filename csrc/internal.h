@@ -166,23 +166,26 @@ int ph_json_ct_form_available(ph_json_ct_form form);
 int ph_json_ct_scan_with(const unsigned char *text, size_t len,
                          unsigned char *work, ph_json_ct_form form);
 
-/* The loops of base64url decoding: the table's (encoding.c), and for the
- * bulk of the text SSE2's and AVX2's (b64url_simd.c), on x86-64 with gcc
- * or clang.  ph_b64url_decode takes the best the CPU has. */
+/* The loops of base64url and hex decoding: the tables' (encoding.c), and
+ * for the bulk of the text SSE2's, AVX2's and AVX-512 VBMI's
+ * (b64url_simd.c, encoding.c), on x86-64 with gcc or clang.
+ * ph_b64url_decode and ph_hex_decode take the best the CPU has
+ * (simd_loops.c). */
 #if defined(__x86_64__) && defined(__SSE2__) && defined(__GNUC__)
-#define PH_B64URL_SIMD 1
+#define PH_SIMD_X86 1
 #else
-#define PH_B64URL_SIMD 0
+#define PH_SIMD_X86 0
 #endif
-typedef enum ph_b64url_loop {
-    PH_B64URL_SCALAR,
-    PH_B64URL_SSE2, /* then the table's for the rest */
-    PH_B64URL_AVX2  /* then SSE2's, then the table's */
-} ph_b64url_loop;
+typedef enum ph_simd_loop {
+    PH_SIMD_SCALAR,
+    PH_SIMD_SSE2, /* then the table's for the rest */
+    PH_SIMD_AVX2, /* then SSE2's, then the table's */
+    PH_SIMD_VBMI  /* AVX-512 VBMI, then the loops below it */
+} ph_simd_loop;
 
 /* 1 if this build and CPU can run `loop`. */
-int ph_b64url_loop_available(ph_b64url_loop loop);
-ph_b64url_loop ph_b64url_best_loop(void);
+int ph_simd_loop_available(ph_simd_loop loop);
+ph_simd_loop ph_simd_best_loop(void);
 
 /* Decode the first groups of four of the `n` characters at `in` (n a
  * multiple of 4) with `loop` into `out`, leaving at least the last 16
@@ -190,14 +193,18 @@ ph_b64url_loop ph_b64url_best_loop(void);
  * bit 7 of *bad is set if one was outside the alphabet.  May write up to
  * 8 bytes past the output of what it decoded, within the output of the
  * n characters. */
-size_t ph_b64url_bulk(ph_b64url_loop loop, const unsigned char *in, size_t n,
+size_t ph_b64url_bulk(ph_simd_loop loop, const unsigned char *in, size_t n,
                       unsigned char *out, unsigned *bad);
 
 /* ph_b64url_decode through the given loop (which must be available):
  * the same answer whichever, which the tests check. */
-ph_status ph_b64url_decode_with(ph_b64url_loop loop, const char *in,
-                                size_t len, unsigned char *out,
-                                size_t *out_len);
+ph_status ph_b64url_decode_with(ph_simd_loop loop, const char *in, size_t len,
+                                unsigned char *out, size_t *out_len);
+
+/* ph_hex_decode through the given loop (which must be available), with
+ * the same answer and, as it, no branch on the text. */
+ph_status ph_hex_decode_with(ph_simd_loop loop, const char *in, size_t len,
+                             unsigned char *out);
 
 /* Eight bytes at p as a word whose lowest byte is p[0], on any host. */
 static inline uint64_t ph_load_le64(const unsigned char *p)

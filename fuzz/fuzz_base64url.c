@@ -9,9 +9,10 @@
  *     fuzz_common.c accepts it, to the same bytes, and encoding them
  *     again gives back the input exactly: one spelling per byte string;
  *   - every loop of the decoder this build and CPU have (the table's,
- *     SSE2's, AVX2's) gives the same status and bytes;
+ *     SSE2's, AVX2's, AVX-512 VBMI's) gives the same status and bytes;
  *   - hex is accepted exactly when it has even length and only hex
- *     digits, and encoding again gives back the input in lower case;
+ *     digits, through every loop, and encoding again gives back the
+ *     input in lower case;
  *   - encoding any bytes gives the promised length, and decoding that
  *     gives the bytes back.
  */
@@ -58,20 +59,22 @@ static void base64url(const char *in, size_t len)
     free(ref);
 }
 
+static const ph_simd_loop loops[] = { PH_SIMD_SSE2, PH_SIMD_AVX2,
+                                      PH_SIMD_VBMI };
+
 /* The same answer through each loop the decoder has here. */
 static void base64url_loops(const char *in, size_t len)
 {
-    static const ph_b64url_loop loops[] = { PH_B64URL_SSE2, PH_B64URL_AVX2 };
     size_t cap = ph_b64url_decoded_len(len), want_len = 0, k;
     unsigned char *want = room(cap);
     ph_status want_st =
-        ph_b64url_decode_with(PH_B64URL_SCALAR, in, len, want, &want_len);
+        ph_b64url_decode_with(PH_SIMD_SCALAR, in, len, want, &want_len);
 
     for (k = 0; k < sizeof loops / sizeof loops[0]; k++) {
         unsigned char *got;
         size_t got_len = 0;
         ph_status st;
-        if (!ph_b64url_loop_available(loops[k]))
+        if (!ph_simd_loop_available(loops[k]))
             continue;
         got = room(cap);
         st = ph_b64url_decode_with(loops[k], in, len, got, &got_len);
@@ -94,6 +97,21 @@ static void hex(const char *in, size_t len)
 
     for (i = 0; i < len && valid; i++)
         valid = model_hex_digit((unsigned char)in[i]) >= 0;
+    for (i = 0; i < sizeof loops / sizeof loops[0]; i++) {
+        if (!ph_simd_loop_available(loops[i]))
+            continue;
+        st = ph_hex_decode_with(loops[i], in, len, out);
+        FZ_CHECK((st == PH_OK) == valid, "a hex loop accepted or refused "
+                                         "wrongly");
+        if (st == PH_OK) {
+            unsigned char *first = room(len / 2);
+            FZ_CHECK(ph_hex_decode_with(PH_SIMD_SCALAR, in, len, first) ==
+                             PH_OK &&
+                         memcmp(first, out, len / 2) == 0,
+                     "the hex loops decode to other bytes");
+            free(first);
+        }
+    }
     st = ph_hex_decode(in, len, out);
     FZ_CHECK(st == PH_OK || st == PH_ERR_DECODE, "unexpected status");
     FZ_CHECK((st == PH_OK) == valid, "hex accepted or refused wrongly");

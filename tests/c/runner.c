@@ -8,7 +8,7 @@
 static struct {
     char name[256];
     int open;
-    int failures;       /* in the open case */
+    int failures; /* in the open case */
     long passed, failed;
     int verbose;
 } run;
@@ -66,7 +66,7 @@ int t_check(int ok, const char *file, int line, const char *fmt, ...)
     if (run.open)
         run.failures++;
     else
-        run.failed++;   /* a check outside any case counts on its own */
+        run.failed++; /* a check outside any case counts on its own */
     return 0;
 }
 
@@ -98,8 +98,8 @@ void run_units_gateways(void);
 void run_units_json_ct(void);
 /* units_json_strings.c */
 void run_units_json_strings(void);
-/* units_b64url_loops.c */
-void run_units_b64url_loops(void);
+/* units_simd_loops.c */
+void run_units_simd_loops(void);
 /* units_float.c */
 void run_units_float(void);
 /* units_siphash.c */
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     suite("units: encodings", run_units_encoding);
-    suite("units: base64url through each loop", run_units_b64url_loops);
+    suite("units: base64url and hex through each loop", run_units_simd_loops);
     suite("units: JSON parser", run_units_json);
     suite("units: JSON strings at every offset", run_units_json_strings);
     suite("units: decimal to double", run_units_float);
