@@ -29,21 +29,31 @@ static unsigned next_random(void)
     return (unsigned)(rng >> 33);
 }
 
+/* Every loop above the table's, as many as this build and CPU have. */
+static const ph_simd_loop loops[] = { PH_SIMD_SSE2, PH_SIMD_AVX2,
+                                      PH_SIMD_VBMI };
+
+/* A decoder through a given loop, as the loops test sees it. */
+typedef struct decoder {
+    const char *name;
+    size_t (*cap)(size_t len); /* the output's exact size */
+    ph_status (*decode)(ph_simd_loop loop, const char *in, size_t len,
+                        unsigned char *out, size_t *out_len);
+} decoder;
+
 /* Decode `text` with every loop there is; returns 1 if all agree with the
- * table's loop. */
-static int loops_agree(const char *text, size_t len)
+ * table's loop on the status, length and bytes.  Output buffers are
+ * exactly d->cap(len) bytes. */
+static int loops_agree(const decoder *d, const char *text, size_t len)
 {
-    static const ph_simd_loop loops[] = { PH_SIMD_SSE2, PH_SIMD_AVX2,
-                                          PH_SIMD_VBMI };
-    size_t cap = ph_b64url_decoded_len(len), want_len = 0, k;
+    size_t cap = d->cap(len), want_len = 0, k;
     unsigned char *want = malloc(cap > 0 ? cap : 1);
     ph_status want_st;
     int same = 1;
 
     if (want == NULL)
         abort();
-    want_st =
-        ph_b64url_decode_with(PH_SIMD_SCALAR, text, len, want, &want_len);
+    want_st = d->decode(PH_SIMD_SCALAR, text, len, want, &want_len);
     for (k = 0; k < sizeof loops / sizeof loops[0]; k++) {
         unsigned char *got;
         size_t got_len = 0;
@@ -53,17 +63,33 @@ static int loops_agree(const char *text, size_t len)
             continue;
         if ((got = malloc(cap > 0 ? cap : 1)) == NULL)
             abort();
-        st = ph_b64url_decode_with(loops[k], text, len, got, &got_len);
+        st = d->decode(loops[k], text, len, got, &got_len);
         if (st != want_st ||
             (st == PH_OK &&
              (got_len != want_len || memcmp(got, want, want_len) != 0)))
-            same = CHECK(0, "loop %d differs on %zu characters", (int)loops[k],
-                         len);
+            same = CHECK(0, "%s: loop %d differs on %zu characters", d->name,
+                         (int)loops[k], len);
         free(got);
     }
     free(want);
     return same;
 }
+
+static size_t hex_cap(size_t len)
+{
+    return len / 2;
+}
+
+static ph_status hex_with(ph_simd_loop loop, const char *in, size_t len,
+                          unsigned char *out, size_t *out_len)
+{
+    *out_len = len / 2;
+    return ph_hex_decode_with(loop, in, len, out);
+}
+
+static const decoder b64url = { "base64url", ph_b64url_decoded_len,
+                                ph_b64url_decode_with };
+static const decoder hex = { "hex", hex_cap, hex_with };
 
 /* `len` characters of valid text, its last one canonical or not. */
 static void valid_text(char *t, size_t len, int canonical)
@@ -78,56 +104,67 @@ static void valid_text(char *t, size_t len, int canonical)
         t[len - 1] = alphabet[(next_random() % 16) << 2];
 }
 
-static void every_length(void)
+/* A base64url text of `len` characters for round `round` of 24. */
+static void b64url_text(char *t, size_t len, int round)
+{
+    size_t i;
+
+    switch (round % 4) {
+    case 0: /* valid, canonical */
+        valid_text(t, len, 1);
+        break;
+    case 1: /* valid characters, maybe non-canonical at the end */
+        valid_text(t, len, 0);
+        break;
+    case 2: /* one near miss at a random place */
+        valid_text(t, len, 1);
+        if (len > 0)
+            t[next_random() % len] =
+                near_misses[next_random() % (sizeof near_misses - 1)];
+        break;
+    default: /* any bytes */
+        for (i = 0; i < len; i++)
+            t[i] = (char)next_random();
+        break;
+    }
+}
+
+/* 24 texts of every length 0..300 from `make`, through every loop. */
+static void every_length(const decoder *d, void (*make)(char *, size_t, int))
 {
     char t[300];
-    size_t len, i;
+    size_t len;
     int round, bad = 0;
 
-    t_begin("base64url: every loop agrees with the table's on texts of "
-            "every length 0..300");
+    t_begin("%s: every loop agrees with the table's on texts of every "
+            "length 0..300",
+            d->name);
     for (len = 0; len <= sizeof t && bad < 5; len++) {
         for (round = 0; round < 24; round++) {
-            switch (round % 4) {
-            case 0: /* valid, canonical */
-                valid_text(t, len, 1);
-                break;
-            case 1: /* valid characters, maybe non-canonical at the end */
-                valid_text(t, len, 0);
-                break;
-            case 2: /* one near miss at a random place */
-                valid_text(t, len, 1);
-                if (len > 0)
-                    t[next_random() % len] =
-                        near_misses[next_random() % (sizeof near_misses - 1)];
-                break;
-            default: /* any bytes */
-                for (i = 0; i < len; i++)
-                    t[i] = (char)next_random();
-                break;
-            }
-            bad += !loops_agree(t, len);
+            make(t, len, round);
+            bad += !loops_agree(d, t, len);
         }
     }
     CHECK(bad == 0, "%d texts differ", bad);
     t_end();
 }
 
-static void every_byte_everywhere(void)
+/* Every byte value at every position of the text t (n bytes, restored
+ * after), through every loop. */
+static void every_byte_everywhere(const decoder *d, char *t, size_t n)
 {
-    char t[300];
     size_t pos;
     unsigned c;
     int bad = 0;
 
-    t_begin("base64url: every byte value at every position of a 300-"
-            "character text, through every loop");
-    valid_text(t, sizeof t, 1);
-    for (pos = 0; pos < sizeof t && bad < 5; pos++) {
+    t_begin("%s: every byte value at every position of a %zu-character "
+            "text, through every loop",
+            d->name, n);
+    for (pos = 0; pos < n && bad < 5; pos++) {
         char keep = t[pos];
         for (c = 0; c < 256; c++) {
             t[pos] = (char)c;
-            bad += !loops_agree(t, sizeof t);
+            bad += !loops_agree(d, t, n);
         }
         t[pos] = keep;
     }
@@ -140,84 +177,20 @@ static const char hex_digits[] = "0123456789abcdefABCDEF";
 /* Bytes next to the hex digits' ranges. */
 static const char hex_misses[] = "/:@G`g \x7f\x80\xb0\xc6\xe6\xff";
 
-/* Hex-decode `text` with every loop there is; returns 1 if all agree
- * with the table's loop. */
-static int hex_loops_agree(const char *text, size_t len)
+/* A hex text of `len` characters for round `round` of 24: valid (either
+ * case), one near miss at a random place, or any bytes. */
+static void hex_text(char *t, size_t len, int round)
 {
-    static const ph_simd_loop loops[] = { PH_SIMD_SSE2, PH_SIMD_AVX2,
-                                          PH_SIMD_VBMI };
-    size_t cap = len / 2 > 0 ? len / 2 : 1, k;
-    unsigned char *want = malloc(cap);
-    ph_status want_st;
-    int same = 1;
+    size_t i;
 
-    if (want == NULL)
-        abort();
-    want_st = ph_hex_decode_with(PH_SIMD_SCALAR, text, len, want);
-    for (k = 0; k < sizeof loops / sizeof loops[0]; k++) {
-        unsigned char *got;
-        ph_status st;
-
-        if (!ph_simd_loop_available(loops[k]))
-            continue;
-        if ((got = malloc(cap)) == NULL)
-            abort();
-        st = ph_hex_decode_with(loops[k], text, len, got);
-        if (st != want_st || (st == PH_OK && memcmp(got, want, len / 2) != 0))
-            same = CHECK(0, "hex loop %d differs on %zu characters",
-                         (int)loops[k], len);
-        free(got);
-    }
-    free(want);
-    return same;
-}
-
-static void hex_every_length(void)
-{
-    char t[300];
-    size_t len, i;
-    int round, bad = 0;
-
-    t_begin("hex: every loop agrees with the table's on texts of every "
-            "length 0..300");
-    for (len = 0; len <= sizeof t && bad < 5; len++) {
-        for (round = 0; round < 24; round++) {
-            for (i = 0; i < len; i++)
-                t[i] = hex_digits[next_random() % (sizeof hex_digits - 1)];
-            if (round % 3 == 1 && len > 0)
-                t[next_random() % len] =
-                    hex_misses[next_random() % (sizeof hex_misses - 1)];
-            else if (round % 3 == 2)
-                for (i = 0; i < len; i++)
-                    t[i] = (char)next_random();
-            bad += !hex_loops_agree(t, len);
-        }
-    }
-    CHECK(bad == 0, "%d texts differ", bad);
-    t_end();
-}
-
-static void hex_every_byte_everywhere(void)
-{
-    char t[300];
-    size_t pos, i;
-    unsigned c;
-    int bad = 0;
-
-    t_begin("hex: every byte value at every position of a 300-character "
-            "text, through every loop");
-    for (i = 0; i < sizeof t; i++)
+    for (i = 0; i < len; i++)
         t[i] = hex_digits[next_random() % (sizeof hex_digits - 1)];
-    for (pos = 0; pos < sizeof t && bad < 5; pos++) {
-        char keep = t[pos];
-        for (c = 0; c < 256; c++) {
-            t[pos] = (char)c;
-            bad += !hex_loops_agree(t, sizeof t);
-        }
-        t[pos] = keep;
-    }
-    CHECK(bad == 0, "%d texts differ", bad);
-    t_end();
+    if (round % 3 == 1 && len > 0)
+        t[next_random() % len] =
+            hex_misses[next_random() % (sizeof hex_misses - 1)];
+    else if (round % 3 == 2)
+        for (i = 0; i < len; i++)
+            t[i] = (char)next_random();
 }
 
 static void loops_there(void)
@@ -238,9 +211,15 @@ static void loops_there(void)
 
 void run_units_simd_loops(void)
 {
+    char t[300];
+    size_t i;
+
     loops_there();
-    every_length();
-    every_byte_everywhere();
-    hex_every_length();
-    hex_every_byte_everywhere();
+    every_length(&b64url, b64url_text);
+    valid_text(t, sizeof t, 1);
+    every_byte_everywhere(&b64url, t, sizeof t);
+    every_length(&hex, hex_text);
+    for (i = 0; i < sizeof t; i++)
+        t[i] = hex_digits[next_random() % (sizeof hex_digits - 1)];
+    every_byte_everywhere(&hex, t, sizeof t);
 }
