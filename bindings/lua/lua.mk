@@ -21,7 +21,7 @@ LUA54_LIBS := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 LUAJIT_CFLAGS := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 
 LUA_BIND_SRC := $(wildcard bindings/lua/*.c)
-LUA_BIND_HDR := $(wildcard bindings/lua/*.h) csrc/payhook.h
+LUA_BIND_HDR := $(wildcard bindings/lua/*.h) csrc/payhook.h csrc/name_words.h
 LUA54_OBJ := $(LUA_BIND_SRC:bindings/lua/%.c=build/lua54/obj/%.o)
 LUAJIT_OBJ := $(LUA_BIND_SRC:bindings/lua/%.c=build/luajit/obj/%.o)
 

@@ -65,6 +65,7 @@
 #include <string.h>
 
 #include "lua_binding.h"
+#include "name_words.h"
 
 #if defined(__GNUC__)
 #define PHL_NOINLINE __attribute__((noinline))
@@ -178,42 +179,6 @@ static void *note_name(phl_sink_ctx *c, unsigned set)
     return HANDLE(c->top);
 }
 
-static uint64_t load64(const unsigned char *p)
-{
-    uint64_t v;
-
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static uint32_t load32(const unsigned char *p)
-{
-    uint32_t v;
-
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-/* A name's first and last 8 bytes (4 when shorter than 8; for 1 to 3
- * bytes, all of them in `head`), read without a loop and none past its
- * end: overlapping reads cover every byte of a name of up to 16, so for
- * those (len, head, tail) is the name itself. */
-static void name_words(const unsigned char *s, size_t len, uint64_t *head,
-                       uint64_t *tail)
-{
-    if (len >= 8) {
-        *head = load64(s);
-        *tail = load64(s + len - 8);
-    } else if (len >= 4) {
-        *head = load32(s);
-        *tail = load32(s + len - 4);
-    } else {
-        *head = (uint64_t)s[0] | (uint64_t)s[len / 2] << 8 |
-                (uint64_t)s[len - 1] << 16;
-        *tail = 0;
-    }
-}
-
 /* Whether the cache's `slot` holds the name (s, len) of those words: the
  * bytes between the words are compared only for a name over 16 bytes. */
 static int slot_holds(const phl_names *n, unsigned slot,
@@ -284,7 +249,7 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
             uint64_t head, tail;
             int slot;
 
-            name_words(u, len, &head, &tail);
+            ph_name_words(s, len, &head, &tail);
             slot = find_name(c->names, set, u, len, head, tail);
             if (slot < 0)
                 add_name(c, set, u, len, head, tail);

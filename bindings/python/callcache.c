@@ -1,5 +1,6 @@
 /* Per-decoder reusable memory; see callcache.h. */
 #include "callcache.h"
+#include "name_words.h"
 
 void call_memory_begin(call_cache *c, call_memory *m)
 {
@@ -25,33 +26,6 @@ void call_memory_end(call_memory *m)
     }
 }
 
-/* A name's first and last 8 bytes (4 when shorter than 8; for 1 to 3
- * bytes, all of them in `head`), read without a loop: overlapping reads
- * cover every byte of a name of up to 16, so for those (head, tail, len)
- * is the name itself. */
-static void name_words(const char *s, size_t len, uint64_t *head,
-                       uint64_t *tail)
-{
-    uint64_t a = 0, b = 0;
-
-    if (len >= 8) {
-        memcpy(&a, s, 8);
-        memcpy(&b, s + len - 8, 8);
-    } else if (len >= 4) {
-        uint32_t x, y;
-        memcpy(&x, s, 4);
-        memcpy(&y, s + len - 4, 4);
-        a = x;
-        b = y;
-    } else if (len > 0) {
-        a = (uint64_t)(unsigned char)s[0] |
-            (uint64_t)(unsigned char)s[len / 2] << 8 |
-            (uint64_t)(unsigned char)s[len - 1] << 16;
-    }
-    *head = a;
-    *tail = b;
-}
-
 static int slot_holds(const name_slot *slot, const char *s, size_t len,
                       uint64_t head, uint64_t tail)
 {
@@ -69,7 +43,7 @@ PyObject *cached_name(call_cache *c, const char *s, size_t len)
 
     if (len > NAME_CACHE_MAX_LEN)
         return NULL;
-    name_words(s, len, &head, &tail);
+    ph_name_words(s, len, &head, &tail);
     /* This runs for every member of every payload: the set comes from
      * the words already read, not from every byte; names that share them
      * share a set, and the comparison tells them apart. */

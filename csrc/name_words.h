@@ -1,0 +1,41 @@
+/*
+ * For the bindings' caches of member names (bindings/python/callcache.c,
+ * bindings/lua/lua_sink.c): the words a cached name is found by.  It lives
+ * here because every package of payhook carries csrc/ and every build has
+ * it on the include path; the core itself does not use it.
+ */
+#ifndef PAYHOOK_NAME_WORDS_H
+#define PAYHOOK_NAME_WORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A name's first and last 8 bytes (4 when shorter than 8; for 1 to 3
+ * bytes, all of them in `head`; none for 0), read without a loop and none
+ * past its end: overlapping reads cover every byte of a name of up to 16,
+ * so for those (len, head, tail) is the name itself. */
+static inline void ph_name_words(const char *s, size_t len, uint64_t *head,
+                                 uint64_t *tail)
+{
+    uint64_t a = 0, b = 0;
+
+    if (len >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + len - 8, 8);
+    } else if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        a = x;
+        b = y;
+    } else if (len > 0) {
+        a = (uint64_t)(unsigned char)s[0] |
+            (uint64_t)(unsigned char)s[len / 2] << 8 |
+            (uint64_t)(unsigned char)s[len - 1] << 16;
+    }
+    *head = a;
+    *tail = b;
+}
+
+#endif
