@@ -187,7 +187,8 @@ static int slot_holds(const phl_names *n, unsigned slot,
 {
     return n->len[slot] == len && n->head[slot] == head &&
            n->tail[slot] == tail &&
-           (len <= 16 || memcmp(n->ptr[slot] + 8, s + 8, len - 16) == 0);
+           ph_name_rest_equal((const char *)n->ptr[slot], (const char *)s,
+                              len);
 }
 
 /* The slot of the cache holding the name of set `set`, or -1. */

@@ -31,8 +31,8 @@ static int slot_holds(const name_slot *slot, const char *s, size_t len,
 {
     return slot->str != NULL && slot->len == len && slot->head == head &&
            slot->tail == tail &&
-           (len <= 16 ||
-            memcmp(PyUnicode_1BYTE_DATA(slot->str) + 8, s + 8, len - 16) == 0);
+           ph_name_rest_equal((const char *)PyUnicode_1BYTE_DATA(slot->str), s,
+                              len);
 }
 
 PyObject *cached_name(call_cache *c, const char *s, size_t len)
