@@ -135,16 +135,14 @@ __attribute__((target("avx2"))) static size_t bulk_avx2(
     return i + bulk_sse2(in + i, n - i, out, bad);
 }
 
-#define VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi")))
-
 /* 64 characters at a time with AVX-512 VBMI: one two-register byte
  * permute is the whole table for the 128 ASCII values (the 6-bit value,
  * or 0x80 outside the alphabet), and the top bit of the character itself
  * marks the bytes >= 0x80, whose low seven bits the permute reads as any
  * other.  A 1.2 KB LeanX payload is 1.6 K characters: this is about a
  * third of AVX2's instructions per character. */
-VBMI_TARGET static size_t bulk_vbmi(const unsigned char *in, size_t n,
-                                    unsigned char *out, unsigned *bad)
+PH_VBMI_TARGET static size_t bulk_vbmi(const unsigned char *in, size_t n,
+                                       unsigned char *out, unsigned *bad)
 {
     /* The tables sixteen bytes a row. */
     /* clang-format off */

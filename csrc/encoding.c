@@ -265,15 +265,13 @@ __attribute__((target("avx2"))) static int hex_decode64s(
 #endif
 
 #if PH_SIMD_X86
-#define VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi")))
-
 /* 64 hex characters at a time with AVX-512 VBMI, over `blocks` blocks;
  * returns non-zero if one of them is not a hex digit.  One two-register
  * byte permute is the table for the 128 ASCII values (0x80 for all but
  * the digits), and the top bit of the character itself marks the bytes
  * >= 0x80.  No multiply: 512-bit multiplies slow the whole core down. */
-VBMI_TARGET static int hex_decode_vbmi(const unsigned char *p,
-                                       unsigned char *out, size_t blocks)
+PH_VBMI_TARGET static int hex_decode_vbmi(const unsigned char *p,
+                                          unsigned char *out, size_t blocks)
 {
     /* The table sixteen bytes a row. */
     /* clang-format off */

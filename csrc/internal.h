@@ -176,6 +176,12 @@ int ph_json_ct_scan_with(const unsigned char *text, size_t len,
 #else
 #define PH_SIMD_X86 0
 #endif
+
+/* The functions that use AVX-512 VBMI (these loops and json_ct.c's
+ * composed scan) are built for it with this, and run only where
+ * ph_cpu_has_vbmi() says the CPU and OS have it (0 off x86-64/gcc). */
+#define PH_VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+int ph_cpu_has_vbmi(void);
 typedef enum ph_simd_loop {
     PH_SIMD_SCALAR,
     PH_SIMD_SSE2, /* then the table's for the rest */

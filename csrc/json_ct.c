@@ -184,12 +184,10 @@ static unsigned pair_chain(const unsigned char *text, size_t len)
 
 #include <immintrin.h>
 
-#define VBMI_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi")))
-
 /* The classes of 64 bytes at once: the 256-byte class table is held in
  * four registers, so no load depends on the text. */
-VBMI_TARGET static void classes_64(const unsigned char *text,
-                                   unsigned char *out, const __m512i t[4])
+PH_VBMI_TARGET static void classes_64(const unsigned char *text,
+                                      unsigned char *out, const __m512i t[4])
 {
     __m512i v = _mm512_loadu_si512((const void *)text);
     __m512i low = _mm512_permutex2var_epi8(t[0], v, t[1]);
@@ -207,8 +205,8 @@ VBMI_TARGET static void classes_64(const unsigned char *text,
 
 /* The composed scan (see the file comment).  `work` holds len bytes: the
  * classes of the text, found first 64 at a time. */
-VBMI_TARGET static unsigned composed(const unsigned char *text, size_t len,
-                                     unsigned char *work)
+PH_VBMI_TARGET static unsigned composed(const unsigned char *text, size_t len,
+                                        unsigned char *work)
 {
     __m512i t[4], f0, f1, f2, f3, f4, f5, f6, f7, all;
     const unsigned char *c = work;
@@ -243,13 +241,6 @@ VBMI_TARGET static unsigned composed(const unsigned char *text, size_t len,
     return lanes[JCT_START];
 }
 
-static int have_vbmi(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vbmi");
-}
 #else
 #define HAVE_X86 0
 #endif
@@ -287,7 +278,7 @@ int ph_json_ct_form_available(ph_json_ct_form form)
     case PH_JSON_CT_PAIRS:
         return 1;
     case PH_JSON_CT_COMPOSED:
-        return have_vbmi();
+        return ph_cpu_has_vbmi();
 #endif
     default:
         return 0;

@@ -1,9 +1,9 @@
 /*
  * For the bindings' caches of member names (bindings/python/callcache.c,
  * bindings/lua/lua_sink.c): the words a cached name is found by, and the
- * comparison of what they leave out.  It lives
- * here because every package of payhook carries csrc/ and every build has
- * it on the include path; the core itself does not use it.
+ * comparison of what they leave out.  It lives here because every package
+ * of payhook carries csrc/ and every build has it on the include path;
+ * the core itself does not use it.
  */
 #ifndef PAYHOOK_NAME_WORDS_H
 #define PAYHOOK_NAME_WORDS_H
