@@ -163,9 +163,9 @@ void phl_gateway_functions(lua_State *L);
 #define PHL_NAME_MAX   64
 
 /* Beside each cached name, its first and last bytes as two words
- * (ph_name_words, csrc/name_words.h): for a name of up to 16 bytes, (len, head,
- * tail) is the name itself, so a hit compares three numbers and reads
- * nothing of the Lua string. */
+ * (ph_name_words, csrc/name_words.h): for a name of up to 16 bytes,
+ * (len, head, tail) is the name itself, so a hit compares three numbers
+ * and reads nothing of the Lua string. */
 typedef struct phl_names {
     int ref; /* the table of strings, or LUA_NOREF: no cache */
     unsigned char len[PHL_NAME_SLOTS];
