@@ -61,6 +61,34 @@ def os_name():
     return platform.platform()
 
 
+def python_build():
+    """Which interpreter ran the Python rows, and how it was built.
+
+    Two builds of one CPython can differ by a third in speed: Debian's
+    /usr/bin/python3 has libpython linked into the executable, while a
+    build with --enable-shared (pyenv's, say) calls its own functions
+    through the PLT.  The peers written in Python and marshal.loads move
+    with the interpreter, payhook's C core does not, so every Python ratio
+    depends on which one ran; the table names it.  The optimisation level
+    is the one extensions, payhook's included, inherit from the
+    interpreter's CFLAGS."""
+    import sysconfig
+
+    shared = None
+    try:
+        with open("/proc/self/maps") as f:
+            shared = any("libpython" in line for line in f)
+    except OSError:
+        pass
+    cflags = (sysconfig.get_config_var("CFLAGS") or "").split()
+    levels = [f for f in cflags if f.startswith("-O")]
+    return {
+        "executable": os.path.realpath(sys.executable),
+        "libpython_shared": shared,
+        "extension_opt": levels[-1] if levels else None,
+    }
+
+
 def dpkg_version(pkg):
     return run("dpkg-query", "-W", "-f=${Version}", pkg)
 
@@ -80,6 +108,7 @@ def main():
         "os": os_name(),
         "kernel": platform.release(),
         "python": platform.python_version(),
+        "python_build": python_build(),
         "lua54": (run("lua5.4", "-v") or "lua5.4 missing").split("  ")[0],
         "luajit": (run("luajit", "-v") or "luajit missing").split(" -- ")[0],
         "openssl": run("pkg-config", "--modversion", "libcrypto"),

@@ -563,6 +563,22 @@ def cpu_features_line(features):
             f"ran {scan}), SHA-NI {yes('sha_ni')}, AES-NI {yes('aes')}")
 
 
+def python_build_text(machine):
+    """The interpreter's executable, how libpython is linked and the
+    extensions' -O, in brackets after its version."""
+    b = machine.get("python_build")
+    if not b:
+        return ""
+    parts = [f"`{b.get('executable')}`"]
+    shared = b.get("libpython_shared")
+    if shared is not None:
+        parts.append("libpython a shared library" if shared
+                     else "libpython linked into the executable")
+    if b.get("extension_opt"):
+        parts.append(f"extensions built with {b['extension_opt']}")
+    return " (" + ", ".join(parts) + ")"
+
+
 def machine_lines(machine, seconds):
     if not machine:
         return ["(machine description missing)"]
@@ -573,8 +589,8 @@ def machine_lines(machine, seconds):
         f"{machine.get('load_after')})",
         cpu_features_line(machine.get("cpu_features")),
         f"- OS: {machine.get('os')}, kernel {machine.get('kernel')}",
-        f"- Python {machine.get('python')}; {machine.get('lua54')}; "
-        f"{machine.get('luajit')}",
+        f"- Python {machine.get('python')}{python_build_text(machine)}; "
+        f"{machine.get('lua54')}; {machine.get('luajit')}",
         f"- OpenSSL {machine.get('openssl')}; cJSON {machine.get('cjson')}; "
         f"lua-cjson {machine.get('lua_cjson')}; luaossl "
         f"{machine.get('luaossl')}",
