@@ -410,10 +410,11 @@ def where_time_goes(stages, py, lua):
          "into the no-op sink; total − core is what the binding and the "
          "building add. Every number here is process CPU time (Python's "
          "own tables above show wall time). The C pieces link the core as "
-         "the Makefile builds it, as the Lua modules do; the Python "
-         "extension compiles the core with Python's own CFLAGS (often "
-         "-O3), so its core can be a little faster than the one timed "
-         "here.", ""]
+         "the Makefile builds it (-O2), as the Lua modules do; the Python "
+         "extension compiles the core with the CFLAGS of the interpreter "
+         "that builds it (the -O in the machine lines above), so with "
+         "another level its core can be a little faster or slower than "
+         "the one timed here.", ""]
     missing = []
     if not stages:
         missing.append("the C pieces (`stages.json`: bench/stages.c did not "
