@@ -1,5 +1,5 @@
 /*
- * For the bindings' caches of member names (bindings/python/callcache.c,
+ * For the bindings' caches of member names (bindings/python/callcache.h,
  * bindings/lua/lua_sink.c): the words a cached name is found by, and the
  * comparison of what they leave out.  It lives here because every package
  * of payhook carries csrc/ and every build has it on the include path;

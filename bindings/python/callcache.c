@@ -1,6 +1,5 @@
 /* Per-decoder reusable memory; see callcache.h. */
 #include "callcache.h"
-#include "name_words.h"
 
 void call_memory_begin(call_cache *c, call_memory *m)
 {
@@ -26,39 +25,11 @@ void call_memory_end(call_memory *m)
     }
 }
 
-static int slot_holds(const name_slot *slot, const char *s, size_t len,
-                      uint64_t head, uint64_t tail)
+PyObject *cached_name_add(name_slot *set, const char *s, size_t len,
+                          uint64_t head, uint64_t tail)
 {
-    return slot->str != NULL && slot->len == len && slot->head == head &&
-           slot->tail == tail &&
-           ph_name_rest_equal((const char *)PyUnicode_1BYTE_DATA(slot->str), s,
-                              len);
-}
-
-PyObject *cached_name(call_cache *c, const char *s, size_t len)
-{
-    uint64_t head, tail, h;
-    name_slot *set;
     PyObject *u, *dropped;
 
-    if (len > NAME_CACHE_MAX_LEN)
-        return NULL;
-    ph_name_words(s, len, &head, &tail);
-    /* This runs for every member of every payload: the set comes from
-     * the words already read, not from every byte; names that share them
-     * share a set, and the comparison tells them apart. */
-    h = (head ^ (tail * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
-        UINT64_C(0xff51afd7ed558ccd);
-    set = c->names[(h >> 40) & (NAME_CACHE_SETS - 1)];
-    /* A hit leaves the set as it is: no write on the common path. */
-    if (slot_holds(&set[0], s, len, head, tail)) {
-        Py_INCREF(set[0].str);
-        return set[0].str;
-    }
-    if (slot_holds(&set[1], s, len, head, tail)) {
-        Py_INCREF(set[1].str);
-        return set[1].str;
-    }
     if ((u = PyUnicode_New((Py_ssize_t)len, 127)) == NULL)
         return NULL;
     memcpy(PyUnicode_1BYTE_DATA(u), s, len);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "binding.h"
+#include "name_words.h"
 
 /* Two-way sets: a payload's names that share a set both stay (with one
  * way per set, two such names evicted each other on every call: 4 of the
@@ -27,7 +28,7 @@
  * name of up to 16 bytes (most are) `head`, `tail` and `len` are the whole
  * name, so a hit is three compares and never touches the str. */
 typedef struct name_slot {
-    uint64_t head, tail; /* see name_words in callcache.c */
+    uint64_t head, tail; /* ph_name_words (name_words.h) */
     size_t len;
     PyObject *str; /* ASCII str or NULL */
 } name_slot;
@@ -51,8 +52,61 @@ void call_memory_begin(call_cache *c, call_memory *m);
  * and released; a fresh one is freed, which wipes it too. */
 void call_memory_end(call_memory *m);
 
-/* A member name as a str, from the cache when possible (new reference). */
-PyObject *cached_name(call_cache *c, const char *s, size_t len);
+/* The set a name's words choose, and whether `slot` holds that name.
+ * This runs for every member of every payload, so it is inline in the
+ * sink (a call each, and a second one for the compare, were a tenth of
+ * a small gateway decode): the set comes from the words already read, not
+ * from every byte; names that share them share a set, and the compare
+ * tells them apart.  Up to 16 bytes the words are the whole name and the
+ * str, elsewhere in memory, is not read. */
+static inline name_slot *name_set(call_cache *c, uint64_t head, uint64_t tail,
+                                  size_t len)
+{
+    uint64_t h = (head ^ (tail * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
+                 UINT64_C(0xff51afd7ed558ccd);
+
+    return c->names[(h >> 40) & (NAME_CACHE_SETS - 1)];
+}
+
+static inline int name_slot_holds(const name_slot *slot, const char *s,
+                                  size_t len, uint64_t head, uint64_t tail)
+{
+    if (slot->str == NULL || slot->len != len || slot->head != head ||
+        slot->tail != tail)
+        return 0;
+    return len <= 16 ||
+           ph_name_rest_equal((const char *)PyUnicode_1BYTE_DATA(slot->str), s,
+                              len);
+}
+
+/* A name `set` does not hold, made and entered at its way 0 (new
+ * reference), or NULL with an exception set. */
+PyObject *cached_name_add(name_slot *set, const char *s, size_t len,
+                          uint64_t head, uint64_t tail);
+
+/* A member name of up to NAME_CACHE_MAX_LEN ASCII bytes as a str, from the
+ * cache when it holds it (new reference); NULL with no exception for a
+ * longer name, NULL with one if making it failed.  A hit leaves the set as
+ * it is: no write on the common path. */
+static inline PyObject *cached_name(call_cache *c, const char *s, size_t len)
+{
+    uint64_t head, tail;
+    name_slot *set;
+
+    if (len > NAME_CACHE_MAX_LEN)
+        return NULL;
+    ph_name_words(s, len, &head, &tail);
+    set = name_set(c, head, tail, len);
+    if (name_slot_holds(&set[0], s, len, head, tail)) {
+        Py_INCREF(set[0].str);
+        return set[0].str;
+    }
+    if (name_slot_holds(&set[1], s, len, head, tail)) {
+        Py_INCREF(set[1].str);
+        return set[1].str;
+    }
+    return cached_name_add(set, s, len, head, tail);
+}
 
 /* Release everything (dealloc). */
 void call_cache_clear(call_cache *c);

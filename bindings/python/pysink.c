@@ -52,11 +52,13 @@ static void *s_string(void *ctx, const char *s, size_t len, int ascii,
     py_sink_ctx *c = ctx;
     PyObject *u;
 
-    if (is_key && ascii && c->names != NULL &&
-        (u = cached_name(c->names, s, len)) != NULL)
-        return u;
-    if (PyErr_Occurred())
-        return NULL;
+    if (is_key && ascii && c->names != NULL) {
+        if ((u = cached_name(c->names, s, len)) != NULL)
+            return u;
+        if (PyErr_Occurred())
+            return NULL;
+        /* Too long for the cache: made below. */
+    }
     if (ascii) {
         /* Already checked as ASCII by the parser: copy, no decoding. */
         if ((u = PyUnicode_New((Py_ssize_t)len, 127)) == NULL)

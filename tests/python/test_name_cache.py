@@ -1,4 +1,4 @@
-"""The decoder's cache of member-name strings (bindings/python/callcache.c).
+"""The decoder's cache of member-name strings (bindings/python/callcache.h).
 
 A reused decoder hands out the same str for a name it has seen, from a
 slot chosen by the name's length and its first and last bytes; the slot
@@ -10,7 +10,7 @@ byte a 1- to 3-byte name is read at, non-ASCII names (never cached).  Each
 payload, decoded many times over by one decoder in varying orders, must
 give json.loads's dict, names for names.  The slots are two-way sets: two
 names of one payload that share a set must both stay cached (the set is
-found here as callcache.c finds it).
+found here as callcache.h finds it).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def test_a_cached_name_is_one_str_shared_by_calls():
 
 
 def _set_of(name: bytes) -> int:
-    """The cache set callcache.c picks for a name (up to 16 bytes)."""
+    """The cache set callcache.h picks for a name (up to 16 bytes)."""
     mask = (1 << 64) - 1
     n = len(name)
     if n >= 8:
