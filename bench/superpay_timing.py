@@ -18,8 +18,9 @@ and prints, per runtime and size, the ratio of each pair of failure times
 earlier commit (default c55a64f, before the constant-time opening; target
 at most 1.10).  Every ratio is the median of per-round ratios of CPU time,
 each round timing every case once in a shuffled order, so slow phases of a
-shared machine hit both sides of a ratio alike; every batch of a runtime
-and size makes the same number of calls, whatever the case or build.
+shared machine hit both sides of a ratio alike; the batches of the
+three failures of a build, runtime and size make the same number of calls,
+and so do those of the success path of a runtime and size in both builds.
 
     python3 bench/superpay_timing.py [--rounds N] [--baseline REV]
                                      [--runtimes python,lua5.4,luajit]
@@ -291,34 +292,40 @@ def main() -> int:
     workers = start_workers(runtimes, builds, manifest_path)
     sizes = range(len(manifest["sizes"]))
 
-    # Calls per batch: one count for every case and both builds of a
-    # runtime and size.  A batch has a fixed cost besides its calls (the
-    # full collection before it and the cold caches it leaves), and the
-    # ratios compare these cases with each other: with a count of its
-    # own, calibrated from 20 calls, a case whose first calls were slow
-    # (LuaJIT compiling its traces) got a quarter of another's calls and
-    # paid that fixed cost four times over each call, which read as a
-    # 2-4% slower probe at 344 B.  Each case is timed for at least 2 ms to
-    # find the slowest, whose batches take about BATCH_SECONDS.
+    # Calls per batch: one count for the three failures of a build,
+    # runtime and size, and one for the success path of a runtime and size
+    # in both builds; the ratios compare exactly those.  A batch has a
+    # fixed cost besides its calls (the full collection before it and the
+    # cold caches it leaves): with a count of its own, calibrated from 20
+    # calls, a case whose first calls were slow (LuaJIT compiling its
+    # traces) got a quarter of another's calls and paid that fixed cost
+    # four times over each call, which read as a 2-4% slower probe at
+    # 344 B.  Each case is timed for at least 2 ms; the slowest of a group
+    # sets its count, so that its batches take about BATCH_SECONDS.
+    def per_call(w, i, case):
+        w.time(i, case, 3)
+        n = 20
+        while True:
+            t = w.time(i, case, n)
+            if t * n >= 0.002 or n >= 1 << 20:
+                return t
+            n *= 4
+
+    def count(seconds):
+        return max(3, int(BATCH_SECONDS / seconds))
+
     reps = {}
     for rt in runtimes:
         for i in sizes:
-            slowest = 0.0
             for version in builds:
                 w = workers[(rt, version)]
-                for case in CASES:
-                    w.time(i, case, 3)
-                    n = 20
-                    while True:
-                        t = w.time(i, case, n)
-                        if t * n >= 0.002 or n >= 1 << 20:
-                            break
-                        n *= 4
-                    slowest = max(slowest, t)
+                n = count(max(per_call(w, i, case) for case in FAILURES))
+                for case in FAILURES:
+                    reps[(rt, version, i, case)] = n
+            n = count(max(per_call(workers[(rt, version)], i, "ok")
+                          for version in builds))
             for version in builds:
-                for case in CASES:
-                    reps[(rt, version, i, case)] = max(
-                        3, int(BATCH_SECONDS / slowest))
+                reps[(rt, version, i, "ok")] = n
     samples = {k: [] for k in reps}
     rng = random.Random(1)
     t_start = time.time()
