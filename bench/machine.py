@@ -11,6 +11,7 @@ import os
 import platform
 import subprocess
 import sys
+import sysconfig
 
 
 def run(*cmd):
@@ -72,8 +73,6 @@ def python_build():
     depends on which one ran; the table names it.  The optimisation level
     is the one extensions, payhook's included, inherit from the
     interpreter's CFLAGS."""
-    import sysconfig
-
     shared = None
     try:
         with open("/proc/self/maps") as f:
