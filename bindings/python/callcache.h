@@ -20,9 +20,10 @@
  * 35 names of a LeanX payout were made anew each time).  A new name
  * enters at way 0, moving the name there to way 1 and dropping way 1's,
  * as the Lua binding's cache does. */
-#define NAME_CACHE_SETS    128 /* power of two */
-#define NAME_CACHE_WAYS    2
-#define NAME_CACHE_MAX_LEN 48 /* longer names are not cached */
+#define NAME_CACHE_SET_BITS 7
+#define NAME_CACHE_SETS     (1 << NAME_CACHE_SET_BITS)
+#define NAME_CACHE_WAYS     2
+#define NAME_CACHE_MAX_LEN  48 /* longer names are not cached */
 
 /* A cached name with the bytes that tell it apart kept beside it: for a
  * name of up to 16 bytes (most are) `head`, `tail` and `len` are the whole
@@ -65,7 +66,11 @@ static inline name_slot *name_set(call_cache *c, uint64_t head, uint64_t tail,
     uint64_t h = (head ^ (tail * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
                  UINT64_C(0xff51afd7ed558ccd);
 
-    return c->names[(h >> 40) & (NAME_CACHE_SETS - 1)];
+    /* The top bits: a product's low bits never see its operands' high
+     * ones.  Bits 40-46, taken before, put all names of 8 bytes or more
+     * that differ in their last two bytes only ("field_01", "field_02",
+     * "address1", "address2") in one set, which two of them filled. */
+    return c->names[h >> (64 - NAME_CACHE_SET_BITS)];
 }
 
 static inline int name_slot_holds(const name_slot *slot, const char *s,

@@ -10,7 +10,9 @@ byte a 1- to 3-byte name is read at, non-ASCII names (never cached).  Each
 payload, decoded many times over by one decoder in varying orders, must
 give json.loads's dict, names for names.  The slots are two-way sets: two
 names of one payload that share a set must both stay cached (the set is
-found here as callcache.h finds it).
+found here as callcache.h finds it).  Names that differ in their last bytes
+only must not share a set, and more names than the cache holds must not
+make it give a wrong one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import random
 import struct
+import sys
 
 import payhook
 from conftest import assert_strict_equal, make_token, superpay_hex
@@ -79,7 +82,8 @@ def test_a_cached_name_is_one_str_shared_by_calls():
 
 
 def _set_of(name: bytes) -> int:
-    """The cache set callcache.h picks for a name (up to 16 bytes)."""
+    """The top 8 bits of the hash callcache.h picks a name's set by (for a
+    name of up to 16 bytes): its set is their top NAME_CACHE_SET_BITS."""
     mask = (1 << 64) - 1
     n = len(name)
     if n >= 8:
@@ -91,22 +95,108 @@ def _set_of(name: bytes) -> int:
     else:
         head, tail = name[0] | name[n // 2] << 8 | name[-1] << 16, 0
     h = head ^ ((tail * 0x9E3779B97F4A7C15) & mask) ^ n
-    return ((h * 0xFF51AFD7ED558CCD) & mask) >> 40
+    return ((h * 0xFF51AFD7ED558CCD) & mask) >> 56
 
 
 def test_two_names_of_one_set_both_stay_cached():
-    # Two names that agree on the hash's low 8 bits share a set however
+    # Two names that agree on the hash's top 8 bits share a set however
     # many sets (up to 256) the cache has.
     seen: dict[int, str] = {}
     for i in range(100000):
         name = f"member_{i}"
-        other = seen.setdefault(_set_of(name.encode()) & 255, name)
+        other = seen.setdefault(_set_of(name.encode()), name)
         if other != name:
             break
     pair = [other, name]
     dec = payhook.leanx.Decoder(KEY)
     token = make_token(None, KEY, raw_payload=json.dumps(
         {pair[0]: 1, pair[1]: 2, "z": [pair[1], pair[0]]}).encode())
-    first, second = list(dec.decode(token)), list(dec.decode(token))
-    assert first[:2] == pair
-    assert first[0] is second[0] and first[1] is second[1]
+    swapped = make_token(None, KEY, raw_payload=json.dumps(
+        {pair[1]: 1, pair[0]: 2, "z": 3}).encode())
+    first, second = list(dec.decode(token)), list(dec.decode(swapped))
+    assert first[:2] == pair and second[:2] == pair[::-1]
+    assert first[0] is second[1] and first[1] is second[0]
+
+
+def _decode_all(dec, payloads: list[dict]) -> list[dict]:
+    out = []
+    for obj in payloads:
+        text = json.dumps(obj, separators=(",", ":")).encode()
+        got = dec.decode(make_token(None, KEY, raw_payload=text))
+        assert_strict_equal(got, json.loads(text))
+        assert list(got) == list(obj)
+        out.append(got)
+    return out
+
+
+def _same_strs(dicts: list[dict]) -> None:
+    """Every name seen twice across `dicts` is one str."""
+    strs: dict[str, str] = {}
+    for d in dicts:
+        for name in d:
+            assert strs.setdefault(name, name) is name, name
+
+
+def test_names_that_differ_in_their_last_bytes_all_stay_cached():
+    # The set comes from the top bits of the hash's product.  From its
+    # bits 40-46, as before, every name of 8 bytes or more that differs
+    # from the others in its last two bytes only was in one set: of
+    # field_00 to field_11, each call made all twelve anew.
+    for names in ([f"field_{i:02d}" for i in range(12)],
+                  [f"address{i}" for i in range(1, 4)],
+                  [f"order_item_quantity_{i:02d}" for i in range(40)]):
+        dec = payhook.leanx.Decoder(KEY)
+        obj = {n: i for i, n in enumerate(names)}
+        _same_strs(_decode_all(dec, [obj, obj, obj]))
+
+
+def test_a_payload_whose_shape_changes_keeps_its_names():
+    # Names go missing, appear, move and are replaced by names with the
+    # same length and both ends; each payload must give its own names,
+    # and a name seen before must be the same str.
+    long_a = "transaction_" + "a" * 10 + "_reference"
+    long_b = "transaction_" + "b" * 10 + "_reference"
+    base = [f"member_{i:02d}" for i in range(12)]
+    shapes = [
+        base,
+        base[:3] + base[4:],                    # one gone
+        base[:5] + ["inserted"] + base[5:],     # one more
+        base[6:] + base[:6],                    # rotated
+        base[:4] + [long_a] + base[4:],
+        base[:4] + [long_b] + base[4:],         # same words as long_a
+        base,
+    ]
+    dec = payhook.leanx.Decoder(KEY)
+    got = _decode_all(dec, [{n: i for i, n in enumerate(s)} for s in shapes])
+    _same_strs(got)
+    assert long_a in got[4] and long_b in got[5] and long_a not in got[5]
+
+
+def test_more_names_than_the_cache_holds():
+    # 300 names for 256 slots: some are made anew each call, and every
+    # payload still gives its own names.
+    names = [f"n{i:03d}_{'x' * (i % 30)}" for i in range(300)]
+    dec = payhook.leanx.Decoder(KEY)
+    obj = {"outer": [{n: i for i, n in enumerate(names[:150])},
+                     {n: n for n in names[150:]}]}
+    got = _decode_all(dec, [obj, obj, obj])
+    fresh = sum(x is not y
+                for a, b in zip(got, got[1:])
+                for da, db in zip(a["outer"], b["outer"])
+                for x, y in zip(da, db))
+    assert 0 < fresh < 2 * 300
+
+
+def test_the_cache_holds_no_reference_a_call_does_not_give_back():
+    dec = payhook.leanx.Decoder(KEY)
+    text = b'{"merchant_invoice_no":1,"status":"ok","items":[{"status":2}]}'
+    token = make_token(None, KEY, raw_payload=text)
+    name = next(iter(dec.decode(token)))
+    before = sys.getrefcount(name)
+    for _ in range(1000):
+        dec.decode(token)
+    assert sys.getrefcount(name) == before
+    # The decoder's set holds the name; once the decoder is gone, only
+    # this test's reference is left.
+    del dec
+    assert sys.getrefcount(name) == 2
