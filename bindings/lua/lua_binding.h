@@ -147,8 +147,8 @@ void phl_gateway_functions(lua_State *L);
  * long as the cache does; `ptr` and `len` are the bytes of the string at
  * each slot (Lua strings do not move), compared in full before a slot is
  * used, so a name that only shares the slot's hash is never taken for it.
- * The slots are a fixed number of two-way sets, chosen by the name's
- * length and its first, middle and last bytes; a new name enters a set at
+ * The slots are a fixed number of two-way sets, chosen by a hash of the
+ * name's length and its first and last 8 bytes; a new name enters a set at
  * way 0 and the name there moves to way 1, dropping the older one.  Only
  * names of 1 to PHL_NAME_MAX bytes are kept, so a payload cannot make a
  * decoder hold a long string.
@@ -158,9 +158,10 @@ void phl_gateway_functions(lua_State *L);
  * an allocation) and decodes with the same decoder finds the cache
  * consistent, and the call it interrupted finds it so when it resumes.
  */
-#define PHL_NAME_SETS  64
-#define PHL_NAME_SLOTS (2 * PHL_NAME_SETS)
-#define PHL_NAME_MAX   64
+#define PHL_NAME_SET_BITS 6 /* 64 sets: one bit each in a uint64_t mask */
+#define PHL_NAME_SETS     (1 << PHL_NAME_SET_BITS)
+#define PHL_NAME_SLOTS    (2 * PHL_NAME_SETS)
+#define PHL_NAME_MAX      64
 
 /* Beside each cached name, its first and last bytes as two words
  * (ph_name_words, csrc/name_words.h): for a name of up to 16 bytes,

@@ -1,6 +1,6 @@
 -- A prepared decoder's cache of member names (lua_sink.c, phl_names in
--- lua_binding.h): 64 two-way sets chosen by a name's length and its
--- first, middle and last bytes, names of 1 to 64 bytes, the bytes
+-- lua_binding.h): 64 two-way sets chosen by a hash of a name's length and
+-- its first and last 8 bytes, names of 1 to 64 bytes, the bytes
 -- compared in full before a cached string is used.  These cases check
 -- that what comes back is always what the text says: names found and not
 -- found, names that share a set (more of them than a set holds), names
@@ -47,28 +47,89 @@ local function object_of(names, values)
     return "{" .. concat(parts, ",") .. "}"
 end
 
--- `n` names of `len` bytes (len >= 4) that share one set: the same
--- length, first byte 'k', middle byte 'm' and last byte 'z'; they differ
--- in the bytes between (n at most 26 to the power of their number).
+-- The set lua_sink.c's name_set gives a name: the top 6 bits of
+-- (head ^ tail * K1 ^ len) * K2 over 64 bits, from ph_name_words's words
+-- (csrc/name_words.h).  Lua 5.4 has 64-bit integers that wrap; LuaJIT has
+-- uint64_t cdata; each form is loaded from text, as neither parses the
+-- other's.
+local hash_set
+if math.type then
+    hash_set = load([[
+        local K1, K2 = 0x9e3779b97f4a7c15, 0xff51afd7ed558ccd
+        return function(a, b, len)
+            return ((a ~ (b * K1) ~ len) * K2) >> 58
+        end, function(v, byte) return (v << 8) | byte end, 0]])
+else
+    hash_set = load([[
+        local bit = require "bit"
+        local K1, K2 = 0x9e3779b97f4a7c15ULL, 0xff51afd7ed558ccdULL
+        return function(a, b, len)
+            return tonumber(bit.rshift(bit.bxor(a, b * K1, len) * K2, 58))
+        end, function(v, byte) return v * 256 + byte end, 0ULL]])
+end
+local hash_of, shift_in, zero = hash_set()
+
+-- The little-endian word of bytes i to i + n - 1 of s.
+local function word(s, i, n)
+    local v = zero
+    for j = i + n - 1, i, -1 do v = shift_in(v, s:byte(j)) end
+    return v
+end
+
+local function name_set(s)
+    local len = #s
+    local a, b = zero, zero
+    if len >= 8 then
+        a, b = word(s, 1, 8), word(s, len - 7, 8)
+    elseif len >= 4 then
+        a, b = word(s, 1, 4), word(s, len - 3, 4)
+    elseif len > 0 then
+        local mid = math.floor(len / 2) + 1
+        a = word(s:sub(1, 1) .. s:sub(mid, mid) .. s:sub(len, len), 1, 3)
+    end
+    return hash_of(a, b, len)
+end
+
+-- The bytes the names below are spelled with: any but '"' and '\'.
+local ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" ..
+                 "0123456789_-.:;!#$%&'()*+,/<=>?@[]^`{|}~"
+
+-- `n` names of `len` bytes (len >= 4) that share one set.  Past 16 bytes
+-- the set sees only the length and the first and last 8 bytes, so the
+-- names differ in the bytes between; up to 16, names k...z are tried in
+-- turn and those of the first one's set kept (with #ALPHABET letters a
+-- position, a set has about a hundred names of 4 bytes, more past).
 local function same_set(n, len)
-    local out, mid = {}, math.floor(len / 2) + 1
-    for i = 1, n do
+    local out, base = {}, #ALPHABET
+    local function spelled(i, from, to)
         local b = {}
         for j = 1, len do b[j] = "a" end
-        b[1], b[mid], b[len] = "k", "m", "z"
-        -- i in base 26 over the other positions
-        local v, j = i, 2
+        b[1], b[len] = "k", "z"
+        local v, j = i, from
         while v > 0 do
-            assert(j < len, "too many names for the length")
-            if j ~= mid then
-                b[j] = char(97 + v % 26)
-                v = math.floor(v / 26)
-            end
+            assert(j <= to, "too many names for the length")
+            local d = v % base
+            b[j] = ALPHABET:sub(d + 1, d + 1)
+            v = math.floor(v / base)
             j = j + 1
         end
-        out[i] = concat(b)
+        return concat(b)
     end
-    return out
+    if len > 16 then
+        for i = 1, n do out[i] = spelled(i, 9, len - 8) end
+        return out
+    end
+    local want
+    for i = 1, base ^ (len - 2) - 1 do
+        local name = spelled(i, 2, len - 1)
+        local set = name_set(name)
+        want = want or set
+        if set == want then
+            out[#out + 1] = name
+            if #out == n then return out end
+        end
+    end
+    error("too many names for the length")
 end
 
 local utf8_of = reader.utf8_char
@@ -265,6 +326,35 @@ return function(payhook)
             -- Only names of one set, none twice.
             check(object_of(same_set(6, len)), ("%d bytes, six of a set")
                   :format(len))
+        end
+    end)
+
+    case("names: a big object, a name repeated before and past the names " ..
+         "compared", function()
+        -- Past 64 names (NAME_SCAN_MAX in lua_sink.c) a name of a set
+        -- already seen is not compared with those before it: the object
+        -- is filled in order, as one with a repeated name is.  Whether a
+        -- name comes twice near the start, past the 64th name, or not at
+        -- all, the last value must win and every other name keep its own.
+        local names = {}
+        for i = 1, 300 do names[i] = ("member_%03d"):format(i) end
+        for _, at in ipairs { 0, 3, 64, 65, 66, 200, 300 } do
+            local parts = {}
+            for i, name in ipairs(names) do
+                parts[#parts + 1] = quote(name) .. ":" .. i
+                if i == at then
+                    parts[#parts + 1] = quote(names[1]) .. ":-1"
+                end
+            end
+            local doc = "{" .. concat(parts, ",") .. "}"
+            for round = 1, 2 do
+                local v = assert(sp:decode(sp_body(doc)))
+                T.eq(v[names[1]], at > 0 and -1 or 1,
+                     ("the first name, repeated after %d"):format(at))
+                T.eq(v[names[300]], 300, "the last name")
+                check(doc, ("300 names, repeated after %d, round %d")
+                      :format(at, round))
+            end
         end
     end)
 
