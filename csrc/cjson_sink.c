@@ -82,24 +82,80 @@ static void *cj_object(void *ctx)
     return cJSON_CreateObject();
 }
 
-/* The last of duplicate names wins, in the place of the first, as
- * json.loads does. */
+/* Each member is linked in as it comes; a repeated name is dealt with
+ * when its object closes (cj_end_object).  Looking each name up among
+ * those before it, as this did, made an object of n members cost n*n/2
+ * compares: 40,000 members (669 KB, under the default 1 MiB) took 3.7 s. */
 static int cj_set(void *ctx, void *object, void *key, void *value)
 {
     cJSON *k = key;
     int ok;
 
     (void)ctx;
-    if (cJSON_GetObjectItemCaseSensitive(object, k->valuestring) != NULL)
-        ok = cJSON_ReplaceItemInObjectCaseSensitive(object, k->valuestring,
-                                                    value);
-    else
-        ok = cJSON_AddItemToObject(object, k->valuestring, value);
+    ok = cJSON_AddItemToObject(object, k->valuestring, value);
     cJSON_Delete(k);
     if (!ok) {
         cJSON_Delete(value);
         return -1;
     }
+    return 0;
+}
+
+/* A member and its place in its object. */
+typedef struct member {
+    cJSON *item;
+    size_t place;
+} member;
+
+static int by_name_then_place(const void *a, const void *b)
+{
+    const member *x = a, *y = b;
+    int c = strcmp(x->item->string, y->item->string);
+
+    if (c != 0)
+        return c;
+    return (x->place > y->place) - (x->place < y->place);
+}
+
+/* Objects of up to this many members are sorted on the stack. */
+#define SMALL_OBJECT 16
+
+/* The last of duplicate names wins, in the place of the first, as
+ * json.loads does.  The members are sorted by name, then place, so the
+ * names that repeat are side by side, in O(n log n) with no hash for a
+ * payload to flood; for each, the last value replaces the first and the
+ * ones between are dropped. */
+static int cj_end_object(void *ctx, void *object, size_t count)
+{
+    member small[SMALL_OBJECT], *m = small;
+    cJSON *o = object, *item;
+    size_t n = 0, i, j, k;
+
+    (void)ctx;
+    if (count < 2)
+        return 0;
+    if (count > SMALL_OBJECT && (m = malloc(count * sizeof *m)) == NULL)
+        return -1;
+    /* One member a set: count is the length of the list. */
+    for (item = o->child; item != NULL && n < count; item = item->next) {
+        m[n].item = item;
+        m[n].place = n;
+        n++;
+    }
+    qsort(m, n, sizeof *m, by_name_then_place);
+    for (i = 0; i < n; i = j) {
+        for (j = i + 1;
+             j < n && strcmp(m[i].item->string, m[j].item->string) == 0; j++)
+            ;
+        if (j - i < 2)
+            continue;
+        for (k = i + 1; k + 1 < j; k++)
+            cJSON_Delete(cJSON_DetachItemViaPointer(o, m[k].item));
+        cJSON_ReplaceItemViaPointer(
+            o, m[i].item, cJSON_DetachItemViaPointer(o, m[j - 1].item));
+    }
+    if (m != small)
+        free(m);
     return 0;
 }
 
@@ -109,9 +165,9 @@ static void cj_discard(void *ctx, void *value)
     cJSON_Delete(value);
 }
 
-/* No end_array or end_object: cJSON links each item in as it comes, so a
- * container is complete when its last item is in. */
+/* No end_array: cJSON links each item in as it comes, so an array is
+ * complete when its last item is in. */
 const ph_json_sink ph_cjson_sink = {
-    cj_null,   cj_bool, cj_number, cj_string, cj_array,   cj_append,
-    cj_object, cj_set,  NULL,      NULL,      cj_discard,
+    cj_null,   cj_bool, cj_number, cj_string,     cj_array,   cj_append,
+    cj_object, cj_set,  NULL,      cj_end_object, cj_discard,
 };

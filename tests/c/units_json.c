@@ -604,6 +604,94 @@ static void literal_bytes(void)
     t_end();
 }
 
+/* ph_cjson_sink's members in order, against a model of json.loads: a
+ * repeated name keeps its first place and takes its last value.  The
+ * sink links members in as they come and settles repeats at the close
+ * (sorted on the stack up to 16 members, on the heap past), so objects of
+ * every size around 16, and big ones, with repeats at the start, the end
+ * and between, are built and printed back. */
+#define MODEL_MAX 3000
+
+static void members_case(const unsigned *names, size_t n, const char *what)
+{
+    static unsigned place_name[MODEL_MAX];
+    static size_t place_value[MODEL_MAX];
+    size_t places = 0, i, j, cap = 24 * n + 4, len = 0, wlen = 0;
+    char *doc = malloc(cap), *want = malloc(cap), *got;
+    ph_scratch s = PH_SCRATCH_INIT;
+    ph_error err;
+    void *root = NULL;
+
+    if (!CHECK(doc != NULL && want != NULL && n <= MODEL_MAX, "%s", what))
+        goto out;
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < places && place_name[j] != names[i]; j++)
+            ;
+        if (j == places)
+            place_name[places++] = names[i];
+        place_value[j] = i;
+        len += (size_t)snprintf(doc + len, cap - len, "%c\"n%u\":%zu",
+                                i ? ',' : '{', names[i], i);
+    }
+    len += (size_t)snprintf(doc + len, cap - len, n ? "}" : "{}");
+    for (j = 0; j < places; j++)
+        wlen += (size_t)snprintf(want + wlen, cap - wlen, "%c\"n%u\":%zu",
+                                 j ? ',' : '{', place_name[j], place_value[j]);
+    snprintf(want + wlen, cap - wlen, places ? "}" : "{}");
+    t_error_reset(&err);
+    if (!CHECK_STATUS(ph_json_parse(doc, len, &ph_cjson_sink, NULL, &s, &root,
+                                    &err),
+                      PH_OK, what))
+        goto out;
+    if ((got = cJSON_PrintUnformatted(root)) != NULL) {
+        CHECK(strcmp(got, want) == 0, "%s: got %.120s, want %.120s", what,
+              got, want);
+        cJSON_free(got);
+    } else {
+        CHECK(0, "%s: cJSON_PrintUnformatted failed", what);
+    }
+out:
+    cJSON_Delete(root);
+    ph_scratch_free(&s);
+    free(doc);
+    free(want);
+}
+
+static void cjson_members(void)
+{
+    static unsigned names[MODEL_MAX];
+    unsigned long r = 20261208;
+    char what[96];
+    size_t n, i, distinct;
+
+    t_begin("ph_cjson_sink: members in order, repeats settled at the close");
+    for (n = 0; n <= 40; n++) {
+        for (distinct = 1; distinct <= n + 1; distinct += 1 + n / 8) {
+            for (i = 0; i < n; i++) {
+                r = r * 6364136223846793005UL + 1442695040888963407UL;
+                names[i] = (unsigned)(r >> 33) % (unsigned)distinct;
+            }
+            snprintf(what, sizeof what, "%zu members of %zu names", n,
+                     distinct);
+            members_case(names, n, what);
+        }
+    }
+    /* Big: all distinct; one name at both ends; every name twice, the
+     * second time in reverse; a few names over and over. */
+    for (i = 0; i < MODEL_MAX; i++)
+        names[i] = (unsigned)i;
+    members_case(names, MODEL_MAX, "3000 distinct");
+    names[MODEL_MAX - 1] = 0;
+    members_case(names, MODEL_MAX, "3000, the first name last again");
+    for (i = 0; i < MODEL_MAX / 2; i++)
+        names[MODEL_MAX / 2 + i] = (unsigned)(MODEL_MAX / 2 - 1 - i);
+    members_case(names, MODEL_MAX, "1500 names, each twice");
+    for (i = 0; i < MODEL_MAX; i++)
+        names[i] = (unsigned)(i * 7 % 5);
+    members_case(names, MODEL_MAX, "five names, 3000 times");
+    t_end();
+}
+
 void run_units_json(void)
 {
     literal_bytes();
@@ -614,5 +702,6 @@ void run_units_json(void)
     error_offsets();
     sink_failures();
     close_counts_cases();
+    cjson_members();
     no_sink();
 }
