@@ -8,8 +8,9 @@
  * either side of them), with one special byte or sequence at each
  * position 0..150, behind 0..3 bytes of leading space (the alignment of
  * the loads), each parsed from a buffer of exactly its size (under ASan a
- * read past it fails the run).  The exact sink checks that
- * the ascii flag tells the truth.
+ * read past it fails the run).  Runs of UTF-8 sequences, with a bad one
+ * at their end, are there too: the parser takes a run in one loop.  The
+ * exact sink checks that the ascii flag tells the truth.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +24,39 @@ typedef struct special {
     const char *source;  /* the bytes in the JSON text */
     const char *value;   /* the bytes in the string, or NULL: an error */
     const char *error;   /* the message's reason when value is NULL */
+    size_t error_at;     /* where in `source` the error is */
 } special;
 
 static const special specials[] = {
-    { "escape \\n", "\\n", "\n", NULL },
-    { "escape \\\"", "\\\"", "\"", NULL },
-    { "escape \\u00e9", "\\u00e9", "\xc3\xa9", NULL },
-    { "UTF-8 e-acute", "\xc3\xa9", "\xc3\xa9", NULL },
-    { "4-byte UTF-8", "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", NULL },
-    { "DEL (plain)", "\x7f", "\x7f", NULL },
-    { "space (plain)", " ", " ", NULL },
-    { "control 0x1f", "\x1f", NULL, "control character in string" },
-    { "control 0x00", "\x00", NULL, "control character in string" },
-    { "lone 0x80", "\x80", NULL, "invalid UTF-8" },
-    { "byte 0xff", "\xff", NULL, "invalid UTF-8" },
-    { "bad escape", "\\x", NULL, "invalid escape" },
+    { "escape \\n", "\\n", "\n", NULL, 0 },
+    { "escape \\\"", "\\\"", "\"", NULL, 0 },
+    { "escape \\u00e9", "\\u00e9", "\xc3\xa9", NULL, 0 },
+    { "UTF-8 e-acute", "\xc3\xa9", "\xc3\xa9", NULL, 0 },
+    { "4-byte UTF-8", "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", NULL, 0 },
+    { "DEL (plain)", "\x7f", "\x7f", NULL, 0 },
+    { "space (plain)", " ", " ", NULL, 0 },
+    { "control 0x1f", "\x1f", NULL, "control character in string", 0 },
+    { "control 0x00", "\x00", NULL, "control character in string", 0 },
+    { "lone 0x80", "\x80", NULL, "invalid UTF-8", 0 },
+    { "byte 0xff", "\xff", NULL, "invalid UTF-8", 0 },
+    { "bad escape", "\\x", NULL, "invalid escape", 0 },
+    /* Runs of sequences, taken one after another without a look at the
+     * ASCII in between (json_parse.c, utf8_run), with a bad one last. */
+    { "a run of 2-, 3- and 4-byte UTF-8",
+      "\xc3\xa9\xe6\x9d\x8e\xf0\x9f\x98\x80\xc3\xa9",
+      "\xc3\xa9\xe6\x9d\x8e\xf0\x9f\x98\x80\xc3\xa9", NULL, 0 },
+    { "a UTF-8 run, then an escape", "\xe6\x9d\x8e\\n", "\xe6\x9d\x8e\n",
+      NULL, 0 },
+    { "a UTF-8 run, then a lone 0x80", "\xc3\xa9\xe6\x9d\x8e\x80", NULL,
+      "invalid UTF-8", 5 },
+    { "a UTF-8 run, then an overlong form", "\xe6\x9d\x8e\xc0\xaf", NULL,
+      "invalid UTF-8", 3 },
+    { "a UTF-8 run, then a surrogate", "\xc3\xa9\xed\xa0\x80", NULL,
+      "invalid UTF-8", 2 },
+    { "a UTF-8 run, then a cut 3-byte form", "\xc3\xa9\xe6\x9d", NULL,
+      "invalid UTF-8", 2 },
+    { "an escape, a UTF-8 run, then 0xff", "\\n\xc3\xa9\xff", NULL,
+      "invalid UTF-8", 4 },
 };
 
 static size_t source_len(const special *sp)
@@ -161,7 +180,7 @@ static void special_bytes(void)
                     size_t dn = build(doc, pad, src, n, "\"", 1);
                     /* The error is reported at the special byte. */
                     bad += !parses_as(doc, dn, sp->value ? want : NULL, w,
-                                      sp->error, pad + 1 + k);
+                                      sp->error, pad + 1 + k + sp->error_at);
                 }
             }
         }
