@@ -115,22 +115,27 @@ static size_t utf8_run(const unsigned char *p, const unsigned char *end)
     return (size_t)(q - p);
 }
 
+/* Each hex digit's value with bit 4 set, and 0 for any other byte: the
+ * four digits of an escape are looked up and and'ed together, so one that
+ * is not a digit clears bit 4, with no branch per digit.  A text of \u
+ * escapes is one of these after another. */
+#define HEX_DIGIT 0x10
+static const unsigned char hex_value[256] = {
+    ['0'] = 0x10, ['1'] = 0x11, ['2'] = 0x12, ['3'] = 0x13, ['4'] = 0x14,
+    ['5'] = 0x15, ['6'] = 0x16, ['7'] = 0x17, ['8'] = 0x18, ['9'] = 0x19,
+    ['a'] = 0x1a, ['b'] = 0x1b, ['c'] = 0x1c, ['d'] = 0x1d, ['e'] = 0x1e,
+    ['f'] = 0x1f, ['A'] = 0x1a, ['B'] = 0x1b, ['C'] = 0x1c, ['D'] = 0x1d,
+    ['E'] = 0x1e, ['F'] = 0x1f,
+};
+
 static int hex4(const unsigned char *p, unsigned *out)
 {
-    unsigned v = 0;
-    int i;
+    unsigned a = hex_value[p[0]], b = hex_value[p[1]], c = hex_value[p[2]],
+             d = hex_value[p[3]];
 
-    for (i = 0; i < 4; i++) {
-        unsigned c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= c - '0';
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-            v |= (c | 0x20) - 'a' + 10;
-        else
-            return -1;
-    }
-    *out = v;
+    if ((a & b & c & d & HEX_DIGIT) == 0)
+        return -1;
+    *out = (a & 0xf) << 12 | (b & 0xf) << 8 | (c & 0xf) << 4 | (d & 0xf);
     return 0;
 }
 
@@ -159,58 +164,38 @@ static unsigned char *put_utf8(unsigned char *o, unsigned cp)
  * it cannot be carried as UTF-8 into any of our host languages. */
 static ph_status unescape_one(parser *ps, unsigned char **o, int *ascii)
 {
+    /* The byte each one-letter escape stands for; 0: none ('u' apart). */
+    static const unsigned char simple[256] = {
+        ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+        ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
+    };
     const unsigned char *p = ps->p;
     unsigned cp, lo;
 
     if (ps->end - p < 2)
         return syntax(ps, "unterminated string");
-    switch (p[1]) {
-    case '"':
-        **o = '"';
-        break;
-    case '\\':
-        **o = '\\';
-        break;
-    case '/':
-        **o = '/';
-        break;
-    case 'b':
-        **o = '\b';
-        break;
-    case 'f':
-        **o = '\f';
-        break;
-    case 'n':
-        **o = '\n';
-        break;
-    case 'r':
-        **o = '\r';
-        break;
-    case 't':
-        **o = '\t';
-        break;
-    case 'u':
-        if (ps->end - p < 6 || hex4(p + 2, &cp) < 0)
-            return syntax(ps, "invalid \\u escape");
-        if (cp >= 0xdc00 && cp <= 0xdfff)
-            return syntax(ps, "lone low surrogate");
-        if (cp >= 0xd800 && cp <= 0xdbff) {
-            if (ps->end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
-                hex4(p + 8, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
-                return syntax(ps, "lone high surrogate");
-            cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-            ps->p += 6;
-        }
-        if (cp >= 0x80)
-            *ascii = 0;
-        *o = put_utf8(*o, cp);
-        ps->p += 6;
+    if (simple[p[1]] != 0) {
+        *(*o)++ = simple[p[1]];
+        ps->p += 2;
         return PH_OK;
-    default:
-        return syntax(ps, "invalid escape");
     }
-    (*o)++;
-    ps->p += 2;
+    if (p[1] != 'u')
+        return syntax(ps, "invalid escape");
+    if (ps->end - p < 6 || hex4(p + 2, &cp) < 0)
+        return syntax(ps, "invalid \\u escape");
+    if (cp >= 0xdc00 && cp <= 0xdfff)
+        return syntax(ps, "lone low surrogate");
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+        if (ps->end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+            hex4(p + 8, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+            return syntax(ps, "lone high surrogate");
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        ps->p += 6;
+    }
+    if (cp >= 0x80)
+        *ascii = 0;
+    *o = put_utf8(*o, cp);
+    ps->p += 6;
     return PH_OK;
 }
 
@@ -358,9 +343,11 @@ static ph_status scan_string_any(parser *ps, size_t plain, const char **s,
         /* Plain text is copied a run at a time, found as above. */
         size_t run = plain_run(ps->p, end);
         unsigned c;
-        memcpy(o, ps->p, run);
-        o += run;
-        ps->p += run;
+        if (run != 0) {
+            memcpy(o, ps->p, run);
+            o += run;
+            ps->p += run;
+        }
         if (ps->p >= end)
             return syntax(ps, "unterminated string");
         c = *ps->p;
@@ -369,8 +356,12 @@ static ph_status scan_string_any(parser *ps, size_t plain, const char **s,
             break;
         }
         if (c == '\\') {
-            if ((st = unescape_one(ps, &o, ascii)) != PH_OK)
-                return st;
+            /* Escapes come in rows (\u escapes for all of a non-Latin
+             * text): the next is taken without a plain_run between. */
+            do {
+                if ((st = unescape_one(ps, &o, ascii)) != PH_OK)
+                    return st;
+            } while (ps->p < end && *ps->p == '\\');
         } else if (c < 0x20) {
             return syntax(ps, "control character in string");
         } else {
