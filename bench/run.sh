@@ -14,12 +14,16 @@
 #   lua_bench.lua            the same under LuaJIT and under Lua 5.4
 #   lua_gateways_bench.lua   every other gateway next to hand-written
 #                            resty (LuaJIT) and luaossl compositions
+#   shapes_bench.py / .lua   unusual payloads of about 256 KB (bench/shapes.py:
+#                            non-Latin text, escapes, big objects, deep
+#                            nesting) next to the same compositions
 #   memory_bench.py / lua_memory.lua   RSS over 1,000,000 decodes, 3 at once
 #   memory_gateways.py / lua_memory_gateways.lua   the same for every
 #                            gateway, genuine and forged
-# and writes bench/results/results.json, table.md and chart.png, then prints
-# the table. Takes about 10 minutes on 2 cores (the every-gateway memory
-# run is most of it; BENCH_MEMORY_CALLS=100000 for a quick look).
+# and writes bench/results/results.json, table.md, chart.png, shapes.md and
+# shapes.json, then prints the table. Takes about 10 minutes on 2 cores
+# (the every-gateway memory run is most of it; BENCH_MEMORY_CALLS=100000
+# for a quick look).
 #
 # Environment: BENCH_ROUNDS (default 61), BENCH_BATCH_MS (2),
 # BENCH_MEMORY_CALLS (1000000), BENCH_SKIP_INSTALL=1 to skip installs,
@@ -83,6 +87,19 @@ if [ $lua_ok = 1 ]; then
     done
 fi
 
+say "unusual payload shapes, about 256 KB each ($rounds rounds)"
+python3 bench/shapes.py "$run/shapes"
+python3 bench/shapes_bench.py "$run/shapes-python.json" --rounds "$rounds" \
+    --batch-ms "$batch_ms"
+if [ $lua_ok = 1 ]; then
+    for interp in luajit lua5.4; do
+        dir=$interp
+        [ "$interp" = lua5.4 ] && dir=lua54
+        lua_env "$dir" "$interp" bench/shapes_bench.lua "$run/shapes" \
+            "$run/shapes-$dir.json" "$rounds" "$batch_ms"
+    done
+fi
+
 say "memory: $mem_calls decodes of each kind (Python, LuaJIT, Lua 5.4 side by side)"
 pids=()
 python3 bench/memory_bench.py "$run/memory-python.json" --calls "$mem_calls" &
@@ -118,7 +135,8 @@ for p in "${pids[@]}"; do wait "$p" || status=1; done
 
 python3 bench/machine.py "$run/machine.json" "$load_before"
 python3 bench/report.py "$run" "$results" --seconds $((SECONDS - t_start))
-say "done in $((SECONDS - t_start)) s: $results/table.md, results.json, chart.png"
+python3 bench/shapes_report.py "$run" "$results" > /dev/null
+say "done in $((SECONDS - t_start)) s: $results/table.md, results.json, chart.png, shapes.md"
 
 # The real-nginx bench, on request: it exits 77 when nginx or wrk cannot
 # be installed, which is a loud skip here, not a failure of the run.
