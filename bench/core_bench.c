@@ -3,8 +3,9 @@
  * them: the constant-time JSON scan (SuperPay's check), in the form this
  * CPU gets and as the one-load-a-byte chain, with its time on the document
  * over its time on random bytes (which must be 1),
- * hex and base64url decoding, and the strict parser through one long
- * string, plain or with escapes and UTF-8 every few bytes.  Built against
+ * hex and base64url decoding, the strict parser through one long string,
+ * plain, with escapes and UTF-8 every few bytes, or all Chinese text, and
+ * the parser into the C API's cJSON sink on an object of many members.  Built against
  * a libpayhook.a (`make bench-core`, or the command in bench/README.md
  * against an older tree), so two builds of the same program compare two
  * trees byte loop by byte loop.
@@ -18,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <cjson/cJSON.h>
 
 #include "internal.h"
 
@@ -84,6 +87,46 @@ static char *string_object(size_t len, int marked)
     return t;
 }
 
+/* {"k":"..."} of exactly `len` bytes: Chinese text, one 3-byte UTF-8
+ * character after another (padded with letters to the length). */
+static char *cjk_object(size_t len)
+{
+    char *t = malloc(len + 1);
+    size_t n = 6;
+
+    if (t == NULL)
+        return NULL;
+    memcpy(t, "{\"k\":\"", 6);
+    for (; n + 3 <= len - 2; n += 3)
+        memcpy(t + n, "\xe6\x9d\x8e", 3);
+    while (n < len - 2)
+        t[n++] = 'a';
+    t[n++] = '"';
+    t[n++] = '}';
+    t[n] = '\0';
+    return t;
+}
+
+/* An object of as many members "m0000001":1 as fit in `len` bytes
+ * (padded with spaces): for the cJSON sink, whose repeated names are
+ * settled when the object closes. */
+static char *members_object(size_t len)
+{
+    char *t = malloc(len + 32);
+    size_t n = 1, i = 0;
+
+    if (t == NULL)
+        return NULL;
+    t[0] = '{';
+    for (; n + 24 < len; i++)
+        n += (size_t)sprintf(t + n, "%s\"m%07zu\":%zu", i ? "," : "", i, i);
+    while (n < len - 1)
+        t[n++] = ' ';
+    t[n++] = '}';
+    t[n] = '\0';
+    return t;
+}
+
 static double now_ns(void)
 {
     struct timespec ts;
@@ -140,7 +183,12 @@ static void run_one(const job *j)
     else if (strcmp(j->name, "b64url_decode") == 0)
         sink_bits += (unsigned)ph_b64url_decode((const char *)j->in, j->len,
                                                 j->out, &out_len);
-    else
+    else if (strcmp(j->name, "cjson_members") == 0) {
+        sink_bits +=
+            (unsigned)ph_json_parse((const char *)j->in, j->len,
+                                    &ph_cjson_sink, NULL, j->s, &root, &err);
+        cJSON_Delete(root);
+    } else
         sink_bits += (unsigned)ph_json_parse_hooked(
             (const char *)j->in, j->len, NULL, NULL, &hook, j->s, &root, &err);
 }
@@ -226,12 +274,14 @@ int main(int argc, char **argv)
     for (k = 0; k < NSIZES; k++) {
         size_t n = sizes[k];
         char *text = json_object(n), *str = string_object(n, 0);
-        char *marked = string_object(n, 1);
+        char *marked = string_object(n, 1), *cjk = cjk_object(n);
+        char *members = members_object(n);
         unsigned char *out = malloc(n);
         char *hex = malloc(2 * n), *b64 = malloc(n / 3 * 4 + 4);
-        job jobs[6];
+        job jobs[8];
 
-        if (!text || !str || !marked || !out || !hex || !b64)
+        if (!text || !str || !marked || !cjk || !members || !out || !hex ||
+            !b64)
             return 1;
         if (!ph_json_ct_scan((unsigned char *)text, n, out)) {
             fprintf(stderr, "core_bench: the %zu-byte object is refused\n", n);
@@ -247,7 +297,10 @@ int main(int argc, char **argv)
         jobs[4] = (job){ "parse_string", (unsigned char *)str, n, out, &s };
         jobs[5] =
             (job){ "parse_escaped", (unsigned char *)marked, n, out, &s };
-        for (i = 0; i < 6; i++)
+        jobs[6] = (job){ "parse_cjk", (unsigned char *)cjk, n, out, &s };
+        jobs[7] =
+            (job){ "cjson_members", (unsigned char *)members, n, out, &s };
+        for (i = 0; i < 8; i++)
             printf("%-18s %10zu %10.3f\n", jobs[i].name, jobs[i].len,
                    time_job(&jobs[i], rounds));
         printf("%-18s %10zu %10.3f  (document / random bytes, median of "
@@ -258,6 +311,8 @@ int main(int argc, char **argv)
         free(text);
         free(str);
         free(marked);
+        free(cjk);
+        free(members);
         free(out);
         free(hex);
         free(b64);
