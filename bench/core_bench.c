@@ -2,13 +2,13 @@
  * ns/byte of the core's byte loops on their own, without a binding around
  * them: the constant-time JSON scan (SuperPay's check), in the form this
  * CPU gets and as the one-load-a-byte chain, with its time on the document
- * over its time on random bytes (which must be 1),
- * hex and base64url decoding, the strict parser through one long string,
- * plain, with escapes and UTF-8 every few bytes, or all Chinese text, and
- * the parser into the C API's cJSON sink on an object of many members.  Built against
- * a libpayhook.a (`make bench-core`, or the command in bench/README.md
- * against an older tree), so two builds of the same program compare two
- * trees byte loop by byte loop.
+ * over its time on random bytes (which must be 1), hex and base64url
+ * decoding, the strict parser through one long string (plain, with
+ * escapes and UTF-8 every few bytes, or all Chinese text), and the parser
+ * into the C API's cJSON sink on an object of many members.  Built
+ * against a libpayhook.a (`make bench-core`, or the command in
+ * bench/README.md against an older tree), so two builds of the same
+ * program compare two trees byte loop by byte loop.
  *
  *     build/bench/core_bench [ROUNDS]
  *

@@ -19,10 +19,11 @@
  * popping the pair it takes, unless a name came twice (each open object
  * keeps a mask of its names' sets, and a name whose set is already in it
  * is compared with the names before it, up to NAME_SCAN_MAX of them):
- * then it is filled in order from copies, so that the last value wins.  A container's handle is its slot,
- * before and after, and `discard` (drop the value and everything above
- * it) stays right.  The sink makes every push and pop of a parse, so it
- * counts the top itself (`top`) instead of asking lua_gettop.
+ * then it is filled in order from copies, so that the last value wins.
+ * A container's handle is its slot, before and after, and `discard` (drop
+ * the value and everything above it) stays right.  The sink makes every
+ * push and pop of a parse, so it counts the top itself (`top`) instead of
+ * asking lua_gettop.
  *
  * A prepared decoder's member names come from its cache (phl_names in
  * lua_binding.h): a name found there is one lua_rawgeti, not a new
