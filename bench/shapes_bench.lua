@@ -6,7 +6,8 @@
 --
 -- SHAPES_DIR is what `python3 bench/shapes.py SHAPES_DIR` wrote.  Every
 -- implementation must return cjson.decode(payload); then every case of
--- every shape is timed in the rounds of lua_common.interleaved_rounds.
+-- every shape is timed in the rounds of lua_common.interleaved_rounds,
+-- with a full collection before each batch (below).
 -- cjson.decode(payload) alone does less than the others (no envelope, no
 -- HMAC, no base64url): it is the floor, and the Lua binding's target is
 -- to cost no more than it on the vendors' payloads.
@@ -51,8 +52,12 @@ for _, shape in ipairs(manifest.shapes) do
   end
 end
 
+-- A full collection (not timed) before each batch, as shapes_bench.py
+-- does: a call makes tens of thousands of tables, and a batch would
+-- otherwise pay for the garbage of the one before it.
 common.interleaved_rounds(list, ROUNDS, BATCH_MS / 1000, function(c, n)
   local fn, input = c.fn, c.input
+  collectgarbage("collect")
   local t0 = clock()
   for _ = 1, n do fn(input) end
   return clock() - t0
