@@ -1,9 +1,9 @@
 /*
  * For the bindings' caches of member names (bindings/python/callcache.h,
- * bindings/lua/lua_sink.c): the words a cached name is found by, and the
- * comparison of what they leave out.  It lives here because every package
- * of payhook carries csrc/ and every build has it on the include path;
- * the core itself does not use it.
+ * bindings/lua/lua_sink.c): the words a cached name is found by, the set
+ * they choose, and the comparison of what they leave out.  It lives here
+ * because every package of payhook carries csrc/ and every build has it
+ * on the include path; the core itself does not use it.
  */
 #ifndef PAYHOOK_NAME_WORDS_H
 #define PAYHOOK_NAME_WORDS_H
@@ -37,6 +37,21 @@ static inline void ph_name_words(const char *s, size_t len, uint64_t *head,
     }
     *head = a;
     *tail = b;
+}
+
+/* Which of 2^bits sets a name with these words and length falls in: the
+ * top bits of a multiplicative hash, which every bit of the words
+ * reaches.  (A product's low bits never see its operands' high ones:
+ * bits 40-46, which the Python cache took before, put all names of 8
+ * bytes or more that differ in their last two bytes only, "field_01",
+ * "field_02", "address1", "address2", in one set.)  0 < bits < 64. */
+static inline unsigned ph_name_set(uint64_t head, uint64_t tail, size_t len,
+                                   unsigned bits)
+{
+    uint64_t h = (head ^ (tail * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
+                 UINT64_C(0xff51afd7ed558ccd);
+
+    return (unsigned)(h >> (64 - bits));
 }
 
 /* Whether names a and b, both `len` bytes and with the same words, are

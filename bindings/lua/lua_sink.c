@@ -140,19 +140,6 @@ static void *sink_number(void *ctx, ph_number_kind kind, int64_t i,
     return pushed(c);
 }
 
-/* The set of a name from its words (ph_name_words) and length: the
- * cache's set, and the bit of the name in its object's mask of names
- * seen.  The top bits of a product, which every bit of the words reaches.
- * (The length and first, middle and last bytes, as before, put every
- * name of one pattern, "field_01" to "field_91", in one set.) */
-static unsigned name_set(uint64_t head, uint64_t tail, size_t len)
-{
-    uint64_t h = (head ^ (tail * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
-                 UINT64_C(0xff51afd7ed558ccd);
-
-    return (unsigned)(h >> (64 - PHL_NAME_SET_BITS));
-}
-
 /* Whether the name just pushed is one of the names waiting above `slot`
  * (the innermost open object's).  lua_rawequal compares strings by their
  * bytes, long ones too. */
@@ -255,8 +242,13 @@ static void *sink_string(void *ctx, const char *s, size_t len, int ascii,
         uint64_t head, tail;
         unsigned set;
 
+        /* The cache's set, and the name's bit in its object's mask of
+         * names seen, from csrc/name_words.h as Python's cache finds its
+         * set.  (From the length and the first, middle and last bytes, as
+         * before, every name of one pattern, "field_01" to "field_91",
+         * fell in one set.) */
         ph_name_words(s, len, &head, &tail);
-        set = name_set(head, tail, len);
+        set = ph_name_set(head, tail, len, PHL_NAME_SET_BITS);
         if (c->names != NULL && len - 1 < PHL_NAME_MAX) {
             /* A member name, from the decoder's cache (lua_binding.h,
              * phl_names). */

@@ -53,26 +53,13 @@ void call_memory_begin(call_cache *c, call_memory *m);
  * and released; a fresh one is freed, which wipes it too. */
 void call_memory_end(call_memory *m);
 
-/* The set a name's words choose, and whether `slot` holds that name.
- * This runs for every member of every payload, so it is inline in the
- * sink (a call each, and a second one for the compare, were a tenth of
- * a small gateway decode): the set comes from the words already read, not
- * from every byte; names that share them share a set, and the compare
- * tells them apart.  Up to 16 bytes the words are the whole name and the
- * str, elsewhere in memory, is not read. */
-static inline name_slot *name_set(call_cache *c, uint64_t head, uint64_t tail,
-                                  size_t len)
-{
-    uint64_t h = (head ^ (tail * UINT64_C(0x9e3779b97f4a7c15)) ^ len) *
-                 UINT64_C(0xff51afd7ed558ccd);
-
-    /* The top bits: a product's low bits never see its operands' high
-     * ones.  Bits 40-46, taken before, put all names of 8 bytes or more
-     * that differ in their last two bytes only ("field_01", "field_02",
-     * "address1", "address2") in one set, which two of them filled. */
-    return c->names[h >> (64 - NAME_CACHE_SET_BITS)];
-}
-
+/* Whether `slot` holds the name of these words.  This and cached_name
+ * run for every member of every payload, so they are inline in the sink
+ * (a call each, and a second one for the compare, were a tenth of a small
+ * gateway decode): the set comes from the words already read, not from
+ * every byte (ph_name_set, name_words.h); names that share them share a
+ * set, and the compare tells them apart.  Up to 16 bytes the words are
+ * the whole name and the str, elsewhere in memory, is not read. */
 static inline int name_slot_holds(const name_slot *slot, const char *s,
                                   size_t len, uint64_t head, uint64_t tail)
 {
@@ -101,7 +88,7 @@ static inline PyObject *cached_name(call_cache *c, const char *s, size_t len)
     if (len > NAME_CACHE_MAX_LEN)
         return NULL;
     ph_name_words(s, len, &head, &tail);
-    set = name_set(c, head, tail, len);
+    set = c->names[ph_name_set(head, tail, len, NAME_CACHE_SET_BITS)];
     if (name_slot_holds(&set[0], s, len, head, tail)) {
         Py_INCREF(set[0].str);
         return set[0].str;

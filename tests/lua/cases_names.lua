@@ -47,9 +47,9 @@ local function object_of(names, values)
     return "{" .. concat(parts, ",") .. "}"
 end
 
--- The set lua_sink.c's name_set gives a name: the top 6 bits of
--- (head ^ tail * K1 ^ len) * K2 over 64 bits, from ph_name_words's words
--- (csrc/name_words.h).  Lua 5.4 has 64-bit integers that wrap; LuaJIT has
+-- The set lua_sink.c gives a name (ph_name_set in csrc/name_words.h, with
+-- PHL_NAME_SET_BITS = 6): the top 6 bits of (head ^ tail * K1 ^ len) * K2
+-- over 64 bits, from ph_name_words's words.  Lua 5.4 has 64-bit integers that wrap; LuaJIT has
 -- uint64_t cdata; each form is loaded from text, as neither parses the
 -- other's.
 local hash_set

@@ -10,9 +10,9 @@ byte a 1- to 3-byte name is read at, non-ASCII names (never cached).  Each
 payload, decoded many times over by one decoder in varying orders, must
 give json.loads's dict, names for names.  The slots are two-way sets: two
 names of one payload that share a set must both stay cached (the set is
-found here as callcache.h finds it).  Names that differ in their last bytes
-only must not share a set, and more names than the cache holds must not
-make it give a wrong one.
+found here as callcache.h finds it, with ph_name_set).  Names that differ
+in their last bytes only must not share a set, and more names than the
+cache holds must not make it give a wrong one.
 """
 
 from __future__ import annotations
@@ -82,8 +82,9 @@ def test_a_cached_name_is_one_str_shared_by_calls():
 
 
 def _set_of(name: bytes) -> int:
-    """The top 8 bits of the hash callcache.h picks a name's set by (for a
-    name of up to 16 bytes): its set is their top NAME_CACHE_SET_BITS."""
+    """The top 8 bits of the hash callcache.h picks a name's set by
+    (ph_name_set in csrc/name_words.h; for a name of up to 16 bytes): its
+    set is their top NAME_CACHE_SET_BITS."""
     mask = (1 << 64) - 1
     n = len(name)
     if n >= 8:
