@@ -59,10 +59,14 @@ static char *json_object(size_t len)
     return t;
 }
 
-/* {"k":"..."} of exactly `len` bytes: one long string of letters, with
- * (`marked`) an escape every 24 bytes and a 2-byte UTF-8 character every
- * 40, so that the scanner stops often, or (not `marked`) none. */
-static char *string_object(size_t len, int marked)
+/* What the long string of string_object holds besides letters. */
+enum { PLAIN, MARKED, CJK };
+
+/* {"k":"..."} of exactly `len` bytes: one long string of letters (PLAIN),
+ * with an escape every 24 bytes and a 2-byte UTF-8 character every 40, so
+ * that the scanner stops often (MARKED), or of Chinese text, one 3-byte
+ * character after another, padded with letters to the length (CJK). */
+static char *string_object(size_t len, int kind)
 {
     char *t = malloc(len + 1);
     size_t n = 6, i;
@@ -71,36 +75,19 @@ static char *string_object(size_t len, int marked)
         return NULL;
     memcpy(t, "{\"k\":\"", 6);
     for (i = 0; n < len - 2; i++) {
-        if (marked && i % 24 == 23 && n + 2 <= len - 2) {
+        if (kind == CJK && n + 3 <= len - 2) {
+            memcpy(t + n, "\xe6\x9d\x8e", 3);
+            n += 3;
+        } else if (kind == MARKED && i % 24 == 23 && n + 2 <= len - 2) {
             t[n++] = '\\';
             t[n++] = 'n';
-        } else if (marked && i % 40 == 39 && n + 2 <= len - 2) {
+        } else if (kind == MARKED && i % 40 == 39 && n + 2 <= len - 2) {
             t[n++] = (char)0xc3;
             t[n++] = (char)0xa9;
         } else {
             t[n++] = (char)('a' + i % 26);
         }
     }
-    t[n++] = '"';
-    t[n++] = '}';
-    t[n] = '\0';
-    return t;
-}
-
-/* {"k":"..."} of exactly `len` bytes: Chinese text, one 3-byte UTF-8
- * character after another (padded with letters to the length). */
-static char *cjk_object(size_t len)
-{
-    char *t = malloc(len + 1);
-    size_t n = 6;
-
-    if (t == NULL)
-        return NULL;
-    memcpy(t, "{\"k\":\"", 6);
-    for (; n + 3 <= len - 2; n += 3)
-        memcpy(t + n, "\xe6\x9d\x8e", 3);
-    while (n < len - 2)
-        t[n++] = 'a';
     t[n++] = '"';
     t[n++] = '}';
     t[n] = '\0';
@@ -273,8 +260,8 @@ int main(int argc, char **argv)
     printf("%-18s %10s %10s\n", "loop", "bytes", "ns/byte");
     for (k = 0; k < NSIZES; k++) {
         size_t n = sizes[k];
-        char *text = json_object(n), *str = string_object(n, 0);
-        char *marked = string_object(n, 1), *cjk = cjk_object(n);
+        char *text = json_object(n), *str = string_object(n, PLAIN);
+        char *marked = string_object(n, MARKED), *cjk = string_object(n, CJK);
         char *members = members_object(n);
         unsigned char *out = malloc(n);
         char *hex = malloc(2 * n), *b64 = malloc(n / 3 * 4 + 4);
