@@ -121,7 +121,9 @@ void ph_b64url_encode(const unsigned char *in, size_t len, char *out)
 
 /* The value of a hex digit (either case) for the high and the low half
  * of a byte; 0x100 marks every other character, so one OR of the two
- * lookups both builds the byte and collects the error bit. */
+ * lookups both builds the byte and collects the error bit.  The low
+ * half's is every digit's plain value, ph_hex_value (internal.h), which
+ * the JSON parser's \u escapes and the form decoder's %XX read too. */
 #define X 0x100
 /* clang-format off: a table laid out by hand */
 static const uint16_t hex_high[256] = {
@@ -153,7 +155,7 @@ static const uint16_t hex_high[256] = {
     X,     X,     X,     X,     X,     X,
 };
 
-static const uint16_t hex_low[256] = {
+const uint16_t ph_hex_value[256] = {
     X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
     X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
     X,     X,     X,     X,     X,     X,     X,     X,     X,     X,
@@ -341,7 +343,7 @@ ph_status ph_hex_decode_with(ph_simd_loop loop, const char *in, size_t len,
             bad |= (unsigned)hex_decode32(p + 2 * i, out + i) << 8;
 #endif
     for (; i < n; i++) {
-        unsigned v = hex_high[p[2 * i]] | hex_low[p[2 * i + 1]];
+        unsigned v = hex_high[p[2 * i]] | ph_hex_value[p[2 * i + 1]];
         bad |= v;
         out[i] = (unsigned char)v;
     }

@@ -6,15 +6,12 @@
 
 #include "gateway.h"
 
+/* A hex digit's value, or -1 (ph_hex_value, encoding.c). */
 static int hex_value(unsigned char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    unsigned v = ph_hex_value[c];
+
+    return v > 0xf ? -1 : (int)v;
 }
 
 /* Valid UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */

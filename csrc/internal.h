@@ -212,6 +212,25 @@ ph_status ph_b64url_decode_with(ph_simd_loop loop, const char *in, size_t len,
 ph_status ph_hex_decode_with(ph_simd_loop loop, const char *in, size_t len,
                              unsigned char *out);
 
+/* Each hex digit's value (either case), and 0x100 for any other byte
+ * (encoding.c, whose hex decoding builds its low halves from it). */
+extern const uint16_t ph_hex_value[256];
+
+/* The value of the four hex digits at p, as a \uXXXX escape has them;
+ * -1 if one is not a hex digit.  One OR of the four lookups collects the
+ * error bit, with no branch per digit: a text of \u escapes is one of
+ * these after another. */
+static inline int ph_hex4(const unsigned char *p, unsigned *out)
+{
+    unsigned a = ph_hex_value[p[0]], b = ph_hex_value[p[1]],
+             c = ph_hex_value[p[2]], d = ph_hex_value[p[3]];
+
+    if ((a | b | c | d) & 0x100)
+        return -1;
+    *out = a << 12 | b << 8 | c << 4 | d;
+    return 0;
+}
+
 /* Eight bytes at p as a word whose lowest byte is p[0], on any host. */
 static inline uint64_t ph_load_le64(const unsigned char *p)
 {

@@ -115,30 +115,6 @@ static size_t utf8_run(const unsigned char *p, const unsigned char *end)
     return (size_t)(q - p);
 }
 
-/* Each hex digit's value with bit 4 set, and 0 for any other byte: the
- * four digits of an escape are looked up and and'ed together, so one that
- * is not a digit clears bit 4, with no branch per digit.  A text of \u
- * escapes is one of these after another. */
-#define HEX_DIGIT 0x10
-static const unsigned char hex_value[256] = {
-    ['0'] = 0x10, ['1'] = 0x11, ['2'] = 0x12, ['3'] = 0x13, ['4'] = 0x14,
-    ['5'] = 0x15, ['6'] = 0x16, ['7'] = 0x17, ['8'] = 0x18, ['9'] = 0x19,
-    ['a'] = 0x1a, ['b'] = 0x1b, ['c'] = 0x1c, ['d'] = 0x1d, ['e'] = 0x1e,
-    ['f'] = 0x1f, ['A'] = 0x1a, ['B'] = 0x1b, ['C'] = 0x1c, ['D'] = 0x1d,
-    ['E'] = 0x1e, ['F'] = 0x1f,
-};
-
-static int hex4(const unsigned char *p, unsigned *out)
-{
-    unsigned a = hex_value[p[0]], b = hex_value[p[1]], c = hex_value[p[2]],
-             d = hex_value[p[3]];
-
-    if ((a & b & c & d & HEX_DIGIT) == 0)
-        return -1;
-    *out = (a & 0xf) << 12 | (b & 0xf) << 8 | (c & 0xf) << 4 | (d & 0xf);
-    return 0;
-}
-
 static unsigned char *put_utf8(unsigned char *o, unsigned cp)
 {
     if (cp < 0x80) {
@@ -181,13 +157,13 @@ static ph_status unescape_one(parser *ps, unsigned char **o, int *ascii)
     }
     if (p[1] != 'u')
         return syntax(ps, "invalid escape");
-    if (ps->end - p < 6 || hex4(p + 2, &cp) < 0)
+    if (ps->end - p < 6 || ph_hex4(p + 2, &cp) < 0)
         return syntax(ps, "invalid \\u escape");
     if (cp >= 0xdc00 && cp <= 0xdfff)
         return syntax(ps, "lone low surrogate");
     if (cp >= 0xd800 && cp <= 0xdbff) {
         if (ps->end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
-            hex4(p + 8, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+            ph_hex4(p + 8, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
             return syntax(ps, "lone high surrogate");
         cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
         ps->p += 6;

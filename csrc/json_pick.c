@@ -22,21 +22,12 @@ static void skip_space(cursor *c)
         c->p++;
 }
 
-static unsigned hex_digit(unsigned char h)
-{
-    if (h >= '0' && h <= '9')
-        return h - '0';
-    if (h >= 'a' && h <= 'f')
-        return h - 'a' + 10;
-    if (h >= 'A' && h <= 'F')
-        return h - 'A' + 10;
-    return 0;
-}
-
+/* The four hex digits at p; on text that is not JSON, a character that is
+ * not a digit counts 0 (ph_hex_value's 0x100 masked off). */
 static unsigned hex4(const unsigned char *p)
 {
-    return hex_digit(p[0]) << 12 | hex_digit(p[1]) << 8 |
-           hex_digit(p[2]) << 4 | hex_digit(p[3]);
+    return (ph_hex_value[p[0]] & 0xf) << 12 | (ph_hex_value[p[1]] & 0xf) << 8 |
+           (ph_hex_value[p[2]] & 0xf) << 4 | (ph_hex_value[p[3]] & 0xf);
 }
 
 /* Append one byte to the output, counting past `cap` without writing. */
