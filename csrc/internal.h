@@ -32,6 +32,10 @@ static inline int ph_is_json_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* The byte each one-letter JSON escape (\n, \", ...) stands for, by its
+ * letter; 0 for any other letter, 'u' included (json_parse.c). */
+extern const unsigned char ph_json_escape[256];
+
 /* Trim JSON whitespace from both ends of [*p, *p + *len). */
 void ph_trim_space(const char **p, size_t *len);
 

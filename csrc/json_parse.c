@@ -135,23 +135,23 @@ static unsigned char *put_utf8(unsigned char *o, unsigned cp)
     return o;
 }
 
+const unsigned char ph_json_escape[256] = {
+    ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
+    ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
+};
+
 /* One backslash escape at ps->p (pointing at the backslash), written to
  * *o.  Surrogate pairs must be complete; a lone half is an error because
  * it cannot be carried as UTF-8 into any of our host languages. */
 static ph_status unescape_one(parser *ps, unsigned char **o, int *ascii)
 {
-    /* The byte each one-letter escape stands for; 0: none ('u' apart). */
-    static const unsigned char simple[256] = {
-        ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b',
-        ['f'] = '\f', ['n'] = '\n',  ['r'] = '\r', ['t'] = '\t',
-    };
     const unsigned char *p = ps->p;
     unsigned cp, lo;
 
     if (ps->end - p < 2)
         return syntax(ps, "unterminated string");
-    if (simple[p[1]] != 0) {
-        *(*o)++ = simple[p[1]];
+    if (ph_json_escape[p[1]] != 0) {
+        *(*o)++ = ph_json_escape[p[1]];
         ps->p += 2;
         return PH_OK;
     }

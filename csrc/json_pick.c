@@ -122,12 +122,9 @@ static int read_string(cursor *c, unsigned char *buf, size_t cap, size_t *n)
                 put_utf8(buf, cap, n, cp);
             continue;
         }
-        if (buf != NULL) {
-            static const char from[] = "\"\\/bfnrt";
-            static const char to[] = "\"\\/\b\f\n\r\t";
-            const char *at = memchr(from, b, sizeof from - 1);
-            put(buf, cap, n, at != NULL ? (unsigned char)to[at - from] : b);
-        }
+        /* A letter no escape has (text that is not JSON): itself. */
+        if (buf != NULL)
+            put(buf, cap, n, ph_json_escape[b] != 0 ? ph_json_escape[b] : b);
     }
     if (c->p >= c->end)
         return 0;
