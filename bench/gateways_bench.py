@@ -7,9 +7,9 @@ one genuine callback is signed at each size (a JSON event of 1 KB, and the
 same event with more charges at 16 KB and 256 KB; the form gateways post
 their own small forms, at one size), every implementation is first checked
 to accept it (and to refuse it with one byte changed), then each size's
-cases are timed in interleaved rounds: each round runs one batch of each
-case, in an order that rotates, and the median per-call time over rounds
-is kept with the quartiles.  The ratio is SDK time / payhook time, so more
+cases are timed in interleaved rounds (bench/rounds.py): each round runs
+one batch of each case, in an order shuffled afresh each round, and the
+median per-call time over rounds is kept with the quartiles.  The ratio is SDK time / payhook time, so more
 than 1 means payhook is faster.  What is timed is what a handler does:
 verify the body and headers and get the payload as a dict (the SDK's
 signature check plus json.loads where the SDK does not parse).  Beside
@@ -29,7 +29,6 @@ import hmac
 import json
 import marshal
 import os
-import statistics
 import sys
 import time
 import urllib.parse
@@ -38,6 +37,7 @@ import payhook
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import inputs  # noqa: E402
+from rounds import interleaved_rounds  # noqa: E402
 
 # Signed at the real time: the SDKs read their own clocks, and the run
 # takes seconds, well inside the 300 s window.
@@ -233,44 +233,20 @@ def form_cases():
     return out
 
 
-def per_call(fn, batch_ms):
-    n = 1
-    while True:
-        t0 = time.perf_counter_ns()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter_ns() - t0
-        if dt >= batch_ms * 1e6 or n >= 1 << 20:
-            return n
-        n *= 2
-
-
 def timed(all_cases, rounds, batch_ms):
-    """Check each case's answer, then time them in interleaved rounds:
-    rows of median and quartiles, and the ratio to payhook's median."""
+    """Check each case's answer, then time them in interleaved rounds
+    (bench/rounds.py): rows of median, quartiles and every round's times,
+    and the ratio to payhook's median."""
     for gw, name, fn, want in all_cases:
         got = fn()
         got = got.to_dict() if hasattr(got, "to_dict") else got
         if isinstance(got, (bytes, str)):
             got = json.loads(got)
         assert got == want, (gw, name)
-    sizes = {(gw, name): per_call(fn, batch_ms)
-             for gw, name, fn, _ in all_cases}
-    times = {(gw, name): [] for gw, name, _, _ in all_cases}
-    for r in range(rounds):
-        order = all_cases[r % len(all_cases):] + all_cases[:r % len(all_cases)]
-        for gw, name, fn, _ in order:
-            n = sizes[(gw, name)]
-            t0 = time.perf_counter_ns()
-            for _ in range(n):
-                fn()
-            times[(gw, name)].append((time.perf_counter_ns() - t0) / n / 1000)
-    rows = []
-    for gw, name, _, _ in all_cases:
-        t = sorted(times[(gw, name)])
-        rows.append({"gateway": gw, "implementation": name,
-                     "median_us": statistics.median(t),
-                     "p25_us": t[len(t) // 4], "p75_us": t[3 * len(t) // 4]})
+    timings = interleaved_rounds([fn for _, _, fn, _ in all_cases], rounds,
+                                 batch_ms)
+    rows = [dict(t.summary(), gateway=gw, implementation=name)
+            for (gw, name, _, _), t in zip(all_cases, timings)]
     base = {r["gateway"]: r["median_us"] for r in rows
             if r["implementation"] == "payhook"}
     for r in rows:
@@ -302,7 +278,7 @@ def main() -> int:
                 body_bytes if r["gateway"] not in FORMS else
                 len(payhook.sign(r["gateway"], FORMS[r["gateway"]],
                                  FORM_KEY)[0]))))
-    print(f"JSON bodies: " + ", ".join(
+    print("JSON bodies: " + ", ".join(
         f"{s['size']} {s['body_bytes']} B" for s in sizes) + "; forms: "
           + ", ".join(f"{gw} {len(payhook.sign(gw, form, FORM_KEY)[0])} B"
                       for gw, form in FORMS.items())

@@ -3,10 +3,12 @@
 For each payload size, and for a float-bearing SuperPay payload next to its
 integer twin (the "amounts" entry), every implementation is first checked
 to return the same value as json.loads(payload), then timed in interleaved
-rounds: in each round every case runs one batch of calls
-(time.perf_counter_ns around the batch, batch sized to about BATCH_MS), the
-case order rotating from round to round. The number kept is the median over rounds of the per-call time; the
-25th/75th percentiles are kept too, to show the noise.
+rounds (bench/rounds.py): in each round every case runs one batch of calls
+(time.perf_counter_ns and process CPU time around the batch, batch sized to
+about BATCH_MS), in an order shuffled afresh each round. The number kept is
+the median over rounds of the per-call time; the 25th/75th percentiles are
+kept too, to show the noise, and every round's times, for ratios paired by
+round.
 
 Usage: python3 bench/python_bench.py OUT.json [--rounds N] [--batch-ms MS]
 """
@@ -18,18 +20,17 @@ import gc
 import hashlib
 import hmac
 import importlib
-import itertools
 import json
 import marshal
 import os
 import platform
-import statistics
 import sys
 import time
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import inputs  # noqa: E402
+from rounds import interleaved_rounds  # noqa: E402
 
 import payhook  # noqa: E402
 
@@ -214,47 +215,6 @@ def check(group, name, fn, case):
     return None
 
 
-def batch_ns(fn, n):
-    rep = itertools.repeat
-    t0 = time.perf_counter_ns()
-    for _ in rep(None, n):
-        fn()
-    return time.perf_counter_ns() - t0
-
-
-def batch_both_ns(fn, n):
-    """(wall, process CPU) nanoseconds for one batch. The wall clock is the
-    one reported; CPU time over wall time tells how much of the batch this
-    process actually ran (other processes share the cores)."""
-    rep = itertools.repeat
-    pc, cpu = time.perf_counter_ns, time.process_time_ns
-    c0 = cpu()
-    t0 = pc()
-    for _ in rep(None, n):
-        fn()
-    t1 = pc()
-    c1 = cpu()
-    return t1 - t0, c1 - c0
-
-
-def calibrate(fn, batch_ns_target):
-    """Calls per batch so one batch takes about batch_ns_target."""
-    n = 1
-    while True:
-        t = batch_ns(fn, n)
-        if t >= batch_ns_target / 8 or n >= 1 << 20:
-            return max(1, int(n * batch_ns_target / max(t, 1)))
-        n *= 4
-
-
-def quantile(values, q):
-    values = sorted(values)
-    pos = (len(values) - 1) * q
-    lo = int(pos)
-    hi = min(lo + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (pos - lo)
-
-
 def run_size(case, rounds, batch_ms, groups=None):
     """Every case of `groups` ((group, make, input record) triples; by
     default the LeanX, SuperPay and floor groups of `case`), interleaved."""
@@ -273,37 +233,10 @@ def run_size(case, rounds, batch_ms, groups=None):
                 print(f"python: {record['size']}: {name} not timed ({why})",
                       file=sys.stderr)
                 out.setdefault(group, {})[name] = {"skipped": why}
-    target = batch_ms * 1e6
-    # Warm-up: a few batches each, then size the batches.
-    for entry in table:
-        fn = entry[2]
-        n = calibrate(fn, target)
-        batch_ns(fn, n)
-        entry.append(calibrate(fn, target))
-        entry.append([])
-        entry.append([])
-    k = len(table)
-    for r in range(rounds):
-        for j in range(k):
-            group, name, fn, n, samples, cpu_samples = table[(r + j) % k]
-            wall, cpu = batch_both_ns(fn, n)
-            samples.append(wall / n)
-            cpu_samples.append(cpu / n)
-    for group, name, fn, n, samples, cpu_samples in table:
-        out.setdefault(group, {})[name] = {
-            "median_us": statistics.median(samples) / 1000,
-            "cpu_median_us": statistics.median(cpu_samples) / 1000,
-            "cpu_share": statistics.median(
-                c / w for c, w in zip(cpu_samples, samples) if w > 0),
-            "p25_us": quantile(samples, 0.25) / 1000,
-            "p75_us": quantile(samples, 0.75) / 1000,
-            "min_us": min(samples) / 1000,
-            "rounds": rounds,
-            "calls_per_batch": n,
-            # Per round, in round order, for ratios paired by round.
-            "rounds_us": [round(x / 1000, 4) for x in samples],
-            "rounds_cpu_us": [round(x / 1000, 4) for x in cpu_samples],
-        }
+    timings = interleaved_rounds([fn for _, _, fn in table], rounds,
+                                 batch_ms)
+    for (group, name, _), t in zip(table, timings):
+        out.setdefault(group, {})[name] = t.summary()
     return out
 
 

@@ -726,9 +726,10 @@ def write_table(path, py, lua, mem, machine, target_rows, seconds,
     L += ["", "## How it is measured", "",
           "Per call, median of interleaved rounds after a warm-up: each "
           "round runs one batch (a few milliseconds) of every case of a "
-          "size, the order rotating from round to round (Lua: shuffled "
-          "afresh each round, so that no case pays for the collector's "
-          "debt of the same neighbour every round); every result is "
+          "size, in an order shuffled afresh each round, so that no case "
+          "pays for the collector's debt of the same neighbour every "
+          "round (`bench/rounds.py`, `bench/lua_common.lua`); every "
+          "result is "
           "first checked to equal `json.loads(payload)` "
           "(Lua: `cjson.decode(payload)`). Python times with "
           "`time.perf_counter_ns`, Lua with `os.clock()` (process CPU "

@@ -8,13 +8,12 @@ constant time, base64url, json.loads.  json.loads(payload) does less (no
 envelope, no signature, no base64url) and is shown as a floor.  Every
 implementation must return json.loads(payload); then the cases of all
 shapes are timed in interleaved rounds, as python_bench.py times its own
-(its batch and calibration helpers), with one difference: a full
-collection (gc.collect, not timed) before each batch.  A call here makes
-up to 78,636 containers, and the cyclic collector's work is then most of
-its time; without the collection a case paid for what the case before it
-left, the same neighbour every round in the rotating order, and the
-nested arrays read 0.88x the composition for payhook in one run and
-1.10x with it.
+(bench/rounds.py), with one difference: a full collection (gc.collect, not
+timed) before each batch.  A call here makes up to 78,636 containers, and
+the cyclic collector's work is then most of its time; without the
+collection a case paid for what the case before it left (when the order
+rotated, the same neighbour every round), and the nested arrays read
+0.88x the composition for payhook in one run and 1.10x with it.
 
 Usage: python3 bench/shapes_bench.py OUT.json [--rounds N] [--batch-ms MS]
 """
@@ -23,17 +22,15 @@ from __future__ import annotations
 
 import argparse
 import base64
-import gc
 import hmac
 import json
 import os
-import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import inputs  # noqa: E402
 import shapes  # noqa: E402
-from python_bench import batch_both_ns, calibrate, quantile  # noqa: E402
+from rounds import interleaved_rounds  # noqa: E402
 
 import payhook  # noqa: E402
 
@@ -82,33 +79,22 @@ def main():
                 raise SystemExit(f"{name} on {shape['name']}: result differs "
                                  "from json.loads(payload)")
             table.append([shape, name, fn])
-    target = args.batch_ms * 1e6
-    for entry in table:
-        fn = entry[2]
-        calibrate(fn, target)
-        entry += [calibrate(fn, target), []]
-    k = len(table)
-    for r in range(args.rounds):
-        for j in range(k):
-            shape, name, fn, n, samples = table[(r + j) % k]
-            gc.collect()
-            wall, _ = batch_both_ns(fn, n)
-            samples.append(wall / n)
+    timings = interleaved_rounds([fn for _, _, fn in table], args.rounds,
+                                 args.batch_ms, collect=True)
     out = {"python": sys.version.split()[0], "rounds": args.rounds,
            "clock": "time.perf_counter_ns", "shapes": []}
     by_shape = {}
-    for shape, name, fn, n, samples in table:
+    for (shape, name, _), t in zip(table, timings):
         entry = by_shape.get(shape["name"])
         if entry is None:
             entry = by_shape[shape["name"]] = {
                 "name": shape["name"],
                 "payload_bytes": len(shape["payload"]), "cases": {}}
             out["shapes"].append(entry)
+        summary = t.summary()
         entry["cases"][name] = {
-            "median_us": statistics.median(samples) / 1000,
-            "p25_us": quantile(samples, 0.25) / 1000,
-            "p75_us": quantile(samples, 0.75) / 1000,
-            "calls_per_batch": n}
+            k: summary[k]
+            for k in ("median_us", "p25_us", "p75_us", "calls_per_batch")}
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1, ensure_ascii=False)
 
