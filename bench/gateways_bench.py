@@ -37,7 +37,7 @@ import payhook
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import inputs  # noqa: E402
-from rounds import interleaved_rounds  # noqa: E402
+from rounds import interleaved_rounds, paired_ratio  # noqa: E402
 
 # Signed at the real time: the SDKs read their own clocks, and the run
 # takes seconds, well inside the 300 s window.
@@ -236,7 +236,8 @@ def form_cases():
 def timed(all_cases, rounds, batch_ms):
     """Check each case's answer, then time them in interleaved rounds
     (bench/rounds.py): rows of median, quartiles and every round's times,
-    and the ratio to payhook's median."""
+    the ratio to payhook's median, and the paired ratio: the median over
+    rounds of the case's CPU time over payhook's in the same round."""
     for gw, name, fn, want in all_cases:
         got = fn()
         got = got.to_dict() if hasattr(got, "to_dict") else got
@@ -247,11 +248,13 @@ def timed(all_cases, rounds, batch_ms):
                                  batch_ms)
     rows = [dict(t.summary(), gateway=gw, implementation=name)
             for (gw, name, _, _), t in zip(all_cases, timings)]
-    base = {r["gateway"]: r["median_us"] for r in rows
-            if r["implementation"] == "payhook"}
+    base = {r["gateway"]: r for r in rows if r["implementation"] == "payhook"}
     for r in rows:
         if r["gateway"] != FLOOR:
-            r["ratio"] = r["median_us"] / base[r["gateway"]]
+            b = base[r["gateway"]]
+            r["ratio"] = r["median_us"] / b["median_us"]
+            r["paired_ratio"] = paired_ratio(r["rounds_cpu_us"],
+                                             b["rounds_cpu_us"])
     return rows
 
 

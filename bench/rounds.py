@@ -76,6 +76,17 @@ def quantile(values, q: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (pos - lo)
 
 
+def paired_ratio(a, b):
+    """Median over rounds of a[i] / b[i], two cases' per-call times in the
+    same rounds: whatever else the shared machine was doing in a round
+    slowed both alike."""
+    rs = sorted(x / y for x, y in zip(a, b) if y > 0)
+    if not rs:
+        return None
+    mid = len(rs) // 2
+    return rs[mid] if len(rs) % 2 else (rs[mid - 1] + rs[mid]) / 2
+
+
 def shuffled(k: int, state: int) -> tuple:
     """A permutation of range(k) and the generator's next state: Fisher and
     Yates with Park and Miller's generator, as lua_common.lua shuffles."""

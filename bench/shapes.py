@@ -55,7 +55,6 @@ def shapes() -> list[tuple[str, dict, bool]]:
     emoji = _repeat(lambda i: "Terima kasih 🙏😀 order " + str(i), 40)
     notes = _repeat(lambda i: f"Line {i}\n\tPaid by card\n\t\"ok\"", 40)
     members = {f"txn_{i:06d}": i for i in range(TARGET // 17)}
-    repeated = {"status": 0}
     text = ",".join(f'"status":{i}' for i in range(TARGET // 12))
     ints = list(range(TARGET // 7))
     floats = [round(i * 1.0137 + 0.25, 4) for i in range(TARGET // 10)]
