@@ -9,10 +9,12 @@ their own small forms, at one size), every implementation is first checked
 to accept it (and to refuse it with one byte changed), then each size's
 cases are timed in interleaved rounds (bench/rounds.py): each round runs
 one batch of each case, in an order shuffled afresh each round, and the
-median per-call time over rounds is kept with the quartiles.  The ratio is SDK time / payhook time, so more
-than 1 means payhook is faster.  What is timed is what a handler does:
-verify the body and headers and get the payload as a dict (the SDK's
-signature check plus json.loads where the SDK does not parse).  Beside
+median per-call time over rounds is kept with the quartiles.  The ratio
+is SDK time / payhook time, so more than 1 means payhook is faster (the
+paired ratio, which report.py's targets take, is the median over rounds
+of the two times within one round).  What is timed is what a handler
+does: verify the body and headers and get the payload as a dict (the
+SDK's signature check plus json.loads where the SDK does not parse).  Beside
 them, in the same rounds and kept apart ("floors" in OUT.json), the
 building floor of report.py's "Where the time goes": marshal.loads of the
 event's objects, no parsing at all.
