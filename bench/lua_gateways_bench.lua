@@ -792,7 +792,7 @@ for _, c in ipairs(list) do
   if c.gateway == FLOOR then
     floors[#floors + 1] = row
   else
-    row.paired_ratio = paired_ratio(order, in_rounds[at])
+    row.paired_ratio = in_rounds[at] and paired_ratio(order, in_rounds[at])
     rows[#rows + 1] = row
   end
 end
