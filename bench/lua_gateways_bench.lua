@@ -35,9 +35,10 @@
 -- ratio = implementation median / payhook median, so above 1 means payhook
 -- is faster; paired_ratio, what the summary below and report.py's targets
 -- take, the median over rounds of the two within one round. The issue's
--- target: at least 2x the resty composition in LuaJIT for every gateway. Beside them, in the same rounds and kept apart
--- ("floors" in OUT.json), the building floor of report.py's "Where the
--- time goes": the event's tables from compiled table constructors.
+-- target: at least 2x the resty composition in LuaJIT for every gateway.
+-- Beside them, in the same rounds and kept apart ("floors" in OUT.json),
+-- the building floor of report.py's "Where the time goes": the event's
+-- tables from compiled table constructors.
 
 local here = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = here .. "/?.lua;" .. package.path
