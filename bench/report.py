@@ -15,6 +15,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from rounds import paired_ratio  # noqa: E402
+
 SIZES = ["1.2 KB", "16 KB", "256 KB"]
 MiB = 1024 * 1024
 
@@ -157,14 +160,10 @@ def rounds_of(sec, size, group, name, key):
 
 def paired_any(a, b):
     """Median over rounds of a[i] / b[i] (two cases timed in the same
-    rounds, whatever their groups)."""
+    rounds, whatever their groups); None where either has no rounds."""
     if not a or not b:
         return None
-    rs = sorted(x / y for x, y in zip(a, b) if y > 0)
-    if not rs:
-        return None
-    mid = len(rs) // 2
-    return rs[mid] if len(rs) % 2 else (rs[mid - 1] + rs[mid]) / 2
+    return paired_ratio(a, b)
 
 
 PY_FLOORS = {"leanx": "marshal.loads(LeanX payload objects)",
